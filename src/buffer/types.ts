@@ -1,0 +1,50 @@
+// The durable queue's contract, as the sampler and the publisher see it (design.md, "The buffer's promises").
+
+/** A reading before the buffer accepts it. */
+export interface Reading {
+  sensor: string;
+  /** Sampling time, epoch ms. */
+  ts: number;
+  values: Record<string, number>;
+}
+
+/** A reading the buffer accepted: it has its seq and is durable against kill -9. */
+export interface StoredReading extends Reading {
+  seq: number;
+}
+
+export interface BufferStats {
+  /** Readings accepted and not yet acknowledged (waiting or in flight). */
+  backlog: number;
+  /** Bytes those readings take in the store (keys + values). */
+  bytes: number;
+  /** Highest seq ever accepted (persisted: survives restarts even when everything was acked). */
+  lastSeq: number;
+  /** Readings dropped by the overflow policy, ever (persisted). */
+  dropped: number;
+  /** Sampling time of the oldest waiting reading, or null when nothing waits. */
+  oldestTs: number | null;
+  maxBytes: number;
+  /** True while the store refuses writes (disk full, I/O error): readings are dropped and counted. */
+  writeFailing: boolean;
+  /** Set when a corrupt store was moved aside at open: where it went. */
+  recoveredFrom: string | null;
+}
+
+export interface BufferOptions {
+  path: string;
+  maxBytes: number;
+  maxReadings?: number;
+  overflow: 'drop-oldest' | 'drop-newest';
+  /** At most one synced write per this many ms, and only while readings wait unacknowledged. */
+  commitIntervalMs: number;
+}
+
+export interface BufferEvents {
+  /** Readings were appended (the publisher wakes up). */
+  appended: [reading: StoredReading];
+  /** The overflow policy started dropping (true) or stopped (false). */
+  overflow: [active: boolean];
+  /** A write to the store failed; readings are counted as dropped. */
+  writeError: [error: Error];
+}

@@ -1,0 +1,51 @@
+// The `simulated` driver: a signal generator for demos, tests and load (burst = readings per tick).
+import { z } from 'zod';
+import { duration } from '../config/units.js';
+import type { DriverDefinition, Sensor, Values } from './types.js';
+
+export const simulatedOptions = z.strictObject({
+  signal: z.enum(['sine', 'random', 'counter', 'step']).default('sine'),
+  /** Readings per tick: the sampler accepts this many readings each interval (load testing). */
+  burst: z.number().int().min(1).max(100_000).default(1),
+  min: z.number().default(0),
+  max: z.number().default(100),
+  /** Period of the sine, and of one full step cycle. */
+  period: duration(1).default(60_000),
+  /** Decimal places the value is rounded to, like a real sensor's resolution. */
+  decimals: z.number().int().min(0).max(6).default(2),
+});
+export type SimulatedOptions = z.infer<typeof simulatedOptions>;
+
+function round(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  return Math.round(value * factor) / factor;
+}
+
+export function createSimulated(options: SimulatedOptions, now: () => number = Date.now): Sensor {
+  const span = options.max - options.min;
+  let count = 0;
+  const sample = (): number => {
+    switch (options.signal) {
+      case 'sine':
+        return options.min + (span * (1 + Math.sin((2 * Math.PI * now()) / options.period))) / 2;
+      case 'random':
+        return options.min + Math.random() * span;
+      case 'counter':
+        return options.min + count++;
+      case 'step': {
+        const phase = Math.floor((now() % options.period) / (options.period / 2));
+        return phase === 0 ? options.min : options.max;
+      }
+    }
+  };
+  return {
+    readingsPerTick: options.burst,
+    read: async (): Promise<Values> => ({ value: round(sample(), options.decimals) }),
+  };
+}
+
+export const simulatedDriver: DriverDefinition<SimulatedOptions> = {
+  name: 'simulated',
+  options: simulatedOptions,
+  create: async (options) => createSimulated(options),
+};

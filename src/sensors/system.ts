@@ -1,0 +1,94 @@
+// The `system` driver: the host's own health. Each value is skipped, never faked, when the host
+// lacks its source (no thermal zone in a VM, no /proc on another OS).
+import { readFile, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { DriverDefinition, Sensor, Values } from './types.js';
+
+export const systemOptions = z.strictObject({
+  /** Roots of sysfs and procfs; tests point them at fixture folders. */
+  sysfsRoot: z.string().default('/sys'),
+  procRoot: z.string().default('/proc'),
+  thermalZone: z.number().int().min(0).default(0),
+});
+export type SystemOptions = z.infer<typeof systemOptions>;
+
+const round = (value: number, decimals: number): number => Math.round(value * 10 ** decimals) / 10 ** decimals;
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function cpuTemperature(options: SystemOptions, values: Values): Promise<void> {
+  const text = await readText(join(options.sysfsRoot, `class/thermal/thermal_zone${options.thermalZone}/temp`));
+  const milliCelsius = Number(text?.trim());
+  if (text !== undefined && Number.isFinite(milliCelsius)) values.temperature = round(milliCelsius / 1000, 1);
+}
+
+async function loadAverage(options: SystemOptions, values: Values): Promise<void> {
+  const fields = (await readText(join(options.procRoot, 'loadavg')))?.trim().split(/\s+/);
+  if (!fields || fields.length < 3) return;
+  const [load1, load5, load15] = fields.map(Number);
+  if ([load1, load5, load15].every((n) => Number.isFinite(n))) {
+    Object.assign(values, { load1, load5, load15 });
+  }
+}
+
+async function memory(options: SystemOptions, values: Values): Promise<void> {
+  const text = await readText(join(options.procRoot, 'meminfo'));
+  if (!text) return;
+  const kib = (name: string): number | undefined => {
+    const match = new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text);
+    return match ? Number(match[1]) : undefined;
+  };
+  const total = kib('MemTotal');
+  const available = kib('MemAvailable');
+  if (total && available !== undefined) {
+    values.memoryAvailableMB = round(available / 1024, 1);
+    values.memoryUsedPercent = round((100 * (total - available)) / total, 1);
+  }
+}
+
+async function disk(storePath: string, values: Values): Promise<void> {
+  try {
+    const stats = await statfs(storePath);
+    const total = stats.blocks * stats.bsize;
+    if (total > 0) {
+      values.diskFreeMB = round((stats.bavail * stats.bsize) / 1024 ** 2, 1);
+      values.diskUsedPercent = round((100 * (stats.blocks - stats.bfree)) / stats.blocks, 1);
+    }
+  } catch {
+    // the store's folder may not exist yet or the platform lacks statfs: skip the values
+  }
+}
+
+async function uptime(options: SystemOptions, values: Values): Promise<void> {
+  const seconds = Number((await readText(join(options.procRoot, 'uptime')))?.split(/\s+/)[0]);
+  if (Number.isFinite(seconds) && seconds > 0) values.uptime = Math.round(seconds);
+}
+
+export function createSystem(options: SystemOptions, storePath: string): Sensor {
+  return {
+    read: async () => {
+      const values: Values = {};
+      await Promise.all([
+        cpuTemperature(options, values),
+        loadAverage(options, values),
+        memory(options, values),
+        disk(storePath, values),
+        uptime(options, values),
+      ]);
+      return values;
+    },
+  };
+}
+
+export const systemDriver: DriverDefinition<SystemOptions> = {
+  name: 'system',
+  options: systemOptions,
+  create: async (options, context) => createSystem(options, context.storePath),
+};

@@ -1,0 +1,39 @@
+// What a driver is: a named factory from validated options to something the sampler can read.
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+
+/** One sample: value name → number, in the units of design.md (°C, %RH, hPa, lux, V, A, W). */
+export type Values = Record<string, number>;
+
+export interface Sensor {
+  /** Take one sample. Rejects when the hardware does not answer; the sampler retries with backoff. */
+  read(): Promise<Values>;
+  /** Readings the sampler takes per tick (the simulated driver's `burst`); 1 when absent. */
+  readingsPerTick?: number;
+  close?(): Promise<void>;
+}
+
+/** What the composition root hands every driver; drivers never import buses or paths themselves. */
+export interface DriverContext {
+  sensorId: string;
+  /** The buffer's folder, so the system driver can report the disk use of its file system. */
+  storePath: string;
+  log: Logger;
+}
+
+export interface DriverDefinition<Options = unknown> {
+  name: string;
+  /** Zod object schema of the driver's own option keys (beside id, driver, interval, qos, retain, topic). */
+  options: z.ZodObject<z.ZodRawShape>;
+  create(options: Options, context: DriverContext): Promise<Sensor>;
+}
+
+export class SensorError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'SensorError';
+  }
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // The suite starts brokers, child processes and LevelDB stores; two cores are the budget.
+    maxWorkers: 2,
+  },
+});
