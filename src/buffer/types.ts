@@ -29,6 +29,8 @@ export interface BufferStats {
   writeFailing: boolean;
   /** Set when a corrupt store was moved aside at open: where it went. */
   recoveredFrom: string | null;
+  /** Synced (fsync) writes since start: at most one per commitIntervalMs, none while nothing waits. */
+  syncs: number;
 }
 
 export interface BufferOptions {
@@ -38,6 +40,8 @@ export interface BufferOptions {
   overflow: 'drop-oldest' | 'drop-newest';
   /** At most one synced write per this many ms, and only while readings wait unacknowledged. */
   commitIntervalMs: number;
+  /** Compact the deleted key range after this many deletes (default 50,000). */
+  compactEveryDeletes?: number;
 }
 
 export interface BufferEvents {

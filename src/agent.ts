@@ -1,0 +1,146 @@
+// The composition root: wires buffer, status port, MQTT and sensors, and owns the lifecycle
+// (design.md, "Lifecycle"): start in order, unwind what started when a later start fails,
+// stop in reverse.
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.js';
+import { ReadingBuffer } from './buffer/reading-buffer.js';
+import { StatusHub } from './status/status-hub.js';
+import { StatusServer } from './status/status-server.js';
+import { MqttConnection } from './mqtt/connection.js';
+import { Publisher } from './mqtt/publisher.js';
+import { Routes } from './mqtt/topics.js';
+import { displayUrl, type MqttLinkOptions } from './mqtt/client-options.js';
+import { SensorSchedule } from './sampling/sensor-schedule.js';
+import { findDriver } from './sensors/registry.js';
+import type { Values } from './sensors/types.js';
+import { version } from './version.js';
+
+export interface RunningAgent {
+  hub: StatusHub;
+  buffer: ReadingBuffer;
+  /** The status port's real address (port 0 in the config means an ephemeral port), or null when off. */
+  statusAddress: { host: string; port: number } | null;
+  stop(): Promise<void>;
+}
+
+interface Part {
+  name: string;
+  stop(): Promise<void>;
+}
+
+async function linkOptions(config: Config, statusTopic: string): Promise<MqttLinkOptions> {
+  const { mqtt } = config;
+  const link: MqttLinkOptions = {
+    url: mqtt.url,
+    clientId: mqtt.clientId,
+    protocolVersion: mqtt.protocolVersion,
+    keepaliveMs: mqtt.keepalive,
+    statusTopic,
+  };
+  if (mqtt.username !== undefined) link.username = mqtt.username;
+  if (mqtt.password !== undefined) link.password = mqtt.password;
+  if (mqtt.tls) {
+    const read = (file: string | undefined) => (file === undefined ? undefined : readFile(file));
+    const [ca, cert, key] = await Promise.all([read(mqtt.tls.ca), read(mqtt.tls.cert), read(mqtt.tls.key)]);
+    link.tls = { rejectUnauthorized: mqtt.tls.rejectUnauthorized };
+    if (ca) link.tls.ca = ca;
+    if (cert) link.tls.cert = cert;
+    if (key) link.tls.key = key;
+  }
+  return link;
+}
+
+export async function startAgent(config: Config, log: Logger): Promise<RunningAgent> {
+  const started: Part[] = [];
+  const unwind = async (): Promise<void> => {
+    for (const part of started.reverse()) {
+      try {
+        await part.stop();
+      } catch (error) {
+        log.error({ err: error, part: part.name }, 'stopping a part failed');
+      }
+    }
+  };
+
+  try {
+    const buffer = new ReadingBuffer(
+      {
+        path: config.store.path,
+        maxBytes: config.store.maxBytes,
+        ...(config.store.maxReadings !== undefined ? { maxReadings: config.store.maxReadings } : {}),
+        overflow: config.store.overflow,
+        commitIntervalMs: config.store.commitInterval,
+      },
+      log.child({ part: 'buffer' }),
+    );
+    await buffer.start();
+    started.push({ name: 'buffer', stop: () => buffer.stop() });
+    log.info({ path: config.store.path, ...buffer.stats() }, 'buffer open');
+
+    const hub = new StatusHub({ device: config.device.id, version, mqttUrl: displayUrl(config.mqtt.url), bufferStats: () => buffer.stats() });
+    buffer.on('appended', () => hub.bufferChanged());
+
+    let statusAddress: RunningAgent['statusAddress'] = null;
+    if (config.status.listen !== 'off') {
+      const server = new StatusServer({
+        listen: config.status.listen,
+        hub,
+        log: log.child({ part: 'status' }),
+        ...(config.status.token !== undefined ? { token: config.status.token } : {}),
+      });
+      await server.start();
+      started.push({ name: 'status', stop: () => server.stop() });
+      statusAddress = server.address();
+      log.info(statusAddress, 'status port listening');
+    }
+
+    const routes = new Routes({ topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, retain: config.mqtt.retain }, config.sensors);
+    const connection = new MqttConnection(
+      await linkOptions(config, routes.statusTopic),
+      { minMs: config.mqtt.reconnect.min, maxMs: config.mqtt.reconnect.max },
+      log.child({ part: 'mqtt' }),
+    );
+    const publisher = new Publisher({ connection, source: buffer, routes, maxInflight: config.mqtt.maxInflight, version, log: log.child({ part: 'mqtt' }) });
+    publisher.on('connected', () => hub.mqttConnected());
+    publisher.on('disconnected', (reason) => hub.mqttDisconnected(reason));
+    publisher.on('published', (count) => hub.mqttPublished(count, publisher.inflight));
+    publisher.start();
+    started.push({ name: 'mqtt', stop: () => publisher.stop() });
+
+    const schedules = config.sensors.map((sensorConfig) => {
+      hub.registerSensor(sensorConfig.id, sensorConfig.driver);
+      const driver = findDriver(sensorConfig.driver);
+      if (!driver) throw new Error(`sensor ${sensorConfig.id}: unknown driver ${sensorConfig.driver}`);
+      const sensorLog = log.child({ sensor: sensorConfig.id });
+      return new SensorSchedule({
+        sensorId: sensorConfig.id,
+        intervalMs: sensorConfig.interval,
+        open: () => driver.create(sensorConfig.options as never, { sensorId: sensorConfig.id, storePath: config.store.path, log: sensorLog }),
+        hooks: {
+          accept: async (sensorId: string, ts: number, samples: Values[]) => {
+            // Appended in one turn, so the buffer writes them as one batch.
+            const stored = await Promise.all(samples.map((values) => buffer.append({ sensor: sensorId, ts, values })));
+            const accepted = stored.filter((reading) => reading !== null);
+            const last = accepted.at(-1);
+            for (const reading of accepted.slice(0, -1)) hub.readingAccepted({ sensor: sensorId, seq: reading.seq, ts, values: reading.values });
+            const latest = samples.at(-1);
+            if (latest) hub.sensorReading(sensorId, last ? { ts, seq: last.seq, values: last.values } : { ts, values: latest });
+          },
+          failed: (sensorId, message) => hub.sensorFailed(sensorId, message),
+          recovered: (sensorId) => hub.sensorRecovered(sensorId),
+        },
+        log: sensorLog,
+      });
+    });
+    // Stopped in reverse: sensors first, then a synced commit of what they left, then the link.
+    started.push({ name: 'commit', stop: () => buffer.commit() });
+    for (const schedule of schedules) schedule.start();
+    started.push({ name: 'sensors', stop: async () => void (await Promise.all(schedules.map((schedule) => schedule.stop()))) });
+
+    return { hub, buffer, statusAddress, stop: unwind };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}

@@ -1,0 +1,122 @@
+// Coalesces the buffer's writes: everything queued in one event-loop turn goes into ONE db.batch()
+// together with the meta record, and batches are written one at a time, in order, so the meta
+// record on disk always describes exactly the readings beside it.
+import type { BatchOperation } from 'classic-level';
+import { META_KEY } from './codec.js';
+import type { ReadingDb } from './store.js';
+import type { StoredReading } from './types.js';
+
+type Op = BatchOperation<ReadingDb, string, string>;
+
+/** One batch being collected or written. `done` resolves true once written, false if the write failed. */
+export class PendingBatch {
+  readonly ops: Op[] = [];
+  readonly puts: StoredReading[] = [];
+  readonly putSizes: number[] = [];
+  deletes = 0;
+  sync = false;
+  readonly done: Promise<boolean>;
+  resolve!: (written: boolean) => void;
+
+  constructor() {
+    this.done = new Promise<boolean>((resolve) => {
+      this.resolve = resolve;
+    });
+  }
+}
+
+export interface BatchWriterHooks {
+  /** The meta record to write with the batch; called synchronously as the batch is sealed. */
+  meta(): string;
+  written(batch: PendingBatch): void;
+  failed(batch: PendingBatch, error: unknown): void;
+}
+
+export class BatchWriter {
+  private pending: PendingBatch | null = null;
+  private inFlight: PendingBatch | null = null;
+  /** Deletes of a failed batch: written with the next batch, not retried on their own. */
+  private retryDeletes: string[] = [];
+  private flushScheduled = false;
+
+  constructor(
+    private readonly db: ReadingDb,
+    private readonly hooks: BatchWriterHooks,
+  ) {}
+
+  put(key: string, value: string, reading: StoredReading, size: number): PendingBatch {
+    const batch = this.collecting();
+    batch.ops.push({ type: 'put', key, value });
+    batch.puts.push(reading);
+    batch.putSizes.push(size);
+    return batch;
+  }
+
+  del(key: string): PendingBatch {
+    const batch = this.collecting();
+    batch.ops.push({ type: 'del', key });
+    batch.deletes++;
+    return batch;
+  }
+
+  /** Writes the meta record (e.g. a changed drop counter) even if nothing else changes. */
+  touch(): PendingBatch {
+    return this.collecting();
+  }
+
+  /** Makes the next batch a synced one (creating a meta-only batch if nothing is queued). */
+  requestSync(): PendingBatch {
+    const batch = this.collecting();
+    batch.sync = true;
+    return batch;
+  }
+
+  /** Resolves when everything queued so far has been written (or has failed). */
+  async idle(): Promise<void> {
+    while (this.pending !== null || this.inFlight !== null) {
+      await (this.pending ?? this.inFlight)?.done;
+    }
+  }
+
+  private collecting(): PendingBatch {
+    if (this.pending === null) {
+      this.pending = new PendingBatch();
+      this.takeRetries(this.pending);
+    }
+    if (!this.flushScheduled && this.inFlight === null) {
+      this.flushScheduled = true;
+      setImmediate(() => void this.flush());
+    }
+    return this.pending;
+  }
+
+  private takeRetries(batch: PendingBatch): void {
+    for (const key of this.retryDeletes) {
+      batch.ops.push({ type: 'del', key });
+      batch.deletes++;
+    }
+    this.retryDeletes = [];
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    while (this.pending !== null && this.inFlight === null) {
+      const batch = this.pending;
+      this.pending = null;
+      this.inFlight = batch;
+      batch.ops.push({ type: 'put', key: META_KEY, value: this.hooks.meta() });
+      let written = true;
+      try {
+        await this.db.batch(batch.ops, { sync: batch.sync });
+      } catch (error) {
+        written = false;
+        for (const op of batch.ops) if (op.type === 'del') this.retryDeletes.push(op.key);
+        this.hooks.failed(batch, error);
+        if (this.pending !== null) this.takeRetries(this.pending);
+      }
+      this.inFlight = null;
+      if (written) this.hooks.written(batch);
+      batch.resolve(written);
+    }
+  }
+}

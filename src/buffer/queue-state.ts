@@ -1,0 +1,67 @@
+// The buffer's counters in memory: which seqs still wait, how many bytes they take, what was dropped.
+// Pure bookkeeping, no I/O: the buffer applies a change here and queues the matching write in the
+// same synchronous step, so a meta snapshot always describes exactly the writes batched with it.
+import type { Meta } from './codec.js';
+
+export class QueueState {
+  /** Highest seq handed out (including readings still waiting for their batch to be written). */
+  lastSeq: number;
+  /** Highest seq whose batch was written: only these can be read or acknowledged. */
+  durableSeq: number;
+  /** Lowest seq not yet removed; lastSeq + 1 when nothing waits. */
+  firstSeq: number;
+  count: number;
+  bytes: number;
+  dropped: number;
+  /** Seqs above firstSeq already removed (out-of-order acks, failed writes). Small in practice. */
+  private readonly removedAbove = new Set<number>();
+
+  constructor(meta: Meta, firstLiveSeq: number) {
+    this.lastSeq = meta.lastSeq;
+    this.durableSeq = meta.lastSeq;
+    this.firstSeq = meta.count === 0 ? meta.lastSeq + 1 : firstLiveSeq;
+    this.count = meta.count;
+    this.bytes = meta.bytes;
+    this.dropped = meta.dropped;
+  }
+
+  /** Counts a new reading in; returns its seq. */
+  accept(size: number): number {
+    this.count++;
+    this.bytes += size;
+    return ++this.lastSeq;
+  }
+
+  /** True when `seq` is written and neither acknowledged nor dropped. */
+  isWaiting(seq: number): boolean {
+    return seq >= this.firstSeq && seq <= this.durableSeq && !this.removedAbove.has(seq);
+  }
+
+  /** Counts a reading out (acked, dropped, or its write failed); advances firstSeq over a removed prefix. */
+  remove(seq: number, size: number): void {
+    this.count--;
+    this.bytes -= size;
+    if (this.count === 0) {
+      this.firstSeq = this.lastSeq + 1;
+      this.removedAbove.clear();
+    } else if (seq === this.firstSeq) {
+      this.firstSeq++;
+      while (this.removedAbove.delete(this.firstSeq)) this.firstSeq++;
+    } else {
+      this.removedAbove.add(seq);
+    }
+  }
+
+  /** True when another reading of `size` bytes does not fit. */
+  wouldOverflow(size: number, maxBytes: number, maxReadings: number): boolean {
+    return this.bytes + size > maxBytes || this.count + 1 > maxReadings;
+  }
+
+  isOver(maxBytes: number, maxReadings: number): boolean {
+    return this.bytes > maxBytes || this.count > maxReadings;
+  }
+
+  toMeta(): Meta {
+    return { lastSeq: this.lastSeq, firstSeq: this.firstSeq, count: this.count, bytes: this.bytes, dropped: this.dropped };
+  }
+}

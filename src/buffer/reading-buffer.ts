@@ -1,0 +1,244 @@
+// The durable queue (design.md, "The buffer's promises"): append → seq, read in seq order from a
+// cursor, ack → delete; bounded by maxBytes/maxReadings; synced at most every commitIntervalMs and
+// only while readings wait. Writes go through BatchWriter, counters live in QueueState.
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { BatchWriter, type PendingBatch } from './batch-writer.js';
+import { decodeReading, encodeMeta, encodeReading, readingKey, seqOfKey, storedSize } from './codec.js';
+import { BufferError, errorMessage } from './errors.js';
+import { QueueState } from './queue-state.js';
+import { openStore, type ReadingDb } from './store.js';
+import type { BufferEvents, BufferOptions, BufferStats, Reading, StoredReading } from './types.js';
+import { Housekeeping } from './housekeeping.js';
+
+/** Sizes of readings handed out by readFrom, so an ack needs no read; cleared if it grows past this. */
+const HANDED_OUT_LIMIT = 100_000;
+
+interface Opened {
+  db: ReadingDb;
+  state: QueueState;
+  writer: BatchWriter;
+  housekeeping: Housekeeping;
+}
+
+export class ReadingBuffer extends EventEmitter<BufferEvents> {
+  private opened: Opened | null = null;
+  private readonly handedOut = new Map<number, number>();
+  private readonly maxReadings: number;
+  private recoveredFrom: string | null = null;
+  private writeFailing = false;
+  private overflowActive = false;
+  private syncs = 0;
+  private unsyncedPuts = false;
+  private syncTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly options: BufferOptions,
+    private readonly log?: Logger,
+  ) {
+    super();
+    this.maxReadings = options.maxReadings ?? Number.POSITIVE_INFINITY;
+  }
+
+  async start(): Promise<void> {
+    const store = await openStore(this.options.path, this.log);
+    const state = new QueueState(store.meta, store.firstLiveSeq);
+    const writer = new BatchWriter(store.db, {
+      meta: () => encodeMeta(state.toMeta()),
+      written: (batch) => this.onWritten(batch),
+      failed: (batch, error) => this.onWriteFailed(batch, error),
+    });
+    const housekeeping = new Housekeeping(store.db, state, this.options.compactEveryDeletes ?? 50_000, this.log);
+    housekeeping.oldestTs = store.oldestTs;
+    this.recoveredFrom = store.recoveredFrom;
+    this.opened = { db: store.db, state, writer, housekeeping };
+  }
+
+  /** Resolves with the stored reading once it is written (durable against kill -9), or null when dropped. */
+  async append(reading: Reading): Promise<StoredReading | null> {
+    const { state, writer, housekeeping } = this.require();
+    const value = encodeReading(reading);
+    const size = storedSize(value);
+    if (state.wouldOverflow(size, this.options.maxBytes, this.maxReadings)) {
+      this.setOverflow(true);
+      if (this.options.overflow === 'drop-newest') {
+        state.dropped++;
+        writer.touch();
+        return null;
+      }
+    }
+    const seq = state.accept(size);
+    if (state.count === 1) housekeeping.setOldest(seq, reading.ts);
+    const stored: StoredReading = { sensor: reading.sensor, ts: reading.ts, values: reading.values, seq };
+    const batch = writer.put(readingKey(seq), value, stored, size);
+    return (await batch.done) ? stored : null;
+  }
+
+  /** Waiting readings with seq > afterSeq, in seq order; never scans below the oldest waiting one. */
+  async readFrom(afterSeq: number, limit: number): Promise<StoredReading[]> {
+    const { db, state } = this.require();
+    const start = Math.max(afterSeq + 1, state.firstSeq);
+    const end = state.durableSeq;
+    const out: StoredReading[] = [];
+    if (start > end || limit <= 0) return out;
+    if (this.handedOut.size > HANDED_OUT_LIMIT) this.handedOut.clear();
+    const iterator = db.iterator({ gte: readingKey(start), lte: readingKey(end) });
+    try {
+      while (out.length < limit) {
+        const entries = await iterator.nextv(limit - out.length);
+        if (entries.length === 0) break;
+        for (const [key, value] of entries) {
+          const seq = seqOfKey(key);
+          if (!state.isWaiting(seq)) continue;
+          const reading = this.decodeOrDrop(seq, value);
+          if (reading === null) continue;
+          out.push(reading);
+          this.handedOut.set(seq, storedSize(value));
+        }
+      }
+    } finally {
+      await iterator.close();
+    }
+    return out;
+  }
+
+  /** Deletes acknowledged readings; unknown, dropped or already acked seqs are ignored. */
+  async ack(seqs: readonly number[]): Promise<void> {
+    const { db, state, writer } = this.require();
+    let unknownSize: number[] | null = null;
+    let removed: PendingBatch | null = null;
+    for (const seq of seqs) {
+      const size = this.handedOut.get(seq);
+      if (size !== undefined) this.handedOut.delete(seq);
+      if (!state.isWaiting(seq)) continue;
+      if (size === undefined) (unknownSize ??= []).push(seq);
+      else removed = this.remove(seq, size);
+    }
+    if (unknownSize !== null) {
+      const values = await db.getMany(unknownSize.map(readingKey));
+      unknownSize.forEach((seq, i) => {
+        const value = values[i];
+        if (value !== undefined && state.isWaiting(seq)) removed = this.remove(seq, storedSize(value));
+      });
+    }
+    if (removed === null) return;
+    if (this.overflowActive && state.bytes <= this.options.maxBytes * 0.9 && state.count <= this.maxReadings * 0.9) {
+      this.setOverflow(false);
+    }
+    await writer.idle();
+  }
+
+  stats(): BufferStats {
+    const state = this.opened?.state;
+    return {
+      backlog: state?.count ?? 0,
+      bytes: state?.bytes ?? 0,
+      lastSeq: state?.durableSeq ?? 0,
+      dropped: state?.dropped ?? 0,
+      oldestTs: state === undefined || state.count === 0 ? null : (this.opened?.housekeeping.oldestTs ?? null),
+      maxBytes: this.options.maxBytes,
+      writeFailing: this.writeFailing,
+      recoveredFrom: this.recoveredFrom,
+      syncs: this.syncs,
+    };
+  }
+
+  /** Forces a synced write now if readings wait that were written since the last sync. */
+  async commit(): Promise<void> {
+    const { state, writer } = this.require();
+    if (state.count > 0 && this.unsyncedPuts) writer.requestSync();
+    await writer.idle();
+  }
+
+  async stop(): Promise<void> {
+    if (this.opened === null) return;
+    const { db, writer, housekeeping } = this.opened;
+    await this.commit();
+    await housekeeping.settle();
+    await writer.idle();
+    if (this.syncTimer !== null) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    this.opened = null;
+    await db.close();
+  }
+
+  private require(): Opened {
+    if (this.opened === null) throw new BufferError('BUFFER_NOT_STARTED', 'the buffer is not started (call start() first)');
+    return this.opened;
+  }
+
+  /** Counts a reading out of the queue and queues its delete. */
+  private remove(seq: number, size: number): PendingBatch {
+    const { state, writer, housekeeping } = this.require();
+    state.remove(seq, size);
+    housekeeping.deleted();
+    return writer.del(readingKey(seq));
+  }
+
+  private decodeOrDrop(seq: number, value: string): StoredReading | null {
+    try {
+      return decodeReading(seq, value);
+    } catch (error) {
+      this.log?.error({ seq, err: error }, 'buffer: dropping a damaged reading');
+      this.require().state.dropped++;
+      this.remove(seq, storedSize(value));
+      return null;
+    }
+  }
+
+  private onWritten(batch: PendingBatch): void {
+    const { state, housekeeping } = this.require();
+    if (batch.puts.length > 0) state.durableSeq = batch.puts[batch.puts.length - 1]!.seq;
+    if (batch.sync) {
+      this.syncs++;
+      this.unsyncedPuts = false;
+    } else if (batch.puts.length > 0) {
+      this.unsyncedPuts = true;
+      this.syncTimer ??= setTimeout(() => this.onSyncDue(), this.options.commitIntervalMs);
+    }
+    if (this.writeFailing) {
+      this.writeFailing = false;
+      this.log?.info('buffer: writes succeed again');
+    }
+    if (this.options.overflow === 'drop-oldest' && state.isOver(this.options.maxBytes, this.maxReadings)) {
+      void this.trimOldest();
+    }
+    housekeeping.afterWrite();
+    for (const reading of batch.puts) this.emit('appended', reading);
+  }
+
+  private onWriteFailed(batch: PendingBatch, error: unknown): void {
+    const { state } = this.require();
+    batch.puts.forEach((reading, i) => state.remove(reading.seq, batch.putSizes[i]!));
+    state.dropped += batch.puts.length;
+    if (!this.writeFailing) {
+      this.writeFailing = true;
+      const failure = error instanceof Error ? error : new Error(errorMessage(error));
+      this.log?.error({ err: failure, dropped: batch.puts.length }, 'buffer: write failed, readings are dropped');
+      this.emit('writeError', failure);
+    }
+  }
+
+  private onSyncDue(): void {
+    this.syncTimer = null;
+    const opened = this.opened;
+    if (opened !== null && opened.state.count > 0 && this.unsyncedPuts) opened.writer.requestSync();
+  }
+
+  /** drop-oldest: deletes the oldest waiting readings until the buffer is under its limits. */
+  private async trimOldest(): Promise<void> {
+    const opened = this.require();
+    await opened.housekeeping.trim(this.options.maxBytes, this.maxReadings, (seq, size) => {
+      opened.state.dropped++;
+      this.handedOut.delete(seq);
+      this.remove(seq, size);
+    });
+  }
+
+  private setOverflow(active: boolean): void {
+    if (this.overflowActive === active) return;
+    this.overflowActive = active;
+    if (active) this.log?.warn({ maxBytes: this.options.maxBytes, policy: this.options.overflow }, 'buffer full: dropping readings');
+    this.emit('overflow', active);
+  }
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// The command line: parses arguments, loads the config, runs the agent until SIGTERM/SIGINT.
+// Exit codes: 0 clean stop, 78 (EX_CONFIG) bad config, 1 anything else.
+import { parseArgs } from 'node:util';
+import { loadConfig, maskSecrets } from './config/load.js';
+import { ConfigError } from './config/errors.js';
+import { createLogger } from './log.js';
+import { startAgent } from './agent.js';
+import { version } from './version.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_CONFIG = 78;
+
+const DEFAULT_CONFIG = '/etc/sensor-agent/config.yaml';
+
+const HELP = `sensor-agent ${version}: reads sensors, buffers every reading on disk, publishes to MQTT.
+
+Usage:
+  sensor-agent run [--config FILE]           run the agent until SIGTERM/SIGINT
+  sensor-agent check-config [--config FILE]  validate the config, print it with secrets masked
+  sensor-agent --version
+  sensor-agent --help
+
+Options:
+  -c, --config FILE   config file, YAML or JSON (default: $SENSOR_AGENT_CONFIG or ${DEFAULT_CONFIG})
+
+Environment:
+  SENSOR_AGENT_CONFIG        config file when --config is not given
+  SENSOR_AGENT_<KEY>__<KEY>  overrides one config key, e.g. SENSOR_AGENT_MQTT__URL=mqtt://broker:1883
+
+Exit codes: 0 clean stop, 78 bad config, 1 any other failure.
+`;
+
+function configPath(explicit: string | undefined): string {
+  return explicit ?? process.env.SENSOR_AGENT_CONFIG ?? DEFAULT_CONFIG;
+}
+
+function printConfigError(error: ConfigError): void {
+  for (const problem of error.problems) process.stderr.write(`${problem}\n`);
+}
+
+async function run(file: string): Promise<number> {
+  const config = await loadConfig(file);
+  const log = createLogger(config.log.level);
+  log.info({ version, device: config.device.id, config: file }, 'sensor-agent starting');
+  const agent = await startAgent(config, log);
+  log.info({ sensors: config.sensors.length }, 'sensor-agent running');
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log.info({ signal }, 'stopping');
+      // A second signal while stopping means "now": the buffer is durable, nothing accepted is lost.
+      process.once('SIGTERM', () => process.exit(EXIT_FAILURE));
+      process.once('SIGINT', () => process.exit(EXIT_FAILURE));
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await agent.stop();
+  log.info('sensor-agent stopped');
+  log.flush();
+  return EXIT_OK;
+}
+
+async function checkConfig(file: string): Promise<number> {
+  const config = await loadConfig(file);
+  process.stdout.write(`${JSON.stringify(maskSecrets(config), null, 2)}\n`);
+  process.stderr.write(`${file}: ok\n`);
+  return EXIT_OK;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
+    return EXIT_FAILURE;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`${version}\n`);
+    return EXIT_OK;
+  }
+  const command = positionals[0];
+  if (values.help || command === 'help') {
+    process.stdout.write(HELP);
+    return EXIT_OK;
+  }
+  if (command === undefined) {
+    process.stderr.write(HELP);
+    return EXIT_FAILURE;
+  }
+  try {
+    switch (command) {
+      case 'run':
+        return await run(configPath(values.config));
+      case 'check-config':
+        return await checkConfig(configPath(values.config));
+      default:
+        process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
+        return EXIT_FAILURE;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      printConfigError(error);
+      return EXIT_CONFIG;
+    }
+    process.stderr.write(`sensor-agent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Let stdout drain, but never hang on a stray handle after a stop.
+    setTimeout(() => process.exit(code), 2000).unref();
+  },
+  (error: unknown) => {
+    process.stderr.write(`sensor-agent: ${String(error)}\n`);
+    process.exit(EXIT_FAILURE);
+  },
+);

@@ -1,0 +1,129 @@
+// The config's sections other than `sensors:`: device, mqtt, store, status, log. Field-level rules
+// and static defaults live here; defaults that depend on other keys or on the host (client id,
+// device id, store path) are filled in by schema.ts when the whole config is known.
+import { z } from 'zod';
+import type { ConfigContext } from './files.js';
+import {
+  durationField, evenWithFieldProblems, exclusive, expecting, qosField, readableFileField, secretFileField, sizeField, topicField,
+} from './fields.js';
+import { idField } from './sensor-schema.js';
+
+const MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
+const URL_EXPECTED = 'a URL such as mqtt://broker:1883';
+const LISTEN_EXPECTED = '"off" or host:port (examples: 0.0.0.0:8080, [::1]:8080)';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const text = (noun: string) => z.string(expecting(noun)).min(1, { error: `is empty (expected ${noun})` });
+const bool = () => z.boolean(expecting('true or false'));
+
+export function deviceSection() {
+  return z.strictObject({ id: idField().optional() }, expecting('a mapping of device settings'));
+}
+
+const mqttUrl = z.string(expecting(URL_EXPECTED)).superRefine((url, ctx) => {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `is not ${URL_EXPECTED}` });
+    return;
+  }
+  if (!MQTT_SCHEMES.includes(protocol)) {
+    ctx.addIssue({ code: 'custom', message: `has the scheme ${protocol.slice(0, -1)} (expected mqtt, mqtts, ws or wss)` });
+  }
+});
+
+function tlsSection(context: ConfigContext) {
+  const file = readableFileField(context);
+  return z
+    .strictObject(
+      { ca: file.optional(), cert: file.optional(), key: file.optional(), rejectUnauthorized: bool().default(true) },
+      expecting('a mapping of TLS settings (ca, cert, key, rejectUnauthorized)'),
+    )
+    .superRefine((tls, ctx) => {
+      // A client certificate is useless without its private key, and the reverse.
+      if (tls.cert !== undefined && tls.key === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['key'], message: 'missing (mqtt.tls.cert needs its private key file)' });
+      }
+      if (tls.key !== undefined && tls.cert === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['cert'], message: 'missing (mqtt.tls.key needs its certificate file)' });
+      }
+    }, evenWithFieldProblems);
+}
+
+function reconnectSection() {
+  return z
+    .strictObject(
+      { min: durationField(100, '1s'), max: durationField(100, '60s') },
+      expecting('a mapping with min and max durations'),
+    )
+    .superRefine((backoff, ctx) => {
+      if (backoff.min > backoff.max) {
+        ctx.addIssue({ code: 'custom', path: ['min'], message: `is longer than mqtt.reconnect.max (${backoff.max}ms)` });
+      }
+    });
+}
+
+export function mqttSection(context: ConfigContext) {
+  return z
+    .strictObject(
+      {
+        url: mqttUrl.default('mqtt://127.0.0.1:1883'),
+        clientId: text('a client id').optional(),
+        username: text('a user name').optional(),
+        password: z.string(expecting('a password')).optional(),
+        passwordFile: secretFileField(context).optional(),
+        tls: tlsSection(context).prefault({}),
+        protocolVersion: z.literal([4, 5]).default(5),
+        keepalive: durationField(1000, '30s'),
+        topicPrefix: topicField.default('sensors/{deviceId}'),
+        qos: qosField.default(1),
+        retain: bool().default(false),
+        maxInflight: z.number(expecting('a whole number')).int().min(1).max(65535).default(64),
+        reconnect: reconnectSection().prefault({}),
+      },
+      expecting('a mapping of MQTT settings'),
+    )
+    .superRefine(exclusive('passwordFile', 'password', 'mqtt'), evenWithFieldProblems);
+}
+
+export function storeSection() {
+  return z.strictObject(
+    {
+      path: text('a folder path').optional(),
+      maxBytes: sizeField(64_000, '256MB'),
+      maxReadings: z.number(expecting('a whole number')).int().min(1).optional(),
+      overflow: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
+      commitInterval: durationField(10, '5s'),
+    },
+    expecting('a mapping of store settings'),
+  );
+}
+
+/**
+ * Where the status server listens, kept as written ("off", "host:port", "[::1]:8080", ":8080" for
+ * all IPv4 interfaces): the status part parses it into a socket address; here it is only checked.
+ */
+const listenField = z.string(expecting(LISTEN_EXPECTED)).superRefine((listen, ctx) => {
+  if (listen === 'off') return;
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(listen);
+  if (!match || Number(match[3]) > 65535) ctx.addIssue({ code: 'custom', message: `is not ${LISTEN_EXPECTED}` });
+});
+
+export function statusSection(context: ConfigContext) {
+  return z
+    .strictObject(
+      {
+        listen: listenField.prefault('0.0.0.0:8080'),
+        token: text('a token').optional(),
+        tokenFile: secretFileField(context).optional(),
+      },
+      expecting('a mapping of status page settings'),
+    )
+    .superRefine(exclusive('tokenFile', 'token', 'status'), evenWithFieldProblems);
+}
+
+export function logSection() {
+  return z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }, expecting('a mapping of log settings'));
+}

@@ -1,0 +1,78 @@
+// The `sensors:` list. Each entry is flat in the file (id, driver, interval, qos, retain, topic,
+// and the driver's own options side by side); the resolved SensorConfig keeps the base fields on
+// top and moves the driver's validated, defaulted options into `options`, which is what the
+// driver's factory takes. The driver list comes from the registry: adding a driver needs no edit here.
+import { z } from 'zod';
+import { driverDefinitions } from '../sensors/registry.js';
+import { durationField, evenWithFieldProblems, expecting, qosField, topicField } from './fields.js';
+
+export const ID_PATTERN = /^[a-z0-9_-]+$/;
+export const ID_EXPECTED = 'a valid id (lowercase letters, digits, _ and -)';
+
+export interface SensorConfig {
+  id: string;
+  driver: string;
+  /** ms between readings; the first one is taken at start. */
+  interval: number;
+  /** Overrides mqtt.qos / mqtt.retain for this sensor's readings when set. */
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+  /** Full topic, replacing `<topicPrefix>/<id>`. */
+  topic?: string;
+  /** The driver's own options, validated and defaulted by its `options` schema. */
+  options: Record<string, unknown>;
+}
+
+export function idField() {
+  return z.string(expecting(ID_EXPECTED)).regex(ID_PATTERN, { error: `is not ${ID_EXPECTED}` });
+}
+
+function baseShape() {
+  return {
+    id: idField(),
+    interval: durationField(10, '10s'),
+    qos: qosField.optional(),
+    retain: z.boolean(expecting('true or false')).optional(),
+    topic: topicField.optional(),
+  };
+}
+
+type BaseFields = z.output<z.ZodObject<ReturnType<typeof baseShape>>>;
+
+function toSensorConfig(entry: BaseFields & { driver: string } & Record<string, unknown>): SensorConfig {
+  const { id, driver, interval, qos, retain, topic, ...options } = entry;
+  const sensor: SensorConfig = { id, driver, interval, options };
+  if (qos !== undefined) sensor.qos = qos;
+  if (retain !== undefined) sensor.retain = retain;
+  if (topic !== undefined) sensor.topic = topic;
+  return sensor;
+}
+
+/** One strict object per driver: base keys win over a driver option of the same name. */
+function driverEntry(name: string, options: z.ZodObject<z.ZodRawShape>) {
+  return z.strictObject({ ...options.shape, ...baseShape(), driver: z.literal(name) });
+}
+
+type DriverEntry = ReturnType<typeof driverEntry>;
+
+function uniqueIds(sensors: readonly unknown[], ctx: z.RefinementCtx): void {
+  const firstIndex = new Map<string, number>();
+  sensors.forEach((sensor, index) => {
+    const id = typeof sensor === 'object' && sensor !== null ? (sensor as { id?: unknown }).id : undefined;
+    if (typeof id !== 'string') return;
+    const first = firstIndex.get(id);
+    if (first === undefined) firstIndex.set(id, index);
+    else ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `is already used by sensors[${first}]` });
+  });
+}
+
+export function sensorsSchema() {
+  const entries = driverDefinitions.map((driver) => driverEntry(driver.name, driver.options));
+  const sensor = z
+    .discriminatedUnion('driver', entries as [DriverEntry, ...DriverEntry[]], expecting('a sensor (a mapping with id, driver, ...)'))
+    .transform((entry) => toSensorConfig(entry as BaseFields & { driver: string } & Record<string, unknown>));
+  return z
+    .array(sensor, expecting('a list of sensors'))
+    .min(1, { error: 'is empty (expected at least 1 sensor)' })
+    .superRefine(uniqueIds, evenWithFieldProblems);
+}

@@ -1,0 +1,111 @@
+// Reads one sensor on its own schedule: the first reading at start, then every interval on a
+// fixed grid (start + k * interval, so delays never accumulate), and a doubling retry delay while
+// the sensor fails. Sensors never share a timer, so one slow or broken sensor delays no other.
+import type { Logger } from 'pino';
+import type { Sensor, Values } from '../sensors/types.js';
+import { retryDelayMs } from './retry-delay.js';
+
+export interface ScheduleHooks {
+  /** Hands `count` samples taken at `ts` to the buffer; resolves once they are accepted. */
+  accept(sensorId: string, ts: number, samples: Values[]): Promise<void>;
+  failed(sensorId: string, message: string): void;
+  recovered(sensorId: string): void;
+}
+
+export interface ScheduleOptions {
+  sensorId: string;
+  intervalMs: number;
+  /** Creates (or re-creates after a failure) the driver instance. */
+  open(): Promise<Sensor>;
+  hooks: ScheduleHooks;
+  log: Logger;
+  now?: () => number;
+}
+
+export class SensorSchedule {
+  private sensor: Sensor | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private failures = 0;
+  private gridStart = 0;
+  private running: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+
+  constructor(private readonly options: ScheduleOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.gridStart = this.now();
+    this.running = this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    await this.closeSensor();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    const { sensorId, hooks, log } = this.options;
+    try {
+      this.sensor ??= await this.options.open();
+      const ts = this.now();
+      const count = this.sensor.readingsPerTick ?? 1;
+      const samples: Values[] = [];
+      for (let i = 0; i < count; i += 1) samples.push(await this.sensor.read());
+      if (this.stopped) return;
+      if (this.failures > 0) {
+        log.info({ sensor: sensorId, after: this.failures }, 'sensor recovered');
+        hooks.recovered(sensorId);
+      }
+      this.failures = 0;
+      await hooks.accept(sensorId, ts, samples);
+      this.scheduleOnGrid();
+    } catch (error) {
+      if (this.stopped) return;
+      this.failures += 1;
+      const message = error instanceof Error ? error.message : String(error);
+      const delayMs = retryDelayMs(this.options.intervalMs, this.failures);
+      if (this.failures === 1) {
+        log.warn({ sensor: sensorId, err: message, retryInMs: delayMs }, 'sensor failed; retrying with backoff');
+      } else {
+        log.debug({ sensor: sensorId, err: message, retryInMs: delayMs }, 'sensor still failing');
+      }
+      hooks.failed(sensorId, message);
+      await this.closeSensor();
+      this.schedule(delayMs, true);
+    }
+  }
+
+  /** Next slot on the grid strictly after now; slots missed by a slow read are skipped, not bunched. */
+  private scheduleOnGrid(): void {
+    const interval = this.options.intervalMs;
+    const now = this.now();
+    const slots = Math.floor((now - this.gridStart) / interval) + 1;
+    this.schedule(this.gridStart + slots * interval - now, false);
+  }
+
+  private schedule(delayMs: number, regrid: boolean): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (regrid) this.gridStart = this.now();
+      this.running = this.tick();
+    }, delayMs);
+  }
+
+  private async closeSensor(): Promise<void> {
+    const sensor = this.sensor;
+    this.sensor = null;
+    try {
+      await sensor?.close?.();
+    } catch (error) {
+      this.options.log.debug({ sensor: this.options.sensorId, err: error }, 'closing the sensor failed');
+    }
+  }
+}

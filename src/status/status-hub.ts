@@ -1,0 +1,214 @@
+// The status hub: the agent's latest state in memory, for the status port. It only observes:
+// the sampler, publisher and buffer tell it what happened; it never calls back into them.
+import { EventEmitter } from 'node:events';
+import type { BufferStats } from '../buffer/types.js';
+import type { Values } from '../sensors/types.js';
+import type { Health, MqttStatus, SensorStatus, StatusReading, StatusSnapshot } from './status-types.js';
+
+export type { SensorStatus, MqttStatus, StatusSnapshot, StatusReading, Health } from './status-types.js';
+
+export interface StatusHubEvents {
+  change: [];
+  reading: [reading: StatusReading];
+}
+
+export interface StatusHubInit {
+  device: string;
+  version: string;
+  mqttUrl: string;
+  /** Current buffer figures. Throwing means the buffer is not open (see health()). */
+  bufferStats: () => BufferStats;
+  now?: () => number;
+}
+
+/** Strips user:pass@, query and fragment: the status port must never show a secret. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
+    return parsed.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+export class StatusHub extends EventEmitter<StatusHubEvents> {
+  readonly device: string;
+  readonly version: string;
+  readonly startedAt: number;
+  private readonly now: () => number;
+  private readonly bufferStats: () => BufferStats;
+  private readonly sensors = new Map<string, SensorStatus>();
+  private readonly mqtt: MqttStatus;
+  private everConnected = false;
+  private lastBufferStats: BufferStats | null = null;
+
+  constructor(init: StatusHubInit) {
+    super();
+    this.device = init.device;
+    this.version = init.version;
+    this.now = init.now ?? Date.now;
+    this.bufferStats = init.bufferStats;
+    this.startedAt = this.now();
+    this.mqtt = {
+      url: redactUrl(init.mqttUrl),
+      connected: false,
+      since: null,
+      lastError: null,
+      reconnects: 0,
+      inflight: 0,
+      published: 0,
+    };
+  }
+
+  registerSensor(id: string, driver: string): void {
+    this.sensors.set(id, {
+      id,
+      driver,
+      state: 'starting',
+      lastReading: null,
+      lastError: null,
+      failures: 0,
+      since: this.now(),
+    });
+    this.emit('change');
+  }
+
+  sensorReading(id: string, reading: { ts: number; seq?: number; values: Values }): void {
+    const sensor = this.sensorFor(id);
+    sensor.lastReading = { ...reading, values: { ...reading.values } };
+    this.setState(sensor, 'ok');
+    this.emit('change');
+    if (reading.seq !== undefined) {
+      this.emit('reading', { sensor: id, seq: reading.seq, ts: reading.ts, values: sensor.lastReading.values });
+    }
+  }
+
+  /** Feeds the WebSocket `readings` subscription for readings of a burst beyond the latest one. */
+  readingAccepted(reading: StatusReading): void {
+    this.emit('reading', reading);
+  }
+
+  sensorFailed(id: string, error: string): void {
+    const sensor = this.sensorFor(id);
+    sensor.lastError = error;
+    sensor.failures += 1;
+    this.setState(sensor, 'failed');
+    this.emit('change');
+  }
+
+  sensorRecovered(id: string): void {
+    this.setState(this.sensorFor(id), 'ok');
+    this.emit('change');
+  }
+
+  mqttConnected(): void {
+    if (this.everConnected) this.mqtt.reconnects += 1;
+    this.everConnected = true;
+    this.mqtt.connected = true;
+    this.mqtt.since = this.now();
+    this.emit('change');
+  }
+
+  /** `error` null means a clean disconnect; the previous lastError is kept then. */
+  mqttDisconnected(error: string | null): void {
+    this.mqtt.connected = false;
+    this.mqtt.since = this.now();
+    if (error !== null) this.mqtt.lastError = error;
+    // What was in flight goes back to the buffer and is sent again after the reconnect.
+    this.mqtt.inflight = 0;
+    this.emit('change');
+  }
+
+  mqttPublished(count: number, inflight: number): void {
+    this.mqtt.published += count;
+    this.mqtt.inflight = inflight;
+    this.emit('change');
+  }
+
+  /** The buffer moved; its figures are read again at the next snapshot. */
+  bufferChanged(): void {
+    this.emit('change');
+  }
+
+  snapshot(): StatusSnapshot {
+    const time = this.now();
+    const buffer = this.readBuffer();
+    return {
+      device: this.device,
+      version: this.version,
+      uptimeSeconds: Math.max(0, Math.floor((time - this.startedAt) / 1000)),
+      startedAt: this.startedAt,
+      time,
+      healthy: this.healthOf(buffer).healthy,
+      mqtt: { ...this.mqtt },
+      buffer: buffer.stats,
+      sensors: [...this.sensors.values()].map((sensor) => ({
+        ...sensor,
+        lastReading: sensor.lastReading && { ...sensor.lastReading, values: { ...sensor.lastReading.values } },
+      })),
+    };
+  }
+
+  /**
+   * The health rule (what /healthz answers): healthy while
+   *   - the process is running (it is, if it answers),
+   *   - the buffer is open (bufferStats() does not throw) and not write-failing, and
+   *   - not ALL registered sensors are failed (one working sensor is enough; with no sensors
+   *     registered, or some still starting, this holds).
+   * MQTT being down is NOT unhealthy: the agent buffers offline by design, and a watchdog that
+   * restarted it for a dead broker would only lose the readings taken meanwhile.
+   */
+  health(): Health {
+    return this.healthOf(this.readBuffer());
+  }
+
+  isHealthy(): boolean {
+    return this.health().healthy;
+  }
+
+  private healthOf(buffer: { stats: BufferStats; error: string | null }): Health {
+    if (buffer.error !== null) return { healthy: false, reason: `buffer not available: ${buffer.error}` };
+    if (buffer.stats.writeFailing) return { healthy: false, reason: 'buffer is refusing writes (disk full or I/O error)' };
+    const sensors = [...this.sensors.values()];
+    if (sensors.length > 0 && sensors.every((sensor) => sensor.state === 'failed')) {
+      return { healthy: false, reason: `all ${sensors.length} sensor(s) failed` };
+    }
+    return { healthy: true, reason: null };
+  }
+
+  /** Never throws: a snapshot with the last known buffer figures beats a 500 on the status page. */
+  private readBuffer(): { stats: BufferStats; error: string | null } {
+    try {
+      const stats = { ...this.bufferStats() };
+      this.lastBufferStats = stats;
+      return { stats, error: null };
+    } catch (error) {
+      const stats = this.lastBufferStats ?? emptyBufferStats();
+      return { stats: { ...stats }, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** A sensor the hub has not heard of is registered on the fly: an observer must not throw at its sources. */
+  private sensorFor(id: string): SensorStatus {
+    let sensor = this.sensors.get(id);
+    if (!sensor) {
+      sensor = { id, driver: 'unknown', state: 'starting', lastReading: null, lastError: null, failures: 0, since: this.now() };
+      this.sensors.set(id, sensor);
+    }
+    return sensor;
+  }
+
+  private setState(sensor: SensorStatus, state: SensorStatus['state']): void {
+    if (sensor.state === state) return;
+    sensor.state = state;
+    sensor.since = this.now();
+  }
+}
+
+function emptyBufferStats(): BufferStats {
+  return { backlog: 0, bytes: 0, lastSeq: 0, dropped: 0, oldestTs: null, maxBytes: 0, writeFailing: false, recoveredFrom: null, syncs: 0 };
+}

@@ -1,0 +1,194 @@
+// The status port's WebSocket clients: a snapshot on connect, throttled pushes on every hub change,
+// readings for subscribers, and the limits that keep one bad client from hurting the agent.
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { StatusHub } from './status-hub.js';
+import type { StatusReading } from './status-types.js';
+import { parseClientMessage, type ServerMessage } from './ws-protocol.js';
+
+/** Incoming messages are tiny commands; anything bigger closes that client (1009). */
+export const maxPayloadBytes = 4 * 1024;
+/** A client that lets this much pile up unread is cut off: we never queue without bound. */
+export const maxBufferedBytes = 1024 * 1024;
+/** Bad messages logged per client; after that they are still answered, not logged. */
+const loggedBadMessages = 5;
+/** How long stop() waits for clients to answer the close before cutting them. */
+const closeGraceMs = 1_000;
+
+export interface WsHubOptions {
+  hub: StatusHub;
+  log: Logger;
+  maxClients: number;
+  pushIntervalMs: number;
+  pingIntervalMs: number;
+}
+
+interface Client {
+  id: number;
+  socket: WebSocket;
+  remote: string | undefined;
+  /** Answered the last ping. */
+  alive: boolean;
+  readings: boolean;
+  badMessages: number;
+}
+
+export class WsHub {
+  private readonly server = new WebSocketServer({ noServer: true, maxPayload: maxPayloadBytes, clientTracking: false });
+  private readonly clients = new Set<Client>();
+  private readonly pingTimer: NodeJS.Timeout;
+  private pushTimer: NodeJS.Timeout | null = null;
+  private changedSincePush = false;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly options: WsHubOptions) {
+    options.hub.on('change', this.onChange);
+    options.hub.on('reading', this.onReading);
+    this.pingTimer = setInterval(() => this.pingAll(), options.pingIntervalMs).unref();
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Completes an upgrade the server already vetted (path, token, Origin); enforces the client cap. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.closed) return rejectUpgrade(socket, 503, 'status server is stopping');
+    if (this.clients.size >= this.options.maxClients) {
+      this.options.log.warn({ remote: request.socket.remoteAddress, maxClients: this.options.maxClients }, 'status client refused: too many clients');
+      return rejectUpgrade(socket, 503, 'too many status clients');
+    }
+    // Without verifyClient, ws completes the handshake synchronously, so the cap cannot be raced.
+    this.server.handleUpgrade(request, socket, head, (socket) => this.add(socket, request));
+  }
+
+  /** Closes every client with 1001 (going away), waits briefly for them, then cuts the rest. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.options.hub.off('change', this.onChange);
+    this.options.hub.off('reading', this.onReading);
+    clearInterval(this.pingTimer);
+    if (this.pushTimer !== null) clearTimeout(this.pushTimer);
+    await Promise.all([...this.clients].map((client) => closeClient(client.socket)));
+    this.server.close();
+  }
+
+  private add(socket: WebSocket, request: IncomingMessage): void {
+    const client: Client = { id: this.nextId++, socket, remote: request.socket.remoteAddress, alive: true, readings: false, badMessages: 0 };
+    this.clients.add(client);
+    this.options.log.debug({ client: client.id, remote: client.remote }, 'status client connected');
+    socket.on('pong', () => (client.alive = true));
+    socket.on('message', (data, isBinary) => this.onMessage(client, data, isBinary));
+    // ws reports protocol violations (oversized or malformed frames) here, then closes that client.
+    socket.on('error', (error) => this.options.log.warn({ client: client.id, remote: client.remote, err: error.message }, 'status client error'));
+    socket.on('close', (code) => {
+      this.clients.delete(client);
+      this.options.log.debug({ client: client.id, code }, 'status client disconnected');
+    });
+    this.send(client, serialize({ type: 'status', data: this.options.hub.snapshot() }));
+  }
+
+  /** Throttle with leading and trailing edge: at most one push per interval, the last change always sent. */
+  private readonly onChange = (): void => {
+    this.changedSincePush = true;
+    if (this.pushTimer === null) this.pushNow();
+  };
+
+  private pushNow(): void {
+    this.changedSincePush = false;
+    if (this.clients.size === 0) return;
+    const text = serialize({ type: 'status', data: this.options.hub.snapshot() });
+    for (const client of this.clients) this.send(client, text);
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = null;
+      if (this.changedSincePush) this.pushNow();
+    }, this.options.pushIntervalMs).unref();
+  }
+
+  private readonly onReading = (reading: StatusReading): void => {
+    let text: string | undefined;
+    for (const client of this.clients) {
+      if (!client.readings) continue;
+      text ??= serialize({ type: 'reading', data: reading });
+      this.send(client, text);
+    }
+  };
+
+  private onMessage(client: Client, data: RawData, isBinary: boolean): void {
+    const result = parseClientMessage(isBinary ? null : rawText(data));
+    if (!result.ok) {
+      client.badMessages += 1;
+      if (client.badMessages <= loggedBadMessages) {
+        const last = client.badMessages === loggedBadMessages ? ' (further bad messages from this client are not logged)' : '';
+        this.options.log.warn({ client: client.id, remote: client.remote, reason: result.error }, `bad status client message${last}`);
+      }
+      this.send(client, serialize({ type: 'error', error: result.error }));
+      return;
+    }
+    const { kind, topic } = result.command;
+    client.readings = kind === 'subscribe';
+    this.send(client, serialize({ type: kind === 'subscribe' ? 'subscribed' : 'unsubscribed', topic }));
+  }
+
+  private send(client: Client, text: string): void {
+    const { socket } = client;
+    if (socket.readyState !== WebSocket.OPEN) return;
+    if (socket.bufferedAmount > maxBufferedBytes) {
+      this.options.log.warn({ client: client.id, remote: client.remote, bufferedBytes: socket.bufferedAmount }, 'status client is not reading; disconnected');
+      socket.terminate();
+      return;
+    }
+    socket.send(text);
+  }
+
+  /** A peer that did not answer the previous ping is gone (cable pulled, laptop asleep): cut it. */
+  private pingAll(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        this.options.log.info({ client: client.id, remote: client.remote }, 'status client did not answer ping; disconnected');
+        client.socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+    }
+  }
+}
+
+/** Refuses an upgrade with a plain HTTP answer; the body never echoes the request. */
+export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  socket.on('error', () => undefined); // the peer may already be gone; nothing to do about it
+  if (!socket.writable) return void socket.destroy();
+  const body = JSON.stringify({ error: message });
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function serialize(message: ServerMessage): string {
+  return JSON.stringify(message);
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
+
+function closeClient(socket: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.readyState === WebSocket.CLOSED) return resolve();
+    const cut = setTimeout(() => socket.terminate(), closeGraceMs).unref();
+    socket.once('close', () => {
+      clearTimeout(cut);
+      resolve();
+    });
+    socket.close(1001, 'status server stopping');
+  });
+}

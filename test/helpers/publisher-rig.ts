@@ -1,0 +1,74 @@
+// The publisher wired to a real buffer (LevelDB in a temp dir) and a real broker, optionally
+// through the TCP fault proxy: what the agent does, without sensors, so tests drive the load.
+import { pino } from 'pino';
+import { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
+import { MqttConnection } from '../../src/mqtt/connection.js';
+import { Publisher } from '../../src/mqtt/publisher.js';
+import { Routes, type QoS } from '../../src/mqtt/topics.js';
+import { makeTempDir } from './temp-dir.js';
+
+export interface RigOptions {
+  brokerUrl: string;
+  qos?: QoS;
+  keepaliveMs?: number;
+  maxInflight?: number;
+  protocolVersion?: 4 | 5;
+  sensors?: Array<{ id: string; qos?: QoS; retain?: boolean }>;
+}
+
+export interface PublisherRig {
+  buffer: ReadingBuffer;
+  connection: MqttConnection;
+  publisher: Publisher;
+  /** Appends `count` readings of sensor `sensor` in one turn; resolves with the last seq. */
+  appendBurst(count: number, sensor?: string): Promise<number>;
+  waitConnected(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const silentLog = pino({ level: 'silent' });
+
+export async function startPublisherRig(options: RigOptions): Promise<PublisherRig> {
+  const dir = await makeTempDir('pub-');
+  const buffer = new ReadingBuffer({ path: `${dir.path}/buffer`, maxBytes: 64 * 1024 * 1024, overflow: 'drop-oldest', commitIntervalMs: 1000 }, silentLog);
+  await buffer.start();
+  const routes = new Routes({ topicPrefix: 'sensors/test', qos: options.qos ?? 1, retain: false }, options.sensors ?? [{ id: 'probe' }]);
+  const connection = new MqttConnection(
+    {
+      url: options.brokerUrl,
+      clientId: `agent-${Math.random().toString(16).slice(2)}`,
+      protocolVersion: options.protocolVersion ?? 5,
+      keepaliveMs: options.keepaliveMs ?? 30_000,
+      statusTopic: routes.statusTopic,
+      connectTimeoutMs: 2000,
+    },
+    { minMs: 50, maxMs: 300 },
+    silentLog,
+  );
+  const publisher = new Publisher({ connection, source: buffer, routes, maxInflight: options.maxInflight ?? 64, version: 'test', log: silentLog });
+  publisher.start();
+  return {
+    buffer,
+    connection,
+    publisher,
+    appendBurst: async (count, sensor = 'probe') => {
+      const stored = await Promise.all(Array.from({ length: count }, (_, i) => buffer.append({ sensor, ts: Date.now(), values: { value: i } })));
+      return Math.max(...stored.map((reading) => reading?.seq ?? 0));
+    },
+    waitConnected: () =>
+      connection.isConnected ? Promise.resolve() : new Promise((resolve) => publisher.once('connected', () => resolve())),
+    stop: async () => {
+      await publisher.stop(1000);
+      await buffer.stop();
+      await dir.cleanup();
+    },
+  };
+}
+
+export async function until(predicate: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

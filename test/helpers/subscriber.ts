@@ -1,0 +1,85 @@
+// A test subscriber: collects the readings (by seq) and status messages a broker delivers.
+import mqtt, { type MqttClient } from 'mqtt';
+
+export interface ReceivedReading {
+  topic: string;
+  seq: number;
+  ts: number;
+  v: Record<string, number>;
+  retain: boolean;
+}
+
+export interface Subscriber {
+  client: MqttClient;
+  readings: ReceivedReading[];
+  statuses: Array<Record<string, unknown>>;
+  seqs(): Set<number>;
+  /** Resolves once every seq in 1..lastSeq was received at least once. */
+  waitForAll(lastSeq: number, timeoutMs?: number): Promise<void>;
+  waitFor(predicate: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSubscriber(url: string, topic = 'sensors/#'): Promise<Subscriber> {
+  const client = await mqtt.connectAsync(url, { clean: true, reconnectPeriod: 200, clientId: `test-sub-${Math.random().toString(16).slice(2)}` });
+  const readings: ReceivedReading[] = [];
+  const statuses: Array<Record<string, unknown>> = [];
+  const listeners = new Set<() => void>();
+  client.on('message', (messageTopic, payload, packet) => {
+    const body = JSON.parse(payload.toString()) as Record<string, unknown>;
+    if (messageTopic.endsWith('/status')) statuses.push(body);
+    else readings.push({ topic: messageTopic, seq: body.seq as number, ts: body.ts as number, v: body.v as Record<string, number>, retain: packet.retain });
+    for (const listener of listeners) listener();
+  });
+  await client.subscribeAsync(topic, { qos: 2 });
+
+  const waitFor = (predicate: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (predicate()) return resolve();
+      const check = (): void => {
+        if (!predicate()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      const poll = setInterval(check, 100);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        listeners.delete(check);
+      };
+      listeners.add(check);
+    });
+
+  const seqs = (): Set<number> => new Set(readings.map((reading) => reading.seq));
+  return {
+    client,
+    readings,
+    statuses,
+    seqs,
+    waitFor,
+    waitForAll: (lastSeq, timeoutMs = 30_000) =>
+      waitFor(
+        () => {
+          const received = seqs();
+          for (let seq = 1; seq <= lastSeq; seq += 1) if (!received.has(seq)) return false;
+          return true;
+        },
+        timeoutMs,
+        `every seq from 1 to ${lastSeq}`,
+      ),
+    stop: async () => {
+      await client.endAsync(true);
+    },
+  };
+}
+
+/** The seqs in 1..lastSeq that never arrived. */
+export function missingSeqs(received: Set<number>, lastSeq: number): number[] {
+  const missing: number[] = [];
+  for (let seq = 1; seq <= lastSeq; seq += 1) if (!received.has(seq)) missing.push(seq);
+  return missing;
+}

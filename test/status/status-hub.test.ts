@@ -1,0 +1,146 @@
+// The status hub as a specification: what it records, what it emits, and its health rule.
+import { describe, expect, it } from 'vitest';
+import { redactUrl, StatusHub, type StatusReading } from '../../src/status/status-hub.js';
+import { bufferStats } from './helpers.js';
+
+function makeHub(options: { mqttUrl?: string; stats?: () => ReturnType<typeof bufferStats> } = {}) {
+  const clock = { now: 1_764_000_000_000 };
+  const buffer = bufferStats();
+  const hub = new StatusHub({
+    device: 'greenhouse-pi',
+    version: '1.2.3',
+    mqttUrl: options.mqttUrl ?? 'mqtt://broker.local:1883',
+    bufferStats: options.stats ?? (() => buffer),
+    now: () => clock.now,
+  });
+  return { hub, clock, buffer };
+}
+
+describe('StatusHub', () => {
+  it('strips credentials, query and fragment from the broker URL', () => {
+    const { hub } = makeHub({ mqttUrl: 'mqtts://agent:s3cret@broker.example:8883/path?password=x#frag' });
+    expect(hub.snapshot().mqtt.url).toBe('mqtts://broker.example:8883/path');
+    expect(redactUrl('not a url')).toBe('(invalid URL)');
+  });
+
+  it('emits change on every mutating call', () => {
+    const { hub } = makeHub();
+    let changes = 0;
+    hub.on('change', () => changes++);
+    hub.registerSensor('greenhouse', 'bme280');
+    hub.sensorReading('greenhouse', { ts: 1, seq: 1, values: { temperature: 21.5 } });
+    hub.sensorFailed('greenhouse', 'no answer');
+    hub.sensorRecovered('greenhouse');
+    hub.mqttConnected();
+    hub.mqttDisconnected('ECONNRESET');
+    hub.mqttPublished(3, 1);
+    hub.bufferChanged();
+    expect(changes).toBe(8);
+  });
+
+  it('tracks a sensor through starting, ok, failed and recovered', () => {
+    const { hub, clock } = makeHub();
+    hub.registerSensor('greenhouse', 'bme280');
+    expect(hub.snapshot().sensors).toEqual([
+      { id: 'greenhouse', driver: 'bme280', state: 'starting', lastReading: null, lastError: null, failures: 0, since: clock.now },
+    ]);
+    clock.now += 1000;
+    hub.sensorReading('greenhouse', { ts: clock.now, seq: 7, values: { temperature: 21.5, humidity: 40.2 } });
+    const okSince = clock.now;
+    clock.now += 1000;
+    hub.sensorReading('greenhouse', { ts: clock.now, seq: 8, values: { temperature: 21.6, humidity: 40.1 } });
+    expect(hub.snapshot().sensors[0]).toMatchObject({ state: 'ok', since: okSince, lastReading: { seq: 8, values: { temperature: 21.6 } } });
+
+    clock.now += 1000;
+    hub.sensorFailed('greenhouse', 'SENSOR_NOT_FOUND: no device at 0x76');
+    hub.sensorFailed('greenhouse', 'SENSOR_NOT_FOUND: no device at 0x76');
+    expect(hub.snapshot().sensors[0]).toMatchObject({ state: 'failed', failures: 2, since: clock.now, lastError: 'SENSOR_NOT_FOUND: no device at 0x76' });
+
+    clock.now += 1000;
+    hub.sensorRecovered('greenhouse');
+    // The last error stays visible after recovery: it tells the technician what happened.
+    expect(hub.snapshot().sensors[0]).toMatchObject({ state: 'ok', failures: 2, since: clock.now, lastError: 'SENSOR_NOT_FOUND: no device at 0x76' });
+  });
+
+  it('emits reading only for readings the buffer accepted (with a seq)', () => {
+    const { hub } = makeHub();
+    const readings: StatusReading[] = [];
+    hub.on('reading', (reading) => readings.push(reading));
+    hub.sensorReading('door', { ts: 5, values: { level: 1 } });
+    hub.sensorReading('door', { ts: 6, seq: 42, values: { level: 0 } });
+    expect(readings).toEqual([{ sensor: 'door', seq: 42, ts: 6, values: { level: 0 } }]);
+    // A sensor it was never told about is registered on the fly rather than throwing at the sampler.
+    expect(hub.snapshot().sensors[0]).toMatchObject({ id: 'door', driver: 'unknown', state: 'ok' });
+  });
+
+  it('counts reconnects and keeps the last MQTT error', () => {
+    const { hub, clock } = makeHub();
+    expect(hub.snapshot().mqtt).toMatchObject({ connected: false, since: null, reconnects: 0, lastError: null });
+    hub.mqttConnected();
+    hub.mqttPublished(10, 4);
+    clock.now += 5000;
+    hub.mqttDisconnected('connect ECONNREFUSED 10.0.0.2:8883');
+    expect(hub.snapshot().mqtt).toMatchObject({ connected: false, since: clock.now, inflight: 0, published: 10, lastError: 'connect ECONNREFUSED 10.0.0.2:8883' });
+    hub.mqttConnected();
+    hub.mqttDisconnected(null);
+    hub.mqttConnected();
+    expect(hub.snapshot().mqtt).toMatchObject({ connected: true, reconnects: 2, lastError: 'connect ECONNREFUSED 10.0.0.2:8883' });
+  });
+
+  it('reports uptime, time and the current buffer figures', () => {
+    const { hub, clock, buffer } = makeHub();
+    clock.now += 61_500;
+    buffer.backlog = 12;
+    buffer.lastSeq = 18_234;
+    const snapshot = hub.snapshot();
+    expect(snapshot).toMatchObject({ device: 'greenhouse-pi', version: '1.2.3', uptimeSeconds: 61, time: clock.now, startedAt: clock.now - 61_500 });
+    expect(snapshot.buffer).toMatchObject({ backlog: 12, lastSeq: 18_234 });
+  });
+
+  it('hands out snapshots that do not alias its state', () => {
+    const { hub } = makeHub();
+    hub.sensorReading('a', { ts: 1, seq: 1, values: { value: 1 } });
+    const snapshot = hub.snapshot();
+    snapshot.mqtt.published = 99;
+    (snapshot.sensors[0]?.lastReading?.values ?? {}).value = 99;
+    expect(hub.snapshot().mqtt.published).toBe(0);
+    expect(hub.snapshot().sensors[0]?.lastReading?.values.value).toBe(1);
+  });
+
+  describe('health', () => {
+    it('is healthy with no sensors, and while MQTT is down (the agent buffers offline)', () => {
+      const { hub } = makeHub();
+      hub.mqttDisconnected('broker unreachable');
+      expect(hub.health()).toEqual({ healthy: true, reason: null });
+    });
+
+    it('is healthy while at least one sensor is not failed', () => {
+      const { hub } = makeHub();
+      hub.registerSensor('a', 'bme280');
+      hub.registerSensor('b', 'sht3x');
+      hub.sensorFailed('a', 'no answer');
+      expect(hub.isHealthy()).toBe(true);
+      hub.sensorFailed('b', 'no answer');
+      expect(hub.health()).toEqual({ healthy: false, reason: 'all 2 sensor(s) failed' });
+      expect(hub.snapshot().healthy).toBe(false);
+      hub.sensorRecovered('b');
+      expect(hub.isHealthy()).toBe(true);
+    });
+
+    it('is unhealthy while the buffer refuses writes', () => {
+      const { hub, buffer } = makeHub();
+      buffer.writeFailing = true;
+      expect(hub.health()).toMatchObject({ healthy: false, reason: expect.stringContaining('refusing writes') });
+    });
+
+    it('is unhealthy when the buffer is not open, and still gives a snapshot', () => {
+      const { hub } = makeHub({
+        stats: () => {
+          throw new Error('store is closed');
+        },
+      });
+      expect(hub.health()).toEqual({ healthy: false, reason: 'buffer not available: store is closed' });
+      expect(hub.snapshot()).toMatchObject({ healthy: false, buffer: { backlog: 0 } });
+    });
+  });
+});
