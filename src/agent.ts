@@ -13,6 +13,7 @@ import { Routes } from './mqtt/topics.js';
 import { displayUrl, type MqttLinkOptions } from './mqtt/client-options.js';
 import { SensorSchedule } from './sampling/sensor-schedule.js';
 import { findDriver } from './sensors/registry.js';
+import { createHardware } from './hardware/create-hardware.js';
 import type { Values } from './sensors/types.js';
 import { version } from './version.js';
 
@@ -108,6 +109,8 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });
 
+    const hardware = createHardware(config);
+    started.push({ name: 'hardware', stop: () => hardware.close() });
     const schedules = config.sensors.map((sensorConfig) => {
       hub.registerSensor(sensorConfig.id, sensorConfig.driver);
       const driver = findDriver(sensorConfig.driver);
@@ -116,7 +119,7 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
       return new SensorSchedule({
         sensorId: sensorConfig.id,
         intervalMs: sensorConfig.interval,
-        open: () => driver.create(sensorConfig.options as never, { sensorId: sensorConfig.id, storePath: config.store.path, log: sensorLog }),
+        open: () => driver.create(sensorConfig.options as never, { sensorId: sensorConfig.id, storePath: config.store.path, log: sensorLog, hardware }),
         hooks: {
           accept: async (sensorId: string, ts: number, samples: Values[]) => {
             // Appended in one turn, so the buffer writes them as one batch.

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { deviceIdFromHostname, type ConfigContext } from './files.js';
 import { deviceSection, logSection, mqttSection, statusSection, storeSection } from './sections.js';
 import { sensorsSchema } from './sensor-schema.js';
+import { hardwareSection, simulateSection } from './hardware-sections.js';
 
 export type { ConfigContext } from './files.js';
 export type { SensorConfig } from './sensor-schema.js';
@@ -23,6 +24,8 @@ function sections(context: ConfigContext) {
       store: storeSection().prefault({}),
       status: statusSection(context).prefault({}),
       log: logSection().prefault({}),
+      hardware: hardwareSection().prefault({}),
+      simulate: simulateSection(context).prefault({}),
       sensors: sensorsSchema(),
     },
     { error: () => 'is not a mapping of settings' },
@@ -65,6 +68,8 @@ function resolveConfig(parsed: Parsed, context: ConfigContext) {
       tokenFile: tokenFile?.path,
     },
     log: parsed.log,
+    hardware: parsed.hardware,
+    simulate: parsed.simulate,
     sensors: parsed.sensors,
   };
 }

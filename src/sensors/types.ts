@@ -1,6 +1,7 @@
 // What a driver is: a named factory from validated options to something the sampler can read.
 import type { z } from 'zod';
 import type { Logger } from 'pino';
+import type { Hardware } from '../hardware/hardware.js';
 
 /** One sample: value name → number, in the units of design.md (°C, %RH, hPa, lux, V, A, W). */
 export type Values = Record<string, number>;
@@ -10,6 +11,11 @@ export interface Sensor {
   read(): Promise<Values>;
   /** Readings the sampler takes per tick (the simulated driver's `burst`); 1 when absent. */
   readingsPerTick?: number;
+  /**
+   * Event-driven sources (GPIO edges) push readings as they happen; the sampler also calls read()
+   * every interval as a heartbeat.
+   */
+  onReading?(listener: (values: Values, ts: number) => void): void;
   close?(): Promise<void>;
 }
 
@@ -19,6 +25,7 @@ export interface DriverContext {
   /** The buffer's folder, so the system driver can report the disk use of its file system. */
   storePath: string;
   log: Logger;
+  hardware: Hardware;
 }
 
 export interface DriverDefinition<Options = unknown> {

@@ -1,0 +1,53 @@
+// The `hardware:` section (where the kernel's interfaces live) and the `simulate:` section
+// (which buses and lines are simulated, for demos and tests without hardware).
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { parseRegisterMap } from '../hardware/register-map.js';
+import { simulatedGpioScript } from '../hardware/simulated-gpio-script.js';
+import { expecting } from './fields.js';
+import { readNamedFile, type ConfigContext } from './files.js';
+
+export function hardwareSection() {
+  return z.strictObject(
+    {
+      /** sysfs GPIO root; the chip bases are read from its gpiochipN/base and label. */
+      gpioRoot: z.string().default('/sys/class/gpio'),
+      /** 1-Wire devices folder (28-…/w1_slave). */
+      oneWireRoot: z.string().default('/sys/bus/w1/devices'),
+    },
+    expecting('a mapping of hardware settings'),
+  );
+}
+
+const busNumberKey = z.string().regex(/^\d+$/, 'is not a bus number such as 1');
+const pinKey = z.string().regex(/^\d+$/, 'is not a BCM pin number such as 17');
+
+/** A register-map file: must exist, be readable and parse; resolves to its absolute path. */
+function registerMapFile(context: ConfigContext) {
+  return z.string(expecting('a register-map file path')).transform((raw, ctx): string => {
+    const file = readNamedFile(raw, context);
+    if (!file.ok) {
+      ctx.addIssue({ code: 'custom', message: file.problem });
+      return z.NEVER;
+    }
+    try {
+      parseRegisterMap(parse(file.text), file.path);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `is not a valid register map (${(error as Error).message})` });
+      return z.NEVER;
+    }
+    return file.path;
+  });
+}
+
+export function simulateSection(context: ConfigContext) {
+  return z.strictObject(
+    {
+      /** Bus number → register-map file: that /dev/i2c-N is simulated. */
+      i2c: z.record(busNumberKey, registerMapFile(context)).default({}),
+      /** BCM pin → script: that line is simulated. */
+      gpio: z.record(pinKey, simulatedGpioScript).default({}),
+    },
+    expecting('a mapping of simulated buses and lines'),
+  );
+}

@@ -1,0 +1,58 @@
+// Builds the Hardware the drivers get from the config: each I2C bus and GPIO line is real unless
+// the `simulate:` section names it. Buses are opened once and shared by the sensors on them.
+import type { Hardware } from './hardware.js';
+import type { I2cBus } from './i2c-bus.js';
+import type { GpioLine, GpioLineOptions } from './gpio.js';
+import { loadRegisterMap } from './register-map.js';
+import { SimulatedI2cBus } from './simulated-i2c.js';
+import { openRealI2cBus } from './real-i2c.js';
+import { createSimulatedGpio } from './simulated-gpio.js';
+import { createOnoffGpio } from './onoff-gpio.js';
+import type { SimulatedGpioScript } from './simulated-gpio-script.js';
+
+export interface HardwareConfig {
+  hardware: { gpioRoot: string; oneWireRoot: string };
+  simulate: { i2c: Record<string, string>; gpio: Record<string, SimulatedGpioScript> };
+}
+
+export function createHardware(config: HardwareConfig): Hardware {
+  const buses = new Map<number, Promise<I2cBus>>();
+  const lines: GpioLine[] = [];
+  const simulatedPins = new Map(Object.entries(config.simulate.gpio).map(([pin, script]) => [Number(pin), script]));
+  const simulatedGpio = createSimulatedGpio(simulatedPins);
+  const realGpio = createOnoffGpio({ sysfsRoot: config.hardware.gpioRoot });
+
+  const openBus = async (busNumber: number): Promise<I2cBus> => {
+    const mapFile = config.simulate.i2c[String(busNumber)];
+    if (mapFile !== undefined) return new SimulatedI2cBus(busNumber, await loadRegisterMap(mapFile));
+    return openRealI2cBus(busNumber);
+  };
+
+  return {
+    oneWireRoot: config.hardware.oneWireRoot,
+    i2c: (busNumber) => {
+      let bus = buses.get(busNumber);
+      if (!bus) {
+        bus = openBus(busNumber);
+        // A failed open is retried by the next sensor start, not cached.
+        bus.catch(() => buses.delete(busNumber));
+        buses.set(busNumber, bus);
+      }
+      return bus;
+    },
+    gpio: {
+      open: async (pin: number, options: GpioLineOptions) => {
+        const provider = simulatedPins.has(pin) ? simulatedGpio : realGpio;
+        const line = await provider.open(pin, options);
+        lines.push(line);
+        return line;
+      },
+    },
+    close: async () => {
+      await Promise.allSettled(lines.splice(0).map((line) => line.close()));
+      const opened = await Promise.allSettled([...buses.values()]);
+      buses.clear();
+      await Promise.allSettled(opened.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)));
+    },
+  };
+}

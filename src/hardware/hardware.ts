@@ -1,0 +1,13 @@
+// What the composition root hands drivers: buses by number, GPIO lines by BCM number, the 1-Wire
+// root. Each is real or simulated according to the config's `simulate:` section.
+import type { I2cBus } from './i2c-bus.js';
+import type { GpioProvider } from './gpio.js';
+
+export interface Hardware {
+  /** Opens (once, shared) /dev/i2c-N or its simulation. */
+  i2c(busNumber: number): Promise<I2cBus>;
+  gpio: GpioProvider;
+  /** Folder holding 1-Wire devices (`28-…/w1_slave`), /sys/bus/w1/devices on a Pi. */
+  oneWireRoot: string;
+  close(): Promise<void>;
+}
