@@ -7,6 +7,7 @@ import { ConfigError } from './config/errors.js';
 import { createLogger } from './log.js';
 import { startAgent } from './agent.js';
 import { version } from './version.js';
+import { formatResult, runDoctor } from './cli/doctor.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -19,6 +20,7 @@ const HELP = `sensor-agent ${version}: reads sensors, buffers every reading on d
 Usage:
   sensor-agent run [--config FILE]           run the agent until SIGTERM/SIGINT
   sensor-agent check-config [--config FILE]  validate the config, print it with secrets masked
+  sensor-agent doctor [--config FILE]        check this device for what the config needs
   sensor-agent --version
   sensor-agent --help
 
@@ -70,6 +72,14 @@ async function checkConfig(file: string): Promise<number> {
   return EXIT_OK;
 }
 
+async function doctor(file: string): Promise<number> {
+  const results = await runDoctor(await loadConfig(file));
+  for (const result of results) process.stdout.write(`${formatResult(result)}\n`);
+  const failed = results.filter((result) => result.verdict === 'fail').length;
+  process.stdout.write(failed === 0 ? 'nothing stops the agent here\n' : `${failed} problem(s) would stop the agent\n`);
+  return failed === 0 ? EXIT_OK : EXIT_FAILURE;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -106,6 +116,8 @@ export async function main(argv: string[]): Promise<number> {
         return await run(configPath(values.config));
       case 'check-config':
         return await checkConfig(configPath(values.config));
+      case 'doctor':
+        return await doctor(configPath(values.config));
       default:
         process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
         return EXIT_FAILURE;

@@ -1,0 +1,168 @@
+// `sensor-agent doctor`: checks what the config needs on this device and says what to fix, so a
+// technician does not have to read a stack trace. Each check prints one line: ok, warn or FAIL.
+import { access, constants, stat } from 'node:fs/promises';
+import { lookup } from 'node:dns/promises';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import mqtt from 'mqtt';
+import type { Config } from '../config/schema.js';
+import { displayUrl } from '../mqtt/client-options.js';
+
+export type Verdict = 'ok' | 'warn' | 'fail';
+
+export interface CheckResult {
+  verdict: Verdict;
+  what: string;
+  /** How to fix it, when not ok. */
+  fix?: string;
+}
+
+const I2C_DRIVERS = new Set(['bme280', 'bmp280', 'sht3x', 'sht4x', 'bh1750', 'ads1115', 'ina219', 'mcp9808']);
+const GPIO_DRIVERS = new Set(['gpio-input']);
+
+async function accessible(path: string, mode: number): Promise<boolean> {
+  try {
+    await access(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function userGroups(): string[] {
+  try {
+    return execFileSync('id', ['-Gn'], { encoding: 'utf8' }).trim().split(/\s+/);
+  } catch {
+    return [];
+  }
+}
+
+function usedBuses(config: Config): number[] {
+  const buses = config.sensors
+    .filter((sensor) => I2C_DRIVERS.has(sensor.driver))
+    .map((sensor) => Number(sensor.options.bus ?? 1))
+    .filter((bus) => config.simulate.i2c[String(bus)] === undefined);
+  return [...new Set(buses)];
+}
+
+function usedPins(config: Config): number[] {
+  return config.sensors
+    .filter((sensor) => GPIO_DRIVERS.has(sensor.driver))
+    .map((sensor) => Number(sensor.options.pin))
+    .filter((pin) => config.simulate.gpio[String(pin)] === undefined);
+}
+
+async function checkI2c(config: Config, groups: string[], isRoot: boolean): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const bus of usedBuses(config)) {
+    const device = `/dev/i2c-${bus}`;
+    if (!(await accessible(device, constants.F_OK))) {
+      results.push({ verdict: 'fail', what: `${device} does not exist`, fix: 'enable I2C: sudo raspi-config nonint do_i2c 0 (or dtparam=i2c_arm=on in /boot/firmware/config.txt) and reboot' });
+    } else if (!(await accessible(device, constants.R_OK | constants.W_OK))) {
+      results.push({ verdict: 'fail', what: `${device} is not readable and writable by this user`, fix: 'add the service user to the i2c group: sudo usermod -aG i2c sensor-agent' });
+    } else {
+      results.push({ verdict: 'ok', what: `${device} is accessible` });
+    }
+  }
+  if (usedBuses(config).length > 0 && !isRoot && !groups.includes('i2c')) {
+    results.push({ verdict: 'warn', what: 'this user is not in the i2c group', fix: 'sudo usermod -aG i2c <user>' });
+  }
+  return results;
+}
+
+async function checkGpio(config: Config, groups: string[], isRoot: boolean): Promise<CheckResult[]> {
+  const pins = usedPins(config);
+  if (pins.length === 0) return [];
+  const root = config.hardware.gpioRoot;
+  if (!(await accessible(root, constants.F_OK))) {
+    return [{ verdict: 'fail', what: `GPIO sysfs root ${root} does not exist`, fix: 'use a kernel with CONFIG_GPIO_SYSFS, or set hardware.gpioRoot' }];
+  }
+  const results: CheckResult[] = [{ verdict: 'ok', what: `GPIO sysfs root ${root} exists` }];
+  if (!(await accessible(join(root, 'export'), constants.W_OK))) {
+    results.push({ verdict: 'fail', what: `${root}/export is not writable by this user`, fix: 'add the service user to the gpio group: sudo usermod -aG gpio sensor-agent' });
+  }
+  if (!isRoot && !groups.includes('gpio')) results.push({ verdict: 'warn', what: 'this user is not in the gpio group', fix: 'sudo usermod -aG gpio <user>' });
+  return results;
+}
+
+async function checkOneWire(config: Config): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const sensor of config.sensors.filter((entry) => entry.driver === 'ds18b20')) {
+    const folder = join(config.hardware.oneWireRoot, String(sensor.options.deviceId));
+    results.push(
+      (await accessible(folder, constants.R_OK))
+        ? { verdict: 'ok', what: `1-Wire device ${String(sensor.options.deviceId)} is present` }
+        : { verdict: 'fail', what: `1-Wire device ${folder} not found`, fix: 'enable 1-Wire: dtoverlay=w1-gpio in /boot/firmware/config.txt, check wiring and the 4.7 kOhm pull-up' },
+    );
+  }
+  return results;
+}
+
+/** The nearest existing folder of the store must be writable: the agent creates the rest. */
+async function checkStore(config: Config): Promise<CheckResult> {
+  let folder = config.store.path;
+  for (;;) {
+    try {
+      if ((await stat(folder)).isDirectory()) break;
+    } catch {
+      // not there yet: check its parent
+    }
+    const parent = dirname(folder);
+    if (parent === folder) break;
+    folder = parent;
+  }
+  return (await accessible(folder, constants.W_OK))
+    ? { verdict: 'ok', what: `store path ${config.store.path} is writable` }
+    : { verdict: 'fail', what: `store path ${config.store.path} is not writable (${folder})`, fix: 'run as the service user, or set store.path (systemd: StateDirectory=sensor-agent)' };
+}
+
+async function checkBroker(config: Config): Promise<CheckResult[]> {
+  const url = new URL(config.mqtt.url);
+  const shown = displayUrl(config.mqtt.url);
+  try {
+    await lookup(url.hostname);
+  } catch {
+    return [{ verdict: 'warn', what: `broker host ${url.hostname} does not resolve now`, fix: 'check mqtt.url and DNS (the agent buffers until it resolves)' }];
+  }
+  const client = mqtt.connect(config.mqtt.url, {
+    clientId: `${config.mqtt.clientId}-doctor`,
+    protocolVersion: config.mqtt.protocolVersion,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
+    ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+  });
+  const outcome = await new Promise<string | null>((resolve) => {
+    client.once('connect', () => resolve(null));
+    client.once('error', (error) => resolve(error.message));
+    client.once('close', () => resolve('connection closed'));
+  });
+  client.end(true);
+  if (outcome === null) return [{ verdict: 'ok', what: `broker ${shown} accepts the connection and credentials` }];
+  if (/protocol version/i.test(outcome) && config.mqtt.protocolVersion === 5) {
+    return [{ verdict: 'warn', what: `broker ${shown} does not speak MQTT 5`, fix: 'the agent falls back to 3.1.1; set mqtt.protocolVersion: 4 to skip the attempt' }];
+  }
+  // Refused credentials keep every reading on the device forever; an absent broker only delays them.
+  if (/not authori[sz]ed|bad user ?name or password|identifier rejected/i.test(outcome)) {
+    return [{ verdict: 'fail', what: `broker ${shown} refuses the credentials: ${outcome}`, fix: 'check mqtt.username, mqtt.password / passwordFile and the broker ACL' }];
+  }
+  return [{ verdict: 'warn', what: `broker ${shown} not reachable now: ${outcome}`, fix: 'the agent buffers until it is; check mqtt.url, the network and that the broker runs' }];
+}
+
+export async function runDoctor(config: Config): Promise<CheckResult[]> {
+  const groups = userGroups();
+  const isRoot = process.getuid?.() === 0;
+  return [
+    { verdict: 'ok', what: `config is valid (${config.sensors.length} sensors)` },
+    await checkStore(config),
+    ...(await checkI2c(config, groups, isRoot)),
+    ...(await checkGpio(config, groups, isRoot)),
+    ...(await checkOneWire(config)),
+    ...(await checkBroker(config)),
+  ];
+}
+
+export function formatResult(result: CheckResult): string {
+  const label = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' }[result.verdict];
+  return `${label}  ${result.what}${result.fix ? `\n      fix: ${result.fix}` : ''}`;
+}
