@@ -1,7 +1,11 @@
 // Builds dist/sensor-agent.js: one ESM bundle for Node 20, native addons kept external
-// (they are loaded from node_modules, built for the target architecture).
-import { build } from 'esbuild';
-import { chmod, readFile } from 'node:fs/promises';
+// (they are loaded from node_modules, built for the target architecture), and beside it
+// dist/status-page/index.html, the self-contained status page the agent serves at /.
+import * as esbuild from 'esbuild';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { buildStatusPage } from './src/status/page/build-page.mjs';
+
+const { build } = esbuild;
 
 const pkg = JSON.parse(await readFile(new URL('./package.json', import.meta.url), 'utf8'));
 
@@ -14,7 +18,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  external: nativeAddons,
+  // esbuild: only imported (dynamically) when running from sources without dist/status-page/.
+  external: [...nativeAddons, 'esbuild'],
   sourcemap: 'linked',
   legalComments: 'none',
   define: { SENSOR_AGENT_VERSION: JSON.stringify(pkg.version) },
@@ -24,3 +29,8 @@ await build({
 });
 await chmod('dist/sensor-agent.js', 0o755);
 console.log(`built dist/sensor-agent.js (${pkg.version})`);
+
+const statusPage = await buildStatusPage(esbuild);
+await mkdir('dist/status-page', { recursive: true });
+await writeFile('dist/status-page/index.html', statusPage);
+console.log(`built dist/status-page/index.html (${Buffer.byteLength(statusPage)} bytes)`);

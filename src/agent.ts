@@ -7,6 +7,7 @@ import type { Config } from './config/schema.js';
 import { ReadingBuffer } from './buffer/reading-buffer.js';
 import { StatusHub } from './status/status-hub.js';
 import { StatusServer } from './status/status-server.js';
+import { tallyPublished } from './status/published-tally.js';
 import { MqttConnection } from './mqtt/connection.js';
 import { Publisher } from './mqtt/publisher.js';
 import { Routes } from './mqtt/topics.js';
@@ -102,14 +103,15 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
       { minMs: config.mqtt.reconnect.min, maxMs: config.mqtt.reconnect.max },
       log.child({ part: 'mqtt' }),
     );
-    const publisher = new Publisher({ connection, source: buffer, routes, maxInflight: config.mqtt.maxInflight, version, log: log.child({ part: 'mqtt' }) });
+    const publisher = new Publisher({ connection, source: tallyPublished(buffer, (sensor, count) => hub.sensorPublished(sensor, count)), routes, maxInflight: config.mqtt.maxInflight, version, log: log.child({ part: 'mqtt' }) });
     publisher.on('connected', () => hub.mqttConnected());
     publisher.on('disconnected', (reason) => hub.mqttDisconnected(reason));
     publisher.on('published', (count) => hub.mqttPublished(count, publisher.inflight));
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });
 
-    const hardware = createHardware(config);
+    const hardwareLog = log.child({ part: 'hardware' });
+    const hardware = createHardware(config, (message) => hardwareLog.warn(message));
     started.push({ name: 'hardware', stop: () => hardware.close() });
     const schedules = config.sensors.map((sensorConfig) => {
       hub.registerSensor(sensorConfig.id, sensorConfig.driver);
@@ -125,6 +127,7 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
             // Appended in one turn, so the buffer writes them as one batch.
             const stored = await Promise.all(samples.map((values) => buffer.append({ sensor: sensorId, ts, values })));
             const accepted = stored.filter((reading) => reading !== null);
+            hub.readingsStored(sensorId, accepted.length, stored.length - accepted.length);
             const last = accepted.at(-1);
             for (const reading of accepted.slice(0, -1)) hub.readingAccepted({ sensor: sensorId, seq: reading.seq, ts, values: reading.values });
             const latest = samples.at(-1);

@@ -8,6 +8,7 @@ import { createLogger } from './log.js';
 import { startAgent } from './agent.js';
 import { version } from './version.js';
 import { formatResult, runDoctor } from './cli/doctor.js';
+import { runScanI2c } from './cli/scan-i2c.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -21,11 +22,15 @@ Usage:
   sensor-agent run [--config FILE]           run the agent until SIGTERM/SIGINT
   sensor-agent check-config [--config FILE]  validate the config, print it with secrets masked
   sensor-agent doctor [--config FILE]        check this device for what the config needs
+  sensor-agent scan-i2c [--bus N] [--config FILE]
+                                             list the chips answering on /dev/i2c-N (default 1);
+                                             with --config, a bus it simulates is scanned on its map
   sensor-agent --version
   sensor-agent --help
 
 Options:
   -c, --config FILE   config file, YAML or JSON (default: $SENSOR_AGENT_CONFIG or ${DEFAULT_CONFIG})
+      --bus N         scan-i2c: the bus to scan, N of /dev/i2c-N (default 1)
 
 Environment:
   SENSOR_AGENT_CONFIG        config file when --config is not given
@@ -88,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         config: { type: 'string', short: 'c' },
+        bus: { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -118,6 +124,8 @@ export async function main(argv: string[]): Promise<number> {
         return await checkConfig(configPath(values.config));
       case 'doctor':
         return await doctor(configPath(values.config));
+      case 'scan-i2c':
+        return await runScanI2c({ bus: values.bus, configFile: values.config }, process.stdout, process.stderr);
       default:
         process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
         return EXIT_FAILURE;

@@ -15,12 +15,12 @@ export interface HardwareConfig {
   simulate: { i2c: Record<string, string>; gpio: Record<string, SimulatedGpioScript> };
 }
 
-export function createHardware(config: HardwareConfig): Hardware {
+export function createHardware(config: HardwareConfig, warn?: (message: string) => void): Hardware {
   const buses = new Map<number, Promise<I2cBus>>();
-  const lines: GpioLine[] = [];
+  const lines = new Set<GpioLine>();
   const simulatedPins = new Map(Object.entries(config.simulate.gpio).map(([pin, script]) => [Number(pin), script]));
   const simulatedGpio = createSimulatedGpio(simulatedPins);
-  const realGpio = createOnoffGpio({ sysfsRoot: config.hardware.gpioRoot });
+  const realGpio = createOnoffGpio({ sysfsRoot: config.hardware.gpioRoot, ...(warn ? { warn } : {}) });
 
   const openBus = async (busNumber: number): Promise<I2cBus> => {
     const mapFile = config.simulate.i2c[String(busNumber)];
@@ -44,12 +44,18 @@ export function createHardware(config: HardwareConfig): Hardware {
       open: async (pin: number, options: GpioLineOptions) => {
         const provider = simulatedPins.has(pin) ? simulatedGpio : realGpio;
         const line = await provider.open(pin, options);
-        lines.push(line);
+        lines.add(line);
+        // A failing sensor re-opens its line: forget closed lines so the set stays bounded.
+        const close = line.close.bind(line);
+        line.close = async () => {
+          lines.delete(line);
+          await close();
+        };
         return line;
       },
     },
     close: async () => {
-      await Promise.allSettled(lines.splice(0).map((line) => line.close()));
+      await Promise.allSettled([...lines].map((line) => line.close()));
       const opened = await Promise.allSettled([...buses.values()]);
       buses.clear();
       await Promise.allSettled(opened.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)));

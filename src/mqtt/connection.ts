@@ -82,6 +82,8 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       if (client !== this.current) return;
       this.connected = true;
       this.offlineAnnounced = false;
+      // The next disconnect gets its own reason, not one left over from an earlier attempt.
+      this.lastError = null;
       this.backoff.reset();
       this.log.info({ broker: displayUrl(this.link.url) }, 'mqtt connected');
       this.emit('up', client, connack.properties?.receiveMaximum);

@@ -1,6 +1,8 @@
 // Reads one sensor on its own schedule: the first reading at start, then every interval on a
 // fixed grid (start + k * interval, so delays never accumulate), and a doubling retry delay while
 // the sensor fails. Sensors never share a timer, so one slow or broken sensor delays no other.
+// Event-driven sensors (GPIO edges, `onReading`) also push readings, accepted as they come; for
+// them read() on the grid is the heartbeat.
 import type { Logger } from 'pino';
 import type { Sensor, Values } from '../sensors/types.js';
 import { retryDelayMs } from './retry-delay.js';
@@ -22,6 +24,9 @@ export interface ScheduleOptions {
   now?: () => number;
 }
 
+/** How long stop() waits for a read in progress. */
+export const STOP_WAIT_MS = 2000;
+
 export class SensorSchedule {
   private sensor: Sensor | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -29,6 +34,8 @@ export class SensorSchedule {
   private failures = 0;
   private gridStart = 0;
   private running: Promise<void> = Promise.resolve();
+  /** Pushed readings (onReading) still on their way into the buffer; stop() waits for them. */
+  private readonly pendingEvents = new Set<Promise<void>>();
   private readonly now: () => number;
 
   constructor(private readonly options: ScheduleOptions) {
@@ -45,7 +52,12 @@ export class SensorSchedule {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.running;
+    // A read that hangs (a wedged bus) must not hold the shutdown: wait a bounded time for it.
+    const settled = await Promise.race([
+      Promise.allSettled([this.running, ...this.pendingEvents]).then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), STOP_WAIT_MS).unref()),
+    ]);
+    if (!settled) this.options.log.warn({ sensor: this.options.sensorId, waitedMs: STOP_WAIT_MS }, 'sensor read still running at stop; not waiting for it');
     await this.closeSensor();
   }
 
@@ -53,7 +65,7 @@ export class SensorSchedule {
     if (this.stopped) return;
     const { sensorId, hooks, log } = this.options;
     try {
-      this.sensor ??= await this.options.open();
+      this.sensor ??= await this.openAndSubscribe();
       const ts = this.now();
       const count = this.sensor.readingsPerTick ?? 1;
       const samples: Values[] = [];
@@ -80,6 +92,24 @@ export class SensorSchedule {
       await this.closeSensor();
       this.schedule(delayMs, true);
     }
+  }
+
+  /**
+   * Opens the sensor and, for event-driven sources, accepts each pushed reading at once. Readings
+   * from an instance that has since failed and been closed, or after stop, are dropped.
+   */
+  private async openAndSubscribe(): Promise<Sensor> {
+    const sensor = await this.options.open();
+    sensor.onReading?.((values, ts) => {
+      if (this.stopped || this.sensor !== sensor) return;
+      const { sensorId, hooks, log } = this.options;
+      const accepted = hooks.accept(sensorId, ts, [values]).catch((error: unknown) => {
+        log.warn({ sensor: sensorId, err: error instanceof Error ? error.message : String(error) }, 'pushed reading not accepted');
+      });
+      this.pendingEvents.add(accepted);
+      void accepted.finally(() => this.pendingEvents.delete(accepted));
+    });
+    return sensor;
   }
 
   /** Next slot on the grid strictly after now; slots missed by a slow read are skipped, not bunched. */

@@ -25,8 +25,11 @@ async function readText(path: string): Promise<string | undefined> {
 
 async function cpuTemperature(options: SystemOptions, values: Values): Promise<void> {
   const text = await readText(join(options.sysfsRoot, `class/thermal/thermal_zone${options.thermalZone}/temp`));
-  const milliCelsius = Number(text?.trim());
-  if (text !== undefined && Number.isFinite(milliCelsius)) values.temperature = round(milliCelsius / 1000, 1);
+  const trimmed = text?.trim();
+  // Number('') is 0: an empty file must not become 0 °C.
+  if (!trimmed) return;
+  const milliCelsius = Number(trimmed);
+  if (Number.isFinite(milliCelsius)) values.temperature = round(milliCelsius / 1000, 1);
 }
 
 async function loadAverage(options: SystemOptions, values: Values): Promise<void> {

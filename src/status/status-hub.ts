@@ -3,6 +3,8 @@
 import { EventEmitter } from 'node:events';
 import type { BufferStats } from '../buffer/types.js';
 import type { Values } from '../sensors/types.js';
+import { History, type HistorySnapshot } from './history.js';
+import { hostInfoReader, type HostInfo } from './host-info.js';
 import type { Health, MqttStatus, SensorStatus, StatusReading, StatusSnapshot } from './status-types.js';
 
 export type { SensorStatus, MqttStatus, StatusSnapshot, StatusReading, Health } from './status-types.js';
@@ -19,6 +21,8 @@ export interface StatusHubInit {
   /** Current buffer figures. Throwing means the buffer is not open (see health()). */
   bufferStats: () => BufferStats;
   now?: () => number;
+  /** IP addresses and clock state; defaults to reading this host (cached). */
+  hostInfo?: () => HostInfo;
 }
 
 /** Strips user:pass@, query and fragment: the status port must never show a secret. */
@@ -41,6 +45,8 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
   readonly startedAt: number;
   private readonly now: () => number;
   private readonly bufferStats: () => BufferStats;
+  private readonly hostInfo: () => HostInfo;
+  private readonly history = new History();
   private readonly sensors = new Map<string, SensorStatus>();
   private readonly mqtt: MqttStatus;
   private everConnected = false;
@@ -52,6 +58,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.version = init.version;
     this.now = init.now ?? Date.now;
     this.bufferStats = init.bufferStats;
+    this.hostInfo = init.hostInfo ?? hostInfoReader({ now: this.now });
     this.startedAt = this.now();
     this.mqtt = {
       url: redactUrl(init.mqttUrl),
@@ -65,21 +72,15 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
   }
 
   registerSensor(id: string, driver: string): void {
-    this.sensors.set(id, {
-      id,
-      driver,
-      state: 'starting',
-      lastReading: null,
-      lastError: null,
-      failures: 0,
-      since: this.now(),
-    });
+    this.sensors.set(id, newSensor(id, driver, this.now()));
+    this.history.forget(id);
     this.emit('change');
   }
 
   sensorReading(id: string, reading: { ts: number; seq?: number; values: Values }): void {
     const sensor = this.sensorFor(id);
     sensor.lastReading = { ...reading, values: { ...reading.values } };
+    this.history.record(id, reading.ts, reading.values);
     this.setState(sensor, 'ok');
     this.emit('change');
     if (reading.seq !== undefined) {
@@ -90,6 +91,18 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
   /** Feeds the WebSocket `readings` subscription for readings of a burst beyond the latest one. */
   readingAccepted(reading: StatusReading): void {
     this.emit('reading', reading);
+  }
+
+  /** Counts one tick's appends: how many the buffer accepted and how many it refused. */
+  readingsStored(id: string, accepted: number, refused: number): void {
+    const sensor = this.sensorFor(id);
+    sensor.readingsAccepted += accepted;
+    sensor.readingsDropped += refused;
+  }
+
+  /** Per-sensor share of mqttPublished(), which follows it and emits the change. */
+  sensorPublished(id: string, count: number): void {
+    this.sensorFor(id).readingsPublished += count;
   }
 
   sensorFailed(id: string, error: string): void {
@@ -144,6 +157,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
       startedAt: this.startedAt,
       time,
       healthy: this.healthOf(buffer).healthy,
+      ...this.hostInfo(),
       mqtt: { ...this.mqtt },
       buffer: buffer.stats,
       sensors: [...this.sensors.values()].map((sensor) => ({
@@ -151,6 +165,11 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
         lastReading: sensor.lastReading && { ...sensor.lastReading, values: { ...sensor.lastReading.values } },
       })),
     };
+  }
+
+  /** The last 15 minutes of every sensor value, one point per 5 s (for sparklines). */
+  historySnapshot(): HistorySnapshot {
+    return this.history.snapshot(this.now());
   }
 
   /**
@@ -196,7 +215,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
   private sensorFor(id: string): SensorStatus {
     let sensor = this.sensors.get(id);
     if (!sensor) {
-      sensor = { id, driver: 'unknown', state: 'starting', lastReading: null, lastError: null, failures: 0, since: this.now() };
+      sensor = newSensor(id, 'unknown', this.now());
       this.sensors.set(id, sensor);
     }
     return sensor;
@@ -211,4 +230,8 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
 
 function emptyBufferStats(): BufferStats {
   return { backlog: 0, bytes: 0, lastSeq: 0, dropped: 0, oldestTs: null, maxBytes: 0, writeFailing: false, recoveredFrom: null, syncs: 0 };
+}
+
+function newSensor(id: string, driver: string, now: number): SensorStatus {
+  return { id, driver, state: 'starting', lastReading: null, lastError: null, failures: 0, since: now, readingsAccepted: 0, readingsPublished: 0, readingsDropped: 0 };
 }

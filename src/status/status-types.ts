@@ -2,6 +2,7 @@
 // Field names are part of the contract (design.md): extend them, never rename them.
 import type { BufferStats } from '../buffer/types.js';
 import type { Values } from '../sensors/types.js';
+import type { ClockStatus } from './host-info.js';
 
 export interface SensorStatus {
   id: string;
@@ -14,6 +15,15 @@ export interface SensorStatus {
   failures: number;
   /** Epoch ms of the last state change. */
   since: number;
+  /** Readings the buffer accepted since start. */
+  readingsAccepted: number;
+  /** Readings the broker acknowledged (QoS 0: written) since start. */
+  readingsPublished: number;
+  /**
+   * Readings the buffer refused at append since start (drop-newest overflow, write failure).
+   * Readings evicted later by drop-oldest are counted device-wide only, in buffer.dropped.
+   */
+  readingsDropped: number;
 }
 
 export interface MqttStatus {
@@ -38,6 +48,9 @@ export interface StatusSnapshot {
   startedAt: number;
   time: number;
   healthy: boolean;
+  /** Non-internal IPv4/IPv6 addresses with their interface, IPv4 first. */
+  addresses: string[];
+  clock: ClockStatus;
   mqtt: MqttStatus;
   buffer: BufferStats;
   sensors: SensorStatus[];

@@ -90,6 +90,7 @@ export class WsHub {
       this.options.log.debug({ client: client.id, code }, 'status client disconnected');
     });
     this.send(client, serialize({ type: 'status', data: this.options.hub.snapshot() }));
+    this.send(client, serialize({ type: 'history', data: this.options.hub.historySnapshot() }));
   }
 
   /** Throttle with leading and trailing edge: at most one push per interval, the last change always sent. */

@@ -1,9 +1,12 @@
 // The WebSocket protocol of the status port: what the server sends, and the few commands a
 // client may send, parsed at the edge into typed values (anything else is an error reply).
+import type { HistorySnapshot } from './history.js';
 import type { StatusReading, StatusSnapshot } from './status-types.js';
 
 export type ServerMessage =
   | { type: 'status'; data: StatusSnapshot }
+  /** Once, right after the first status: the last 15 minutes per value (clients extend it from statuses). */
+  | { type: 'history'; data: HistorySnapshot }
   | { type: 'reading'; data: StatusReading }
   | { type: 'subscribed'; topic: Topic }
   | { type: 'unsubscribed'; topic: Topic }

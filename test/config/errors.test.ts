@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadConfig } from '../../src/config/load.js';
 import { configFile } from './fixture.js';
+import { driverDefinitions } from '../../src/sensors/registry.js';
+
+const DRIVERS = driverDefinitions.map((driver) => driver.name).join(', ');
 
 const SENSOR = '  - { id: greenhouse, driver: simulated }\n';
 
@@ -51,8 +54,8 @@ describe('broken configs', () => {
     ['sensors: []\n', 'sensors: [] is empty (expected at least 1 sensor)'],
     ['mqtt: {}\n', 'sensors: missing (expected a list of sensors)'],
     ['sensors: greenhouse\n', 'sensors: "greenhouse" is not a list of sensors'],
-    ['sensors:\n  - { id: a, driver: bme999 }\n', 'sensors[0].driver: "bme999" is not a known driver (one of: simulated, system)'],
-    ['sensors:\n  - { id: a }\n', 'sensors[0].driver: missing (expected one of: simulated, system)'],
+    ['sensors:\n  - { id: a, driver: bme999 }\n', `sensors[0].driver: "bme999" is not a known driver (one of: ${DRIVERS})`],
+    ['sensors:\n  - { id: a }\n', `sensors[0].driver: missing (expected one of: ${DRIVERS})`],
     ['sensors:\n  - { driver: simulated }\n', 'sensors[0].id: missing (expected a valid id (lowercase letters, digits, _ and -))'],
     ['sensors:\n  - { id: a, driver: simulated }\n  - { id: b, driver: simulated }\n  - { id: c, driver: simulated, interval: 5 min }\n',
       'sensors[2].interval: "5 min" is not a duration (examples: 500ms, 5s, 1m)'],
@@ -78,7 +81,7 @@ describe('broken configs', () => {
       'mqtt.qos: 3 is not one of 0, 1, 2',
       'mqtt.qso: unknown key (did you mean mqtt.qos?)',
       'log.level: "loud" is not one of fatal, error, warn, info, debug, trace, silent',
-      'sensors[0].driver: "nope" is not a known driver (one of: simulated, system)',
+      `sensors[0].driver: "nope" is not a known driver (one of: ${DRIVERS})`,
     ]);
   });
 

@@ -124,6 +124,8 @@ export interface ChildAgent {
   /** Log lines whose msg contains `text`. */
   logged(text: string): LogLine[];
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number, what?: string): Promise<LogLine>;
+  /** Resolves once at least `count` log lines have a msg containing `text`. */
+  waitForLogCount(text: string, count: number, timeoutMs?: number): Promise<void>;
   /** Polls /status.json until `predicate` holds; resolves with that snapshot. */
   waitForStatus(predicate: (status: StatusSnapshot) => boolean, timeoutMs?: number, what?: string): Promise<StatusSnapshot>;
   /** SIGTERM; resolves with the exit code. */
@@ -187,7 +189,7 @@ export async function startChildAgent(configFile: string, options: { env?: NodeJ
       check();
     });
 
-  const listening = await waitForLog((line) => line.msg === 'status port listening', options.startTimeoutMs ?? 15_000, 'the status port');
+  const listening = await waitForLog((line) => line.msg === 'status port listening' && typeof line.port === 'number', options.startTimeoutMs ?? 15_000, 'the status port');
   const statusUrl = `http://127.0.0.1:${String(listening.port)}/status.json`;
   const status = async (): Promise<StatusSnapshot> => {
     const response = await fetch(statusUrl);
@@ -204,6 +206,10 @@ export async function startChildAgent(configFile: string, options: { env?: NodeJ
     status,
     logged: (text) => lines.filter((line) => typeof line.msg === 'string' && line.msg.includes(text)),
     waitForLog,
+    waitForLogCount: async (text, count, timeoutMs) => {
+      const matches = (line: LogLine): boolean => typeof line.msg === 'string' && line.msg.includes(text);
+      await waitForLog(() => lines.filter(matches).length >= count, timeoutMs, `${count} log lines with "${text}"`);
+    },
     waitForStatus: async (predicate, timeoutMs = 15_000, what = 'a status') => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

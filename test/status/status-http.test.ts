@@ -75,16 +75,19 @@ describe('GET /healthz', () => {
 });
 
 describe('other routes', () => {
-  it('serves a self-contained placeholder page at /', async () => {
+  it('serves the self-contained status page at /, with a CSP that allows only its own inline code', async () => {
     const { http } = await start();
     const response = await fetch(`${http}/`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await response.text();
-    expect(html).toContain('status.json');
     expect(html).toContain('/ws');
-    expect(html).not.toMatch(/\b(src|href)\s*=/i); // nothing loaded from elsewhere
-    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i); // nothing loaded from elsewhere
+    expect(html).not.toMatch(/<(link|img|iframe)\b/i);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(csp).toContain("connect-src 'self'");
   });
 
   it('answers 404 for unknown paths and 405 for other methods', async () => {

@@ -42,7 +42,10 @@ describe('StatusHub', () => {
     const { hub, clock } = makeHub();
     hub.registerSensor('greenhouse', 'bme280');
     expect(hub.snapshot().sensors).toEqual([
-      { id: 'greenhouse', driver: 'bme280', state: 'starting', lastReading: null, lastError: null, failures: 0, since: clock.now },
+      {
+        id: 'greenhouse', driver: 'bme280', state: 'starting', lastReading: null, lastError: null, failures: 0, since: clock.now,
+        readingsAccepted: 0, readingsPublished: 0, readingsDropped: 0,
+      },
     ]);
     clock.now += 1000;
     hub.sensorReading('greenhouse', { ts: clock.now, seq: 7, values: { temperature: 21.5, humidity: 40.2 } });

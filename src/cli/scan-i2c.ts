@@ -1,0 +1,145 @@
+// `sensor-agent scan-i2c [--bus N] [--config FILE]`: like i2cdetect, lists the addresses that
+// answer on /dev/i2c-N and names the chips likely to be there, reading an id register only where
+// that is safe: 0xD0 at 0x76/0x77 (Bosch chip id, BME280 datasheet section 5.4.1) and the
+// manufacturer id register 0x06 at 0x18..0x1f (MCP9808 datasheet section 5.1.5: 0x0054).
+// With --config, a bus the config's `simulate.i2c` names is scanned on its register map.
+import { access, constants } from 'node:fs/promises';
+import type { Hardware } from '../hardware/hardware.js';
+import { hex, type I2cBus } from '../hardware/i2c-bus.js';
+import { createHardware } from '../hardware/create-hardware.js';
+import { openRealI2cBus } from '../hardware/real-i2c.js';
+import { loadConfig } from '../config/load.js';
+import { chipName, REG_CHIP_ID } from '../sensors/bosch-bmx280.js';
+
+export const DEFAULT_SCAN_BUS = 1;
+const DEV_I2C = '/dev/i2c-';
+const MCP9808_REG_MANUFACTURER_ID = 0x06;
+const MCP9808_MANUFACTURER_ID = 0x0054;
+
+export interface ScannedDevice {
+  address: number;
+  /** What is likely there: "BME280 (chip id 0x60), driver: bme280", or candidates for the address. */
+  description: string;
+}
+
+interface Candidate {
+  from: number;
+  to: number;
+  name: string;
+}
+
+/** Chips with drivers here, by the addresses they can have (several may share one). */
+const CANDIDATES: readonly Candidate[] = [
+  { from: 0x18, to: 0x1f, name: 'MCP9808 (driver: mcp9808)' },
+  { from: 0x23, to: 0x23, name: 'BH1750 (driver: bh1750)' },
+  { from: 0x5c, to: 0x5c, name: 'BH1750 (driver: bh1750)' },
+  { from: 0x44, to: 0x45, name: 'SHT3x or SHT4x (driver: sht3x or sht4x)' },
+  { from: 0x48, to: 0x4b, name: 'ADS1115 (driver: ads1115)' },
+  { from: 0x40, to: 0x4f, name: 'INA219 (driver: ina219)' },
+  { from: 0x76, to: 0x77, name: 'BME280 or BMP280 (driver: bme280 or bmp280)' },
+];
+
+function candidatesAt(address: number): string {
+  const names = CANDIDATES.filter((candidate) => address >= candidate.from && address <= candidate.to).map((candidate) => candidate.name);
+  return names.length > 0 ? `maybe ${names.join(', or ')}` : 'unknown chip';
+}
+
+async function identify(bus: I2cBus, address: number): Promise<string | undefined> {
+  try {
+    if (address === 0x76 || address === 0x77) {
+      const chipId = await bus.readByte(address, REG_CHIP_ID);
+      const chip = chipName(chipId);
+      if (!chip) return `unknown chip (id ${hex(chipId)} at ${hex(REG_CHIP_ID)}; a BME280 reads 0x60, a BMP280 0x58)`;
+      return `${chip.name} (chip id ${hex(chipId)})${chip.driver ? `, driver: ${chip.driver}` : ', no driver here'}`;
+    }
+    if (address >= 0x18 && address <= 0x1f) {
+      const word = await bus.readWord(address, MCP9808_REG_MANUFACTURER_ID);
+      const manufacturerId = ((word & 0xff) << 8) | (word >> 8); // SMBus words are little-endian
+      if (manufacturerId === MCP9808_MANUFACTURER_ID) return `MCP9808 (manufacturer id ${hex(manufacturerId, 4)}), driver: mcp9808`;
+    }
+  } catch {
+    // An id we cannot read leaves the guess by address.
+  }
+  return undefined;
+}
+
+export async function scanBus(bus: I2cBus): Promise<ScannedDevice[]> {
+  const devices: ScannedDevice[] = [];
+  for (const address of await bus.scan()) {
+    devices.push({ address, description: (await identify(bus, address)) ?? candidatesAt(address) });
+  }
+  return devices;
+}
+
+/** The i2cdetect grid: the address where a chip answered, `--` where none did. */
+export function formatGrid(addresses: readonly number[]): string {
+  const found = new Set(addresses);
+  const lines = [`    ${Array.from({ length: 16 }, (_, column) => ` ${column.toString(16)}`).join(' ')}`];
+  for (let row = 0; row < 0x80; row += 0x10) {
+    const cells = Array.from({ length: 16 }, (_, column) => {
+      const address = row + column;
+      if (address < 0x03 || address > 0x77) return '  ';
+      return found.has(address) ? address.toString(16).padStart(2, '0') : '--';
+    });
+    lines.push(`${row.toString(16).padStart(2, '0')}: ${cells.join(' ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatScan(busName: string, devices: readonly ScannedDevice[]): string {
+  const grid = formatGrid(devices.map((device) => device.address));
+  if (devices.length === 0) {
+    return `${grid}\n${busName}: no device answered (check wiring, power and pull-ups; a chip that is busy may not answer)\n`;
+  }
+  const list = devices.map((device) => `  ${hex(device.address)}  ${device.description}`).join('\n');
+  return `${grid}\n${busName}: ${devices.length} device${devices.length === 1 ? '' : 's'}\n${list}\n`;
+}
+
+export function cannotOpenMessage(busNumber: number, error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  return (
+    `scan-i2c: cannot open /dev/i2c-${busNumber} (${reason})\n` +
+    '  enable I2C: sudo raspi-config nonint do_i2c 0, or add dtparam=i2c_arm=on to /boot/firmware/config.txt (/boot/config.txt before Bookworm), then reboot\n' +
+    `  if /dev/i2c-${busNumber} exists: add the user to the i2c group (sudo usermod -aG i2c $USER) and log in again\n`
+  );
+}
+
+interface Output {
+  write(text: string): unknown;
+}
+
+function parseBus(raw: string | undefined): number | undefined {
+  if (raw === undefined) return DEFAULT_SCAN_BUS;
+  return /^\d{1,3}$/.test(raw) ? Number(raw) : undefined;
+}
+
+/** Runs the command; 0 when the scan ran, 1 when the bus cannot be opened or --bus is bad. */
+export async function runScanI2c(options: { bus?: string; configFile?: string }, out: Output, err: Output): Promise<number> {
+  const busNumber = parseBus(options.bus);
+  if (busNumber === undefined) {
+    err.write(`scan-i2c: --bus ${options.bus ?? ''} is not a bus number (the N of /dev/i2c-N, such as 1)\n`);
+    return 1;
+  }
+  // Loaded before anything is opened: a bad config throws ConfigError, which the CLI maps to 78.
+  const config = options.configFile === undefined ? undefined : await loadConfig(options.configFile);
+  const mapFile = config?.simulate.i2c[String(busNumber)];
+  const hardware: Hardware | undefined = config ? createHardware(config) : undefined;
+  let bus: I2cBus;
+  try {
+    // i2c-bus opens the device file lazily and its scan skips every failure, so a missing
+    // /dev/i2c-N would look like an empty bus: check it first.
+    if (mapFile === undefined) await access(`${DEV_I2C}${busNumber}`, constants.R_OK | constants.W_OK);
+    bus = hardware ? await hardware.i2c(busNumber) : await openRealI2cBus(busNumber);
+  } catch (error) {
+    await hardware?.close();
+    err.write(cannotOpenMessage(busNumber, error));
+    return 1;
+  }
+  try {
+    const busName = mapFile === undefined ? `/dev/i2c-${busNumber}` : `bus ${busNumber} (simulated: ${mapFile})`;
+    out.write(formatScan(busName, await scanBus(bus)));
+    return 0;
+  } finally {
+    await (hardware ? hardware.close() : bus.close());
+  }
+}

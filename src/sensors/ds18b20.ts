@@ -1,0 +1,64 @@
+// Maxim DS18B20 1-Wire thermometer (datasheet 19-7487, "Operation—Measuring Temperature",
+// table 1 "Temperature/Data Relationship") through the kernel's w1_therm driver
+// (src/hardware/one-wire.ts). The chip counts 1/16 °C at 12 bits; the kernel prints m°C truncated,
+// so the value is put back on the chip's 0.0625 °C grid (21562 → 21.5625). +85 °C (0x0550) is the
+// power-on reset value of the temperature register: read right after a reset (a brown-out, a
+// parasite-power supply too weak for the conversion) it is not a measurement, and is rejected.
+import { z } from 'zod';
+import { createOneWireReader, OneWireError, type OneWireReader } from '../hardware/one-wire.js';
+import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
+
+/** Family code 0x28, then the 48-bit serial number in hex, as the kernel names the folder. */
+export const DS18B20_DEVICE_ID = /^28-[0-9a-f]{12}$/;
+/** +85 °C in m°C: the temperature register's power-on reset value (table 1 note). */
+export const POWER_ON_RESET_MILLI_CELSIUS = 85_000;
+const MILLI_CELSIUS_PER_STEP = 62.5;
+const STEPS_PER_CELSIUS = 16;
+
+export const ds18b20Options = z.strictObject({
+  deviceId: z
+    .string({ error: (issue) => (issue.input === undefined ? 'missing (expected a 1-Wire id such as 28-0316a2790dff)' : 'is not a 1-Wire id such as 28-0316a2790dff') })
+    .regex(DS18B20_DEVICE_ID, { error: 'is not a DS18B20 id (28- and 12 hex digits in lowercase, as listed in /sys/bus/w1/devices)' }),
+});
+export type Ds18b20Options = z.infer<typeof ds18b20Options>;
+
+/** Kernel m°C → °C on the chip's 1/16 °C grid. */
+export function ds18b20Celsius(milliCelsius: number): number {
+  return Math.round(milliCelsius / MILLI_CELSIUS_PER_STEP) / STEPS_PER_CELSIUS;
+}
+
+const SENSOR_CODES: Record<OneWireError['code'], string> = {
+  W1_NOT_ENABLED: 'SENSOR_NOT_FOUND',
+  W1_NO_DEVICE: 'SENSOR_NOT_FOUND',
+  W1_CRC: 'CRC_ERROR',
+  W1_BAD_DATA: 'BAD_DATA',
+  W1_IO: 'W1_IO_ERROR',
+};
+
+function asSensorError(error: unknown): unknown {
+  return error instanceof OneWireError ? new SensorError(SENSOR_CODES[error.code], `ds18b20 ${error.message.replace(/^1-Wire device /, '')}`) : error;
+}
+
+export async function createDs18b20(reader: OneWireReader, options: Ds18b20Options): Promise<Sensor> {
+  const { deviceId } = options;
+  await reader.checkPresent(deviceId).catch((error: unknown) => {
+    throw asSensorError(error);
+  });
+  return {
+    read: async (): Promise<Values> => {
+      const milliCelsius = await reader.readMilliCelsius(deviceId).catch((error: unknown) => {
+        throw asSensorError(error);
+      });
+      if (milliCelsius === POWER_ON_RESET_MILLI_CELSIUS) {
+        throw new SensorError('SENSOR_NOT_READY', `ds18b20 ${deviceId}: read 85.000 °C, the power-on reset value, not a measurement (the sensor was reset: check its supply; parasite power needs a strong pull-up)`);
+      }
+      return { temperature: ds18b20Celsius(milliCelsius) };
+    },
+  };
+}
+
+export const ds18b20Driver: DriverDefinition<Ds18b20Options> = {
+  name: 'ds18b20',
+  options: ds18b20Options,
+  create: (options, { hardware }) => createDs18b20(createOneWireReader(hardware.oneWireRoot), options),
+};

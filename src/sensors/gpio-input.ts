@@ -1,0 +1,97 @@
+// The `gpio-input` driver: one GPIO input line (BCM `pin`). In `state` mode (door contacts,
+// buttons) it publishes `{ level }` on every change, pushed through onReading, and as a heartbeat
+// on every interval. In `counter` mode (pulse meters: S0 outputs, reed switches on gas and water
+// meters) it counts the edges the line reports and publishes `{ count, rate }` each interval:
+// count since start, rate in pulses/s over the last interval.
+import { z } from 'zod';
+import { duration } from '../config/units.js';
+import { expecting } from '../config/fields.js';
+import type { GpioLine, Level } from '../hardware/gpio.js';
+import type { DriverDefinition, Sensor, Values } from './types.js';
+
+/** BCM numbers of the Pi's main controller (the header uses 0-27; the Pi 5's RP1 has 54 lines). */
+export const MAX_BCM_PIN = 53;
+const RATE_DECIMALS = 3;
+
+export const gpioInputOptions = z.strictObject({
+  /** BCM number (GPIO17 = pin 11 on the header = `pin: 17`). */
+  pin: z.number(expecting('a BCM pin number such as 17')).int().min(0).max(MAX_BCM_PIN),
+  /** Which edges count as a change (state) or a pulse (counter). */
+  edge: z.enum(['rising', 'falling', 'both']).default('both'),
+  /** The level must be stable this long before an edge counts (contact bounce). */
+  debounce: duration(0).default(20),
+  /** Invert the level: a contact switching to ground reads 1 when closed. */
+  activeLow: z.boolean(expecting('true or false')).default(false),
+  mode: z.enum(['state', 'counter']).default('state'),
+});
+export type GpioInputOptions = z.output<typeof gpioInputOptions>;
+
+function round(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  return Math.round(value * factor) / factor;
+}
+
+function stateSensor(line: GpioLine, edge: GpioInputOptions['edge'], initial: Level): Sensor {
+  let lastLevel = initial;
+  const listeners: Array<(values: Values, ts: number) => void> = [];
+  line.watch((level, ts) => {
+    // With both edges every real change alternates the level; a repeat is a bounce that settled back.
+    if (edge === 'both' && level === lastLevel) return;
+    lastLevel = level;
+    for (const listener of listeners) listener({ level }, ts);
+  });
+  return {
+    read: async (): Promise<Values> => {
+      lastLevel = await line.read();
+      return { level: lastLevel };
+    },
+    onReading: (listener) => {
+      listeners.push(listener);
+    },
+    close: () => line.close(),
+  };
+}
+
+function counterSensor(line: GpioLine, now: () => number): Sensor {
+  let count = 0;
+  let countAtLastRead = 0;
+  let lastReadAt = now();
+  line.watch(() => {
+    count += 1;
+  });
+  return {
+    read: async (): Promise<Values> => {
+      const at = now();
+      const seconds = (at - lastReadAt) / 1000;
+      const rate = seconds > 0 ? round((count - countAtLastRead) / seconds, RATE_DECIMALS) : 0;
+      countAtLastRead = count;
+      lastReadAt = at;
+      return { count, rate };
+    },
+    close: () => line.close(),
+  };
+}
+
+/** Builds the sensor over an opened line (tests pass a simulated one and a clock). */
+export async function createGpioInput(options: GpioInputOptions, line: GpioLine, now: () => number = Date.now): Promise<Sensor> {
+  try {
+    return options.mode === 'counter' ? counterSensor(line, now) : stateSensor(line, options.edge, await line.read());
+  } catch (error) {
+    await line.close();
+    throw error;
+  }
+}
+
+export const gpioInputDriver: DriverDefinition<GpioInputOptions> = {
+  name: 'gpio-input',
+  options: gpioInputOptions,
+  create: async (options, { hardware }) => {
+    const line = await hardware.gpio.open(options.pin, {
+      direction: 'in',
+      edge: options.edge,
+      activeLow: options.activeLow,
+      debounceMs: options.debounce,
+    });
+    return createGpioInput(options, line);
+  },
+};

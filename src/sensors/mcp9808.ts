@@ -1,0 +1,83 @@
+// Microchip MCP9808 digital temperature sensor (datasheet DS25095A): manufacturer id 0x0054 at
+// 0x06 and device id 0x04 in the upper byte of 0x07 (sections 5.1.4, 5.1.5) checked at create,
+// resolution register 0x08 (section 5.1.6), ambient temperature register 0x05 (section 5.1.3):
+// 13-bit two's complement, bits 15..13 are alert flags. Equation 5-1 prints the negative branch as
+// 256 - T; two's complement (and the chip) means T - 256, which is what we compute.
+// The 16-bit registers are read by writing the register pointer, then reading 2 bytes, MSB first
+// (section 5.1, figure 5-4); the chip keeps the pointer between the two transfers (note to 5.1.4).
+import { z } from 'zod';
+import { hex, type I2cBus } from '../hardware/i2c-bus.js';
+import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
+import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
+
+/** A2..A0 pins: 0x18 (all low) to 0x1F. */
+export const MCP9808_ADDRESSES = [0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f] as const;
+
+export const REG_AMBIENT_TEMPERATURE = 0x05;
+export const REG_MANUFACTURER_ID = 0x06;
+export const REG_DEVICE_ID = 0x07;
+export const REG_RESOLUTION = 0x08;
+
+export const MANUFACTURER_ID = 0x0054;
+/** Upper byte of the device id / revision register; the lower byte is the revision. */
+export const DEVICE_ID = 0x04;
+
+const TA_SIGN = 0x10;
+const TA_MAGNITUDE_HIGH = 0x0f;
+
+/** Section 5.1.6: resolution (°C) → register value. */
+export const RESOLUTION_BITS = new Map<number, number>([
+  [0.5, 0b00],
+  [0.25, 0b01],
+  [0.125, 0b10],
+  [0.0625, 0b11],
+]);
+
+export const mcp9808Options = z.strictObject({
+  ...i2cDeviceOptions(MCP9808_ADDRESSES[0], [...MCP9808_ADDRESSES]),
+  /** °C per step; finer steps convert slower (30, 65, 130, 250 ms). Power-up default 0.0625. */
+  resolution: z.literal([0.5, 0.25, 0.125, 0.0625], { error: 'is not an MCP9808 resolution (0.5, 0.25, 0.125 or 0.0625 °C)' }).default(0.0625),
+});
+export type Mcp9808Options = z.infer<typeof mcp9808Options>;
+
+/** Section 5.1.3.1: the two bytes of register 0x05 to °C (flag bits ignored). */
+export function mcp9808Temperature(upperByte: number, lowerByte: number): number {
+  const magnitude = (upperByte & TA_MAGNITUDE_HIGH) * 16 + lowerByte / 16;
+  return (upperByte & TA_SIGN) !== 0 ? magnitude - 256 : magnitude;
+}
+
+export async function createMcp9808(bus: I2cBus, options: Mcp9808Options): Promise<Sensor> {
+  const device: I2cDevice = { driver: 'mcp9808', bus: options.bus, address: options.address };
+  const { address } = options;
+  const readRegister = (register: number, length: number, what: string): Promise<Buffer> =>
+    onDevice(device, `reading ${what}`, async () => {
+      await bus.i2cWrite(address, Buffer.of(register));
+      return bus.i2cRead(address, length);
+    });
+
+  const manufacturerId = (await readRegister(REG_MANUFACTURER_ID, 2, 'the manufacturer id')).readUInt16BE(0);
+  const deviceId = (await readRegister(REG_DEVICE_ID, 2, 'the device id'))[0] ?? 0;
+  if (manufacturerId !== MANUFACTURER_ID || deviceId !== DEVICE_ID) {
+    throw new SensorError(
+      'CHIP_MISMATCH',
+      `${describeDevice('mcp9808', options.bus, address)}: manufacturer id ${hex(manufacturerId, 4)}, device id ${hex(deviceId)} ` +
+        `(an MCP9808 answers ${hex(MANUFACTURER_ID, 4)} and ${hex(DEVICE_ID)}); another chip at this address? Run 'sensor-agent scan-i2c --bus ${options.bus}'`,
+    );
+  }
+  const resolutionBits = RESOLUTION_BITS.get(options.resolution) ?? 0b11;
+  await onDevice(device, 'writing the resolution', () => bus.i2cWrite(address, Buffer.of(REG_RESOLUTION, resolutionBits)));
+
+  return {
+    read: async (): Promise<Values> => {
+      const data = await readRegister(REG_AMBIENT_TEMPERATURE, 2, 'the ambient temperature');
+      // Multiples of 2^-4 °C are exact in binary: no rounding needed beyond the chip's own steps.
+      return { temperature: mcp9808Temperature(data[0] ?? 0, data[1] ?? 0) };
+    },
+  };
+}
+
+export const mcp9808Driver: DriverDefinition<Mcp9808Options> = {
+  name: 'mcp9808',
+  options: mcp9808Options,
+  create: async (options, { hardware }) => createMcp9808(await hardware.i2c(options.bus), options),
+};

@@ -1,0 +1,52 @@
+// SHT3x-DIS humidity and temperature sensor (Sensirion SHT3x-DIS datasheet): single-shot
+// measurement, high repeatability, clock stretching disabled (section 4.3, table 9: 0x2400), wait
+// the maximum measurement duration (table 4: 15 ms), read T and RH words with CRC-8 (section 4.12),
+// convert with section 4.13: T = -45 + 175 * S_T / (2^16 - 1), RH = 100 * S_RH / (2^16 - 1).
+// At create the status register (section 4.11, 0xF32D) is read: a CRC-checked answer proves a
+// Sensirion chip is there; the SHT3x has no chip id.
+import { z } from 'zod';
+import type { DriverDefinition, Sensor, Values } from './types.js';
+import { i2cDeviceOptions, type I2cDevice } from './i2c-options.js';
+import { sensirionTransfer } from './sensirion-crc.js';
+
+export const SHT3X_ADDRESSES = [0x44, 0x45] as const;
+/** Single shot, high repeatability, clock stretching disabled (table 9). */
+export const SHT3X_MEASURE_SINGLE_SHOT_HIGH = 0x2400;
+/** Read out of status register (section 4.11). */
+export const SHT3X_READ_STATUS = 0xf32d;
+/** Table 4: high repeatability measurement duration, max 15 ms; 1 ms margin for timer jitter. */
+export const SHT3X_MEASUREMENT_MS = 16;
+
+const FULL_SCALE = 65535;
+
+export const sht3xOptions = z.strictObject({
+  ...i2cDeviceOptions(SHT3X_ADDRESSES[0], [...SHT3X_ADDRESSES]),
+});
+export type Sht3xOptions = z.infer<typeof sht3xOptions>;
+
+const round2 = (value: number): number => Math.round(value * 100) / 100;
+
+/** Section 4.13: raw words to °C and %RH, rounded to 0.01 (the chip's resolution is finer). */
+export function sht3xConvert(rawTemperature: number, rawHumidity: number): Values {
+  return {
+    temperature: round2(-45 + (175 * rawTemperature) / FULL_SCALE),
+    humidity: round2(Math.min(100, Math.max(0, (100 * rawHumidity) / FULL_SCALE))),
+  };
+}
+
+export const sht3xDriver: DriverDefinition<Sht3xOptions> = {
+  name: 'sht3x',
+  options: sht3xOptions,
+  create: async (options, { hardware }): Promise<Sensor> => {
+    const device: I2cDevice = { driver: 'sht3x', bus: options.bus, address: options.address };
+    const bus = await hardware.i2c(options.bus);
+    await sensirionTransfer(bus, device, { code: SHT3X_READ_STATUS, bytes: 2, name: 'read status', waitMs: 1 }, 1);
+    const measure = { code: SHT3X_MEASURE_SINGLE_SHOT_HIGH, bytes: 2, name: 'single-shot measurement', waitMs: SHT3X_MEASUREMENT_MS } as const;
+    return {
+      read: async (): Promise<Values> => {
+        const [rawTemperature = 0, rawHumidity = 0] = await sensirionTransfer(bus, device, measure, 2);
+        return sht3xConvert(rawTemperature, rawHumidity);
+      },
+    };
+  },
+};

@@ -1,0 +1,96 @@
+// GET /metrics: the hub's figures in Prometheus text format, through prom-client on a registry of
+// our own (never the global default, so two agents in one process, as in tests, do not collide).
+// Every figure is read from one hub snapshot per scrape; nothing is counted twice.
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { StatusHub } from './status-hub.js';
+import type { StatusSnapshot } from './status-types.js';
+
+export interface Metrics {
+  contentType: string;
+  render(): Promise<string>;
+}
+
+const prefix = 'sensor_agent_';
+
+export function createMetrics(hub: StatusHub): Metrics {
+  const registry = new Registry();
+  // Process memory, CPU, file descriptors, event loop lag, heap: prom-client's standard set.
+  collectDefaultMetrics({ register: registry });
+  let current: StatusSnapshot | null = null;
+  const snapshot = (): StatusSnapshot => (current ??= hub.snapshot());
+
+  const perSensor = (name: string, help: string, pick: (sensor: StatusSnapshot['sensors'][number]) => number): void => {
+    new Counter({
+      name: `${prefix}${name}`,
+      help,
+      labelNames: ['sensor'],
+      registers: [registry],
+      collect() {
+        // Totals live in the hub; a scrape shows them as they are (reset, then set by inc).
+        this.reset();
+        for (const sensor of snapshot().sensors) this.inc({ sensor: sensor.id }, pick(sensor));
+      },
+    });
+  };
+  const gauge = (name: string, help: string, read: (status: StatusSnapshot) => number): void => {
+    new Gauge({ name: `${prefix}${name}`, help, registers: [registry], collect() { this.set(read(snapshot())); } });
+  };
+  const counter = (name: string, help: string, read: (status: StatusSnapshot) => number): void => {
+    new Counter({ name: `${prefix}${name}`, help, registers: [registry], collect() { this.reset(); this.inc(read(snapshot())); } });
+  };
+
+  perSensor('readings_accepted_total', 'Readings the buffer accepted, per sensor, since start.', (sensor) => sensor.readingsAccepted);
+  perSensor('readings_published_total', 'Readings the broker acknowledged (QoS 0: written), per sensor, since start.', (sensor) => sensor.readingsPublished);
+  perSensor(
+    'readings_dropped_total',
+    'Readings the buffer refused at append (drop-newest overflow, write failure), per sensor, since start. Drop-oldest evictions are in sensor_agent_buffer_dropped_total.',
+    (sensor) => sensor.readingsDropped,
+  );
+  perSensor('sensor_failures_total', 'Failed sensor reads since start.', (sensor) => sensor.failures);
+  new Gauge({
+    name: `${prefix}sensor_up`,
+    help: '1 while the sensor reads fine, 0 while it fails or has not read yet.',
+    labelNames: ['sensor'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const sensor of snapshot().sensors) this.set({ sensor: sensor.id }, sensor.state === 'ok' ? 1 : 0);
+    },
+  });
+
+  gauge('buffer_backlog_readings', 'Readings accepted and not yet acknowledged by the broker.', (status) => status.buffer.backlog);
+  gauge('buffer_bytes', 'Bytes the waiting readings take in the store.', (status) => status.buffer.bytes);
+  gauge('buffer_max_bytes', 'The store size limit (store.maxBytes).', (status) => status.buffer.maxBytes);
+  gauge('buffer_oldest_age_seconds', 'Age of the oldest waiting reading; 0 when nothing waits.', (status) =>
+    status.buffer.oldestTs === null ? 0 : Math.max(0, (status.time - status.buffer.oldestTs) / 1000),
+  );
+  counter('buffer_dropped_total', 'Readings dropped by the overflow policy or a failing store, ever (persisted across restarts).', (status) => status.buffer.dropped);
+  gauge('buffer_write_failing', '1 while the store refuses writes (disk full, I/O error).', (status) => Number(status.buffer.writeFailing));
+  gauge('mqtt_connected', '1 while connected to the broker.', (status) => Number(status.mqtt.connected));
+  counter('mqtt_reconnects_total', 'Connections to the broker after the first one.', (status) => status.mqtt.reconnects);
+  gauge('mqtt_inflight_readings', 'Readings sent and not yet acknowledged.', (status) => status.mqtt.inflight);
+  counter('mqtt_published_total', 'Readings the broker acknowledged since start, all sensors.', (status) => status.mqtt.published);
+  gauge('up_since_seconds', 'Agent start time, seconds since the epoch.', (status) => status.startedAt / 1000);
+  new Gauge({
+    name: `${prefix}info`,
+    help: 'Always 1; labels carry the device id and the agent version.',
+    labelNames: ['device', 'version'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ device: hub.device, version: hub.version }, 1);
+    },
+  });
+
+  return {
+    contentType: registry.contentType,
+    async render(): Promise<string> {
+      current = null;
+      try {
+        return await registry.metrics();
+      } finally {
+        current = null;
+      }
+    },
+  };
+}

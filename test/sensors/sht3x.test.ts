@@ -1,0 +1,103 @@
+// The SHT3x driver and the Sensirion CRC on simulated buses: the datasheet's CRC example
+// (SHT3x-DIS section 4.12: CRC(0xBEEF) = 0x92), conversion of known raw words (section 4.13),
+// the single-shot command and its wait, and CRC, wiring and I/O failures.
+import { describe, expect, it, vi } from 'vitest';
+import { busError } from '../../src/hardware/i2c-bus.js';
+import { sensirionCrc8, sensirionWords } from '../../src/sensors/sensirion-crc.js';
+import { sht3xConvert, sht3xDriver, sht3xOptions } from '../../src/sensors/sht3x.js';
+import { busFromFixture, createOn } from './i2c-rig.js';
+
+const ROOM = { temperature: 21.5, humidity: 45 };
+
+describe('the Sensirion CRC-8', () => {
+  it('matches the datasheet example: CRC(0xBEEF) = 0x92', () => {
+    expect(sensirionCrc8([0xbe, 0xef])).toBe(0x92);
+  });
+
+  it('returns the words of a response whose CRCs match, and names the word whose CRC does not', () => {
+    expect(sensirionWords(Buffer.from([0xbe, 0xef, 0x92, 0x66, 0x66, 0x93]), 2, 'x')).toEqual([0xbeef, 0x6666]);
+    expect(() => sensirionWords(Buffer.from([0xbe, 0xef, 0x92, 0x66, 0x66, 0x94]), 2, 'sht3x at 0x44 on bus 1: test')).toThrow(
+      'CRC_MISMATCH: sht3x at 0x44 on bus 1: test: CRC error in word 2 (0x6666: got CRC 0x94, expected 0x93)',
+    );
+  });
+});
+
+describe('the sht3x driver', () => {
+  it('converts known raw words: 0x6666 → 25.00 °C, 0x8000 → 50.00 %RH', () => {
+    expect(sht3xConvert(0x6666, 0x8000)).toEqual({ temperature: 25, humidity: 50 });
+    expect(sht3xConvert(0, 0)).toEqual({ temperature: -45, humidity: 0 });
+    expect(sht3xConvert(0xffff, 0xffff)).toEqual({ temperature: 130, humidity: 100 });
+  });
+
+  it('reads a room from the shipped register map: 21.50 °C, 45.00 %RH', async () => {
+    const sensor = await createOn(sht3xDriver, await busFromFixture('sht3x.yaml'));
+    expect(await sensor.read()).toEqual(ROOM);
+  });
+
+  it('reads known raw words end to end: 0x6666/0x8000 → 25.00 °C, 50.00 %RH', async () => {
+    const bus = await busFromFixture('sht3x.yaml');
+    bus.setCommand(0x44, 0x2400, [0x66, 0x66, 0x93, 0x80, 0x00, 0xa2]);
+    const sensor = await createOn(sht3xDriver, bus);
+    expect(await sensor.read()).toEqual({ temperature: 25, humidity: 50 });
+  });
+
+  it('sends single shot, high repeatability, no clock stretching (0x2400) and waits at least 15 ms before reading', async () => {
+    const bus = await busFromFixture('sht3x.yaml');
+    const sensor = await createOn(sht3xDriver, bus);
+    let commandAt = 0;
+    let readAt = 0;
+    const write = bus.i2cWrite.bind(bus);
+    const read = bus.i2cRead.bind(bus);
+    vi.spyOn(bus, 'i2cWrite').mockImplementation(async (address, bytes) => {
+      commandAt = performance.now();
+      return write(address, bytes);
+    });
+    vi.spyOn(bus, 'i2cRead').mockImplementation(async (address, length) => {
+      readAt = performance.now();
+      return read(address, length);
+    });
+    bus.writes.length = 0;
+    await sensor.read();
+    expect(bus.writes).toEqual([{ address: 0x44, bytes: [0x24, 0x00] }]);
+    expect(readAt - commandAt).toBeGreaterThanOrEqual(15);
+  });
+
+  it('retries the read while the chip still NACKs it (measurement not finished)', async () => {
+    const bus = await busFromFixture('sht3x.yaml');
+    const sensor = await createOn(sht3xDriver, bus);
+    vi.spyOn(bus, 'i2cRead').mockRejectedValueOnce(busError('EREMOTEIO', 121, 'Remote I/O error'));
+    expect(await sensor.read()).toEqual(ROOM);
+  });
+
+  it('rejects a response with a CRC error, saying which word and why', async () => {
+    const bus = await busFromFixture('sht3x.yaml');
+    const sensor = await createOn(sht3xDriver, bus);
+    bus.setCommand(0x44, 0x2400, [0x61, 0x47, 0x8a, 0x73, 0x33, 0x02]);
+    await expect(sensor.read()).rejects.toThrow(
+      'CRC_MISMATCH: sht3x at 0x44 on bus 1: single-shot measurement: CRC error in word 2 (0x7333: got CRC 0x02, expected 0x01); check wiring, pull-ups and cable length',
+    );
+  });
+
+  it('says clearly when no device answers at the address', async () => {
+    const bus = await busFromFixture('sht3x.yaml');
+    await expect(createOn(sht3xDriver, bus, { address: '0x45' })).rejects.toThrow(
+      "SENSOR_NOT_FOUND: sht3x: no device at 0x45 on bus 1 (check wiring, power and the address; run 'sensor-agent scan-i2c --bus 1')",
+    );
+  });
+
+  it('rejects a read that hits an I/O error, and the next read works', async () => {
+    const bus = await busFromFixture('sht3x.yaml');
+    const sensor = await createOn(sht3xDriver, bus);
+    bus.failNext(0x44);
+    await expect(sensor.read()).rejects.toThrow(/^I2C_IO_ERROR: sht3x at 0x44 on bus 1: command single-shot measurement \(0x2400\) failed \(EIO/);
+    vi.spyOn(bus, 'i2cRead').mockRejectedValueOnce(busError('EIO', 5, 'Input/output error'));
+    await expect(sensor.read()).rejects.toMatchObject({ code: 'I2C_IO_ERROR' });
+    expect(await sensor.read()).toEqual(ROOM);
+  });
+
+  it('takes 0x44 (ADDR low) by default, or 0x45', () => {
+    expect(sht3xOptions.parse({})).toEqual({ bus: 1, address: 0x44 });
+    expect(sht3xOptions.parse({ address: '0x45' }).address).toBe(0x45);
+    expect(sht3xOptions.safeParse({ address: '0x46' }).success).toBe(false);
+  });
+});

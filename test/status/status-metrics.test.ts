@@ -1,0 +1,73 @@
+// GET /metrics: Prometheus text format from the hub's figures, per sensor where it matters.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startStatus, type Harness } from './helpers.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.stop();
+  harness = undefined;
+});
+
+/** The value of one sample line, e.g. sample(text, 'sensor_agent_mqtt_connected'). */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('GET /metrics', () => {
+  it('counts readings accepted, published and dropped per sensor, and failures', async () => {
+    harness = await startStatus();
+    const { hub, buffer } = harness;
+    hub.registerSensor('greenhouse', 'bme280');
+    hub.registerSensor('door', 'gpio-input');
+    hub.readingsStored('greenhouse', 40, 2);
+    hub.sensorPublished('greenhouse', 35);
+    hub.readingsStored('door', 3, 0);
+    hub.sensorFailed('door', 'GPIO_UNAVAILABLE: line 17 busy');
+    Object.assign(buffer, { backlog: 7, bytes: 560, dropped: 2, maxBytes: 1024, oldestTs: Date.now() - 4_000 });
+
+    const response = await fetch(`${harness.http}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toContain('# TYPE sensor_agent_readings_accepted_total counter');
+    expect(sample(text, 'sensor_agent_readings_accepted_total{sensor="greenhouse"}')).toBe(40);
+    expect(sample(text, 'sensor_agent_readings_published_total{sensor="greenhouse"}')).toBe(35);
+    expect(sample(text, 'sensor_agent_readings_dropped_total{sensor="greenhouse"}')).toBe(2);
+    expect(sample(text, 'sensor_agent_readings_accepted_total{sensor="door"}')).toBe(3);
+    expect(sample(text, 'sensor_agent_sensor_failures_total{sensor="door"}')).toBe(1);
+    expect(sample(text, 'sensor_agent_sensor_up{sensor="door"}')).toBe(0);
+    expect(sample(text, 'sensor_agent_buffer_backlog_readings')).toBe(7);
+    expect(sample(text, 'sensor_agent_buffer_bytes')).toBe(560);
+    expect(sample(text, 'sensor_agent_buffer_max_bytes')).toBe(1024);
+    expect(sample(text, 'sensor_agent_buffer_dropped_total')).toBe(2);
+    expect(sample(text, 'sensor_agent_buffer_oldest_age_seconds')).toBeGreaterThanOrEqual(4);
+    expect(sample(text, 'sensor_agent_info{device="greenhouse-pi",version="1.2.3"}')).toBe(1);
+    // Process memory and the rest of prom-client's default set.
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(text).toContain('nodejs_heap_size_used_bytes');
+  });
+
+  it('shows the MQTT link and its reconnects, as of the scrape', async () => {
+    harness = await startStatus();
+    const { hub, http } = harness;
+    const scrape = async (): Promise<string> => (await fetch(`${http}/metrics`)).text();
+    expect(sample(await scrape(), 'sensor_agent_mqtt_connected')).toBe(0);
+    hub.mqttConnected();
+    hub.mqttDisconnected('ECONNRESET');
+    hub.mqttConnected();
+    hub.mqttPublished(5, 1);
+    const text = await scrape();
+    expect(sample(text, 'sensor_agent_mqtt_connected')).toBe(1);
+    expect(sample(text, 'sensor_agent_mqtt_reconnects_total')).toBe(1);
+    expect(sample(text, 'sensor_agent_mqtt_published_total')).toBe(5);
+    expect(sample(text, 'sensor_agent_mqtt_inflight_readings')).toBe(1);
+  });
+
+  it('needs the token like the other routes', async () => {
+    harness = await startStatus({ token: 'tok-metrics-1' });
+    expect((await fetch(`${harness.http}/metrics`)).status).toBe(401);
+    const response = await fetch(`${harness.http}/metrics`, { headers: { Authorization: 'Bearer tok-metrics-1' } });
+    expect(response.status).toBe(200);
+  });
+});
