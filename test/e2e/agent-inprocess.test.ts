@@ -118,7 +118,26 @@ describe('startAgent in-process', () => {
     expect(running.statusAddress?.port).not.toBe(port);
   });
 
-  // No driver reachable through config can fail: `simulated` never throws and `system` skips what
-  // it cannot read. Covered on fake timers in test/sampling/sensor-schedule.test.ts instead.
-  it.todo('marks a failing sensor failed on the status hub while the others keep publishing');
+  it('marks a sensor whose chip is absent failed on the status hub while the others keep publishing', async () => {
+    agent = await startAgent(
+      config({
+        simulate: { i2c: { 1: fixture('../fixtures/regmaps/bme280.yaml') } },
+        sensors: [
+          { id: 'greenhouse', driver: 'simulated', interval: '50ms', signal: 'counter', decimals: 0 },
+          { id: 'missing', driver: 'bme280', bus: 1, address: '0x77', interval: '100ms' },
+          { id: 'room', driver: 'bme280', bus: 1, address: '0x76', interval: '100ms' },
+        ],
+      }),
+      silent,
+    );
+    const sensor = (id: string) => agent!.hub.snapshot().sensors.find((entry) => entry.id === id);
+    await until(() => sensor('missing')?.state === 'failed', 10_000, 'the absent chip to be marked failed');
+    expect(sensor('missing')?.lastError).toMatch(/no device at 0x77 on bus 1/);
+    const before = subscriber.readings.filter((reading) => reading.topic.endsWith('/greenhouse')).length;
+    await until(() => subscriber.readings.filter((reading) => reading.topic.endsWith('/greenhouse')).length > before + 3, 10_000, 'more greenhouse readings');
+    await until(() => subscriber.readings.some((reading) => reading.topic.endsWith('/room')), 10_000, 'a room reading');
+    expect(subscriber.readings.find((reading) => reading.topic.endsWith('/room'))?.v).toMatchObject({ temperature: 21, humidity: 45 });
+    expect(sensor('room')?.state).toBe('ok');
+    expect(subscriber.readings.some((reading) => reading.topic.endsWith('/missing'))).toBe(false);
+  });
 });
