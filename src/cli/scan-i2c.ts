@@ -10,6 +10,7 @@ import { createHardware } from '../hardware/create-hardware.js';
 import { openRealI2cBus } from '../hardware/real-i2c.js';
 import { loadConfig } from '../config/load.js';
 import { chipName, REG_CHIP_ID } from '../sensors/bosch-bmx280.js';
+import { readWordBE } from '../sensors/word-registers.js';
 
 export const DEFAULT_SCAN_BUS = 1;
 const DEV_I2C = '/dev/i2c-';
@@ -53,8 +54,8 @@ async function identify(bus: I2cBus, address: number): Promise<string | undefine
       return `${chip.name} (chip id ${hex(chipId)})${chip.driver ? `, driver: ${chip.driver}` : ', no driver here'}`;
     }
     if (address >= 0x18 && address <= 0x1f) {
-      const word = await bus.readWord(address, MCP9808_REG_MANUFACTURER_ID);
-      const manufacturerId = ((word & 0xff) << 8) | (word >> 8); // SMBus words are little-endian
+      // An SMBus word read, swapped: the MCP9808 sends MSB first; works on i2c-stub too.
+      const manufacturerId = await readWordBE(bus, address, MCP9808_REG_MANUFACTURER_ID);
       if (manufacturerId === MCP9808_MANUFACTURER_ID) return `MCP9808 (manufacturer id ${hex(manufacturerId, 4)}), driver: mcp9808`;
     }
   } catch {

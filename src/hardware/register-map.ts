@@ -5,6 +5,16 @@
 //         "0xd0": [0x60]              # bytes from this register on; writes are stored
 //       commands:                     # command-style chips: a plain write of these bytes
 //         "0x2400": [0x66, 0x5e, 0x5b] # selects what the next plain reads return
+//     "0x40":
+//       registerWidth: 2              # 16-bit registers (INA219, MCP9808, ADS1115); default 1
+//       registers:
+//         "0x05": [0x10, 0x62]        # register 0x05 holds 0x1062
+//         "0x01": [0x2e, 0xe0, 0x5d, 0xc2] # registers 0x01 = 0x2ee0 and 0x02 = 0x5dc2
+// With `registerWidth: 2` each key names one 16-bit register and its bytes come in pairs, MSB
+// first (the order the chip sends them); a list of 2k bytes fills k consecutive registers. An
+// 8-bit register of such a chip (the MCP9808's resolution, 0x08) is written [value, 0x00]: byte
+// reads and writes reach the first byte. Without `registerWidth` a device has byte registers and
+// a list fills consecutive byte registers, as before.
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -20,14 +30,22 @@ const hexKey = z.union([z.string(), z.number()]).transform((raw, ctx): number =>
 });
 
 const deviceSchema = z.strictObject({
+  registerWidth: z.literal([1, 2], { error: 'is not a register width (1 for byte registers, 2 for 16-bit registers)' }).default(1),
   registers: z.record(z.string(), z.array(byteValue)).default({}),
   commands: z.record(z.string(), z.array(byteValue)).default({}),
 });
 
 const mapSchema = z.strictObject({ devices: z.record(z.string(), deviceSchema) });
 
+export type RegisterWidth = 1 | 2;
+
 export interface DeviceMap {
-  /** 256 byte registers; unset ones read 0x00. */
+  /** Bytes per register: 1, or 2 for 16-bit registers sent MSB first. */
+  registerWidth: RegisterWidth;
+  /**
+   * 256 registers' bytes in the order the chip sends them: register r is at r × registerWidth
+   * (256 bytes, or 512 for 16-bit registers, MSB then LSB); unset ones read 0x00.
+   */
   registers: Uint8Array;
   /** Command (its bytes as a big-endian number, e.g. 0x2400) → response bytes. */
   commands: Map<number, Uint8Array>;
@@ -51,17 +69,20 @@ export function parseRegisterMap(raw: unknown, source = 'register map'): Registe
   for (const [addressKey, device] of Object.entries(parsed.data.devices)) {
     const address = toNumber(addressKey, `${source}: devices`);
     if (address > 0x7f) throw new Error(`${source}: devices: ${addressKey} is not a 7-bit I2C address`);
-    const registers = new Uint8Array(256);
+    const width = device.registerWidth;
+    const registers = new Uint8Array(256 * width);
     for (const [registerKey, bytes] of Object.entries(device.registers)) {
+      const where = `${source}: devices.${addressKey}.registers.${registerKey}`;
       const register = toNumber(registerKey, `${source}: devices.${addressKey}.registers`);
-      if (register + bytes.length > 256) throw new Error(`${source}: devices.${addressKey}.registers.${registerKey}: runs past register 0xff`);
-      registers.set(bytes, register);
+      if (bytes.length % width !== 0) throw new Error(`${where}: gives ${bytes.length} byte${bytes.length === 1 ? '' : 's'}; 16-bit registers (registerWidth 2) take 2 bytes each, MSB first`);
+      if (register + bytes.length / width > 256) throw new Error(`${where}: runs past register 0xff`);
+      registers.set(bytes, register * width);
     }
     const commands = new Map<number, Uint8Array>();
     for (const [commandKey, bytes] of Object.entries(device.commands)) {
       commands.set(toNumber(commandKey, `${source}: devices.${addressKey}.commands`), Uint8Array.from(bytes));
     }
-    map.set(address, { registers, commands });
+    map.set(address, { registerWidth: width, registers, commands });
   }
   return map;
 }

@@ -2,6 +2,12 @@
 // A chip is a register-pointer device (SMBus reads/writes address registers; a plain write sets
 // the pointer and stores what follows), plus optional commands for Sensirion-style chips. Tests
 // can inject faults: the next N transfers to an address fail like a flaky wire.
+// Every transfer moves the bytes the chip would put on the wire. Byte-register chips (width 1)
+// send register r, r+1, ...; 16-bit-register chips (registerWidth 2: INA219, MCP9808, ADS1115)
+// send the MSB then the LSB of one register, so an SMBus word read returns MSB | LSB << 8 (the
+// driver swaps, as Linux's i2c_smbus_read_word_swapped does), a byte access reaches the MSB, and
+// their pointer stays put after a plain read. Simplification: a block or plain read of more than
+// two bytes goes on to the next register (a real INA219 sends the same register again).
 import { busError, type I2cBus } from './i2c-bus.js';
 import type { DeviceMap, RegisterMap } from './register-map.js';
 
@@ -26,7 +32,15 @@ export class SimulatedI2cBus implements I2cBus {
     map: RegisterMap,
   ) {
     for (const [address, device] of map) {
-      this.devices.set(address, { registers: Uint8Array.from(device.registers), commands: new Map(device.commands), pointer: 0, response: null, failuresPending: 0, failureCode: 'EIO' });
+      this.devices.set(address, {
+        registerWidth: device.registerWidth,
+        registers: Uint8Array.from(device.registers),
+        commands: new Map(device.commands),
+        pointer: 0,
+        response: null,
+        failuresPending: 0,
+        failureCode: 'EIO',
+      });
     }
   }
 
@@ -38,17 +52,37 @@ export class SimulatedI2cBus implements I2cBus {
     device.failureCode = code;
   }
 
-  /** Sets register bytes (a test changing what the chip measures). */
+  /**
+   * Sets register bytes from `register` on (a test changing what the chip measures); for 16-bit
+   * registers the bytes are MSB, LSB pairs, as in the map file.
+   */
   setRegisters(address: number, register: number, bytes: readonly number[]): void {
-    this.device(address).registers.set(bytes, register);
+    const device = this.known(address);
+    device.registers.set(bytes, register * device.registerWidth);
   }
 
   setCommand(address: number, command: number, response: readonly number[]): void {
-    this.device(address).commands.set(command, Uint8Array.from(response));
+    this.known(address).commands.set(command, Uint8Array.from(response));
   }
 
+  /** The chip's register bytes in wire order: register r at r × its register width. */
   registers(address: number): Uint8Array {
-    return this.device(address).registers;
+    return this.known(address).registers;
+  }
+
+  /** A 16-bit register's value as the datasheet writes it (MSB << 8 | LSB), e.g. 0x1062. */
+  word(address: number, register: number): number {
+    const device = this.known(address);
+    if (device.registerWidth !== 2) throw new Error(`simulated device at 0x${address.toString(16)} has byte registers (no registerWidth: 2)`);
+    const [msb = 0, lsb = 0] = this.readFrom(device, register, 2);
+    return (msb << 8) | lsb;
+  }
+
+  /** A device for a test accessor: not a transfer, so no pending failure is used up. */
+  private known(address: number): SimulatedDevice {
+    const device = this.devices.get(address);
+    if (!device) throw new Error(`no simulated device at 0x${address.toString(16)}`);
+    return device;
   }
 
   private device(address: number): SimulatedDevice {
@@ -63,13 +97,19 @@ export class SimulatedI2cBus implements I2cBus {
     return device;
   }
 
+  /** Stores wire bytes from `register` on (past the last register they wrap to register 0). */
   private store(device: SimulatedDevice, register: number, bytes: ArrayLike<number>): void {
-    for (let i = 0; i < bytes.length; i += 1) device.registers[(register + i) & 0xff] = (bytes[i] ?? 0) & 0xff;
+    const { registers } = device;
+    const start = (register & 0xff) * device.registerWidth;
+    for (let i = 0; i < bytes.length; i += 1) registers[(start + i) % registers.length] = (bytes[i] ?? 0) & 0xff;
   }
 
+  /** The `length` bytes the chip sends from `register` on. */
   private readFrom(device: SimulatedDevice, register: number, length: number): Buffer {
+    const { registers } = device;
+    const start = (register & 0xff) * device.registerWidth;
     const out = Buffer.alloc(length);
-    for (let i = 0; i < length; i += 1) out[i] = device.registers[(register + i) & 0xff] ?? 0;
+    for (let i = 0; i < length; i += 1) out[i] = registers[(start + i) % registers.length] ?? 0;
     return out;
   }
 
@@ -82,12 +122,13 @@ export class SimulatedI2cBus implements I2cBus {
     this.store(this.device(address), register, [byte]);
   }
 
+  /** SMBus word order: the first byte on the wire is the low byte (a 16-bit register's MSB). */
   async readWord(address: number, register: number): Promise<number> {
     return this.readFrom(this.device(address), register, 2).readUInt16LE(0);
   }
 
   async writeWord(address: number, register: number, word: number): Promise<void> {
-    this.writes.push({ address, bytes: [register, word & 0xff, word >> 8] });
+    this.writes.push({ address, bytes: [register, word & 0xff, (word >> 8) & 0xff] });
     this.store(this.device(address), register, [word & 0xff, (word >> 8) & 0xff]);
   }
 
@@ -130,7 +171,8 @@ export class SimulatedI2cBus implements I2cBus {
       return out;
     }
     const out = this.readFrom(device, device.pointer, length);
-    device.pointer = (device.pointer + length) & 0xff;
+    // Byte-register chips auto-increment; 16-bit-register chips keep the pointer.
+    if (device.registerWidth === 1) device.pointer = (device.pointer + length) & 0xff;
     return out;
   }
 

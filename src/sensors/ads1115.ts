@@ -4,13 +4,15 @@
 // (COMP_QUE = 11b); wait one conversion (1/DR, plus the oscillator's 10 % tolerance), poll OS until
 // it reads 1 (idle, bounded), then read the Conversion register (pointer 00b): signed 16-bit, MSB
 // first, one LSB = FSR / 2^15 ("Full-Scale Range and LSB Size", "Data Format": 0x7FFF = +FSR·
-// (2^15−1)/2^15, 0x8000 = −FSR). The chip keeps the register pointer between a pointer write and
-// a read ("Reading from the ADS111x"). The ADS1115 has no id register: any chip acknowledging the
-// address is taken for one (an ADS1015 would read 12-bit values in the same format).
+// (2^15−1)/2^15, 0x8000 = −FSR). Registers are read and written as SMBus words with the bytes
+// swapped (word-registers.ts): the same bytes on the wire as the datasheet's pointer-then-data
+// transfers ("Reading from the ADS111x"). The ADS1115 has no id register: any chip acknowledging
+// the address is taken for one (an ADS1015 would read 12-bit values in the same format).
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { hex, type I2cBus } from '../hardware/i2c-bus.js';
 import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
+import { readWordBE, writeWordBE } from './word-registers.js';
 import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
 
 /** ADDR pin to GND, VDD, SDA, SCL. */
@@ -93,16 +95,13 @@ export async function createAds1115(bus: I2cBus, options: Ads1115Options, sleep:
   const device: I2cDevice = { driver: 'ads1115', bus: options.bus, address: options.address };
   const { address, gain, dataRate } = options;
   const readRegister = (register: number, what: string): Promise<number> =>
-    onDevice(device, `reading ${what}`, async () => {
-      await bus.i2cWrite(address, Buffer.of(register));
-      return (await bus.i2cRead(address, 2)).readUInt16BE(0);
-    });
+    onDevice(device, `reading ${what}`, () => readWordBE(bus, address, register));
   const conversionMs = Math.ceil((1000 / dataRate) * CONVERSION_MARGIN) + 1;
   const pollMs = Math.max(1, Math.ceil(conversionMs / OS_POLLS));
 
   const convert = async (channel: Ads1115Channel): Promise<number> => {
     const config = ads1115Config(channel, gain, dataRate);
-    await onDevice(device, `starting a conversion of input ${channel}`, () => bus.i2cWrite(address, Buffer.of(REG_CONFIG, config >> 8, config & 0xff)));
+    await onDevice(device, `starting a conversion of input ${channel}`, () => writeWordBE(bus, address, REG_CONFIG, config));
     await sleep(conversionMs);
     for (let poll = 0; ; poll += 1) {
       if ((await readRegister(REG_CONFIG, 'the config register')) & CONFIG_OS) break;

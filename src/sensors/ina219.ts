@@ -5,12 +5,13 @@
 // 8.6.2.1): bus range, the smallest PGA shunt range that holds maxCurrent * shuntOhms, 12-bit ADCs,
 // shunt and bus continuous. Data registers (section 8.6.3): shunt voltage 0x01 (signed, 10 µV),
 // bus voltage 0x02 (bits 15..3, 4 mV; bit 0 OVF = math overflow), power 0x03, current 0x04
-// (signed); calibration 0x05 (section 8.6.4.1). Registers are 16-bit, MSB first; a read writes the
-// register pointer, then reads two bytes (section 8.5.6: the pointer is kept between transfers).
+// (signed); calibration 0x05 (section 8.6.4.1). Registers are 16-bit, MSB first (section 8.5.6),
+// read and written as SMBus words with the bytes swapped (word-registers.ts).
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { I2cBus } from '../hardware/i2c-bus.js';
 import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
+import { readWordBE, writeWordBE } from './word-registers.js';
 import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
 
 /** A0/A1 pins to GND, VS+, SDA or SCL: 16 addresses 0x40..0x4F (section 8.5.5.1). */
@@ -108,12 +109,9 @@ export async function createIna219(bus: I2cBus, options: Ina219Options, sleep: (
   const { address } = options;
   const name = describeDevice('ina219', options.bus, address);
   const writeRegister = (register: number, value: number, what: string): Promise<void> =>
-    onDevice(device, `writing ${what}`, () => bus.i2cWrite(address, Buffer.of(register, value >> 8, value & 0xff)));
+    onDevice(device, `writing ${what}`, () => writeWordBE(bus, address, register, value));
   const readRegister = (register: number, what: string): Promise<number> =>
-    onDevice(device, `reading ${what}`, async () => {
-      await bus.i2cWrite(address, Buffer.of(register));
-      return (await bus.i2cRead(address, 2)).readUInt16BE(0);
-    });
+    onDevice(device, `reading ${what}`, () => readWordBE(bus, address, register));
 
   const problem = ina219OptionsProblem(options);
   if (problem) throw new SensorError('BAD_OPTIONS', `${name}: ${problem}`);

@@ -3,11 +3,12 @@
 // resolution register 0x08 (section 5.1.6), ambient temperature register 0x05 (section 5.1.3):
 // 13-bit two's complement, bits 15..13 are alert flags. Equation 5-1 prints the negative branch as
 // 256 - T; two's complement (and the chip) means T - 256, which is what we compute.
-// The 16-bit registers are read by writing the register pointer, then reading 2 bytes, MSB first
-// (section 5.1, figure 5-4); the chip keeps the pointer between the two transfers (note to 5.1.4).
+// The 16-bit registers send MSB first (section 5.1, figure 5-4): they are read as SMBus words with
+// the bytes swapped (word-registers.ts); the 8-bit resolution register is written as an SMBus byte.
 import { z } from 'zod';
 import { hex, type I2cBus } from '../hardware/i2c-bus.js';
 import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
+import { readWordBE } from './word-registers.js';
 import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
 
 /** A2..A0 pins: 0x18 (all low) to 0x1F. */
@@ -49,14 +50,11 @@ export function mcp9808Temperature(upperByte: number, lowerByte: number): number
 export async function createMcp9808(bus: I2cBus, options: Mcp9808Options): Promise<Sensor> {
   const device: I2cDevice = { driver: 'mcp9808', bus: options.bus, address: options.address };
   const { address } = options;
-  const readRegister = (register: number, length: number, what: string): Promise<Buffer> =>
-    onDevice(device, `reading ${what}`, async () => {
-      await bus.i2cWrite(address, Buffer.of(register));
-      return bus.i2cRead(address, length);
-    });
+  const readRegister = (register: number, what: string): Promise<number> =>
+    onDevice(device, `reading ${what}`, () => readWordBE(bus, address, register));
 
-  const manufacturerId = (await readRegister(REG_MANUFACTURER_ID, 2, 'the manufacturer id')).readUInt16BE(0);
-  const deviceId = (await readRegister(REG_DEVICE_ID, 2, 'the device id'))[0] ?? 0;
+  const manufacturerId = await readRegister(REG_MANUFACTURER_ID, 'the manufacturer id');
+  const deviceId = (await readRegister(REG_DEVICE_ID, 'the device id')) >> 8;
   if (manufacturerId !== MANUFACTURER_ID || deviceId !== DEVICE_ID) {
     throw new SensorError(
       'CHIP_MISMATCH',
@@ -65,13 +63,13 @@ export async function createMcp9808(bus: I2cBus, options: Mcp9808Options): Promi
     );
   }
   const resolutionBits = RESOLUTION_BITS.get(options.resolution) ?? 0b11;
-  await onDevice(device, 'writing the resolution', () => bus.i2cWrite(address, Buffer.of(REG_RESOLUTION, resolutionBits)));
+  await onDevice(device, 'writing the resolution', () => bus.writeByte(address, REG_RESOLUTION, resolutionBits));
 
   return {
     read: async (): Promise<Values> => {
-      const data = await readRegister(REG_AMBIENT_TEMPERATURE, 2, 'the ambient temperature');
+      const ambient = await readRegister(REG_AMBIENT_TEMPERATURE, 'the ambient temperature');
       // Multiples of 2^-4 °C are exact in binary: no rounding needed beyond the chip's own steps.
-      return { temperature: mcp9808Temperature(data[0] ?? 0, data[1] ?? 0) };
+      return { temperature: mcp9808Temperature(ambient >> 8, ambient & 0xff) };
     },
   };
 }

@@ -3,11 +3,12 @@
 // for the rest; exit 1 with how to enable I2C when the bus cannot be opened. One run goes through
 // the real command line as a child process.
 import { execFile } from 'node:child_process';
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { ConfigError } from '../../src/config/errors.js';
 import { formatGrid, runScanI2c } from '../../src/cli/scan-i2c.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -16,8 +17,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const regmap = (name: string): string => join(ROOT, 'test/fixtures/regmaps', name);
 
 const BENCH_MAP = `devices:
-  "0x18": { registers: { "0x06": [0x00, 0x54] } }   # MCP9808: manufacturer id 0x0054, big-endian
-  "0x1a": { registers: { "0x06": [0x00, 0x00] } }   # something else at 0x18..0x1f
+  "0x18": { registerWidth: 2, registers: { "0x06": [0x00, 0x54] } }   # MCP9808: manufacturer id 0x0054, MSB first
+  "0x1a": { registerWidth: 2, registers: { "0x06": [0x00, 0x00] } }   # something else at 0x18..0x1f
   "0x23": {}
   "0x44": {}
   "0x48": {}
@@ -69,6 +70,15 @@ describe('scan-i2c', () => {
     expect(out).toContain('  0x60  unknown chip\n');
     expect(out).toContain('  0x76  BME280 (chip id 0x60), driver: bme280\n');
     expect(out).toContain('  0x77  BMP280 (chip id 0x58), driver: bmp280\n');
+  });
+
+  it('names the chips of the shipped register maps (16-bit MCP9808, INA219 and ADS1115 registers)', async () => {
+    const maps = await Promise.all(['mcp9808.yaml', 'ina219.yaml', 'ads1115.yaml'].map(async (name) => parse(await readFile(regmap(name), 'utf8')) as { devices: object }));
+    const { code, out } = await scan({ configFile: await configSimulating(stringify({ devices: Object.assign({}, ...maps.map((map) => map.devices)) })) });
+    expect(code).toBe(0);
+    expect(out).toContain('  0x18  MCP9808 (manufacturer id 0x0054), driver: mcp9808\n');
+    expect(out).toContain('  0x40  maybe INA219 (driver: ina219)\n');
+    expect(out).toContain('  0x48  maybe ADS1115 (driver: ads1115), or INA219 (driver: ina219)\n');
   });
 
   it('prints the i2cdetect grid', async () => {

@@ -5,14 +5,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { busError } from '../../src/hardware/i2c-bus.js';
 import type { SimulatedI2cBus } from '../../src/hardware/simulated-i2c.js';
-import { ads1115Config, ads1115Driver, ads1115Options, ads1115Volts, createAds1115 } from '../../src/sensors/ads1115.js';
-import { busFromFixture, createOn } from './i2c-rig.js';
+import { ads1115Config, ads1115Driver, ads1115Options, ads1115Volts, createAds1115, REG_CONFIG } from '../../src/sensors/ads1115.js';
+import { busFromFixture, createOn, refusePlainTransfers } from './i2c-rig.js';
 
 const ADDRESS = 0x48;
 const FSRS = [6.144, 4.096, 2.048, 1.024, 0.512, 0.256];
 const noWait = async (): Promise<void> => undefined;
 const parse = (raw: Record<string, unknown>) => ads1115Options.parse(raw);
-/** Config register values the driver wrote (pointer 0x01 followed by two bytes). */
+/** Config register values the driver wrote (register 0x01, then MSB and LSB on the wire). */
 const configWrites = (bus: SimulatedI2cBus): number[] =>
   bus.writes.filter((write) => write.bytes.length === 3 && write.bytes[0] === 0x01).map(({ bytes }) => ((bytes[1] ?? 0) << 8) | (bytes[2] ?? 0));
 
@@ -50,6 +50,13 @@ describe('the ads1115 driver', () => {
     expect(await sensor.read()).toEqual({ voltage0: 1.5 });
   });
 
+  it('works with SMBus word transfers only, as on the kernel\'s i2c-stub', async () => {
+    const bus = await busFromFixture('ads1115.yaml');
+    refusePlainTransfers(bus);
+    expect(await (await createAds1115(bus, parse({ channels: [0, 1] }), noWait)).read()).toEqual({ voltage0: 1.5, voltage1: 1.5 });
+    expect(bus.word(ADDRESS, REG_CONFIG)).toBe(0xd383); // the last config written: input 1, read back
+  });
+
   it('writes the MUX bits of each input in turn, and names the values after the inputs', async () => {
     const bus = await busFromFixture('ads1115.yaml');
     const sensor = await createAds1115(bus, parse({ channels: [0, 1, 2, 3, '0-1', '0-3', '1-3', '2-3'] }), noWait);
@@ -68,7 +75,7 @@ describe('the ads1115 driver', () => {
 
   it('reads a negative differential input', async () => {
     const bus = await busFromFixture('ads1115.yaml');
-    bus.setCommand(ADDRESS, 0x00, [0xd1, 0x20]); // -12000 codes
+    bus.setRegisters(ADDRESS, 0x00, [0xd1, 0x20]); // -12000 codes
     const sensor = await createAds1115(bus, parse({ channels: ['2-3'] }), noWait);
     expect(await sensor.read()).toEqual({ voltage2_3: -1.5 });
   });
@@ -83,7 +90,12 @@ describe('the ads1115 driver', () => {
 
   it('gives up after a bounded number of OS polls when the conversion never finishes', async () => {
     const bus = await busFromFixture('ads1115.yaml');
-    bus.setCommand(ADDRESS, 0x01, [0x45, 0x83]); // OS = 0: a conversion in progress, for ever
+    // OS = 0 whatever is written: a conversion in progress, for ever.
+    const writeWord = bus.writeWord.bind(bus);
+    vi.spyOn(bus, 'writeWord').mockImplementation(async (address, register, word) => {
+      await writeWord(address, register, word);
+      if (register === REG_CONFIG) bus.setRegisters(ADDRESS, REG_CONFIG, [0x45, 0x83]);
+    });
     const waits: number[] = [];
     const sensor = await createAds1115(bus, parse({}), async (ms) => void waits.push(ms));
     await expect(sensor.read()).rejects.toThrow(/^MEASUREMENT_TIMEOUT: ads1115 at 0x48 on bus 1: conversion of input 0 not done/);
@@ -100,13 +112,14 @@ describe('the ads1115 driver', () => {
   it('rejects a read that hits an I/O error on the second input, and the next read works', async () => {
     const bus = await busFromFixture('ads1115.yaml');
     const sensor = await createAds1115(bus, parse({ channels: [0, 1] }), noWait);
-    const i2cWrite = bus.i2cWrite.bind(bus);
-    vi.spyOn(bus, 'i2cWrite').mockImplementation(async (address, bytes) => {
-      if (bytes.length === 3 && bytes[1] === 0xd3) throw busError('EIO', 5, 'Input/output error'); // start of input 1
-      return i2cWrite(address, bytes);
+    const writeWord = bus.writeWord.bind(bus);
+    vi.spyOn(bus, 'writeWord').mockImplementation(async (address, register, word) => {
+      // The SMBus word's low byte goes first on the wire: the config MSB, 0xD3 to start input 1.
+      if (register === REG_CONFIG && (word & 0xff) === 0xd3) throw busError('EIO', 5, 'Input/output error');
+      return writeWord(address, register, word);
     });
     await expect(sensor.read()).rejects.toThrow(/^I2C_IO_ERROR: ads1115 at 0x48 on bus 1: starting a conversion of input 1 failed \(EIO/);
-    vi.mocked(bus.i2cWrite).mockRestore();
+    vi.mocked(bus.writeWord).mockRestore();
     expect(await sensor.read()).toEqual({ voltage0: 1.5, voltage1: 1.5 });
   });
 

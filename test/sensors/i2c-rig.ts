@@ -2,6 +2,7 @@
 // written in the test, the driver's own options schema, and a DriverContext whose bus N is that bus.
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { busError } from '../../src/hardware/i2c-bus.js';
 import { loadRegisterMap, parseRegisterMap } from '../../src/hardware/register-map.js';
 import { SimulatedI2cBus } from '../../src/hardware/simulated-i2c.js';
 import type { DriverContext, DriverDefinition, Sensor } from '../../src/sensors/types.js';
@@ -14,7 +15,7 @@ export async function busFromFixture(name: string, busNumber = 1): Promise<Simul
   return new SimulatedI2cBus(busNumber, await loadRegisterMap(regmapFile(name)));
 }
 
-type Devices = Record<string, { registers?: Record<string, number[]>; commands?: Record<string, number[]> }>;
+type Devices = Record<string, { registerWidth?: 1 | 2; registers?: Record<string, number[]>; commands?: Record<string, number[]> }>;
 
 /** A bus from a register map written in the test (same shape as the YAML files). */
 export function busFromMap(devices: Devices, busNumber = 1): SimulatedI2cBus {
@@ -27,6 +28,18 @@ export function contextWith(bus: SimulatedI2cBus): DriverContext {
     if (busNumber !== bus.busNumber) throw new Error(`test context has no I2C bus ${busNumber}`);
     return bus;
   } } };
+}
+
+/**
+ * Makes plain I2C transfers fail with ENOTSUP, as on the kernel's i2c-stub (the real-kernel tier),
+ * which serves SMBus byte, word and block transfers only.
+ */
+export function refusePlainTransfers(bus: SimulatedI2cBus): void {
+  const refuse = async (): Promise<never> => {
+    throw busError('ENOTSUP', 95, 'plain I2C transfers are not supported (i2c-stub)');
+  };
+  bus.i2cWrite = refuse;
+  bus.i2cRead = refuse;
 }
 
 /** Validates `rawOptions` (as in a config file) with the driver's schema, then creates the sensor. */

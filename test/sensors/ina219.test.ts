@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { busError } from '../../src/hardware/i2c-bus.js';
 import { createIna219, ina219Calibration, ina219Driver, ina219Options, ina219OptionsProblem } from '../../src/sensors/ina219.js';
-import { busFromFixture, createOn } from './i2c-rig.js';
+import { busFromFixture, createOn, refusePlainTransfers } from './i2c-rig.js';
 
 const ADDRESS = 0x40;
 const noWait = async (): Promise<void> => undefined;
@@ -61,6 +61,12 @@ describe('the ina219 driver', () => {
     ]);
   });
 
+  it('works with SMBus word transfers only, as on the kernel\'s i2c-stub', async () => {
+    const bus = await busFromFixture('ina219.yaml');
+    refusePlainTransfers(bus);
+    expect(await (await createIna219(bus, parse({}), noWait)).read()).toEqual(ROOM);
+  });
+
   it('reads a 12 V supply feeding 1.2 A from the shipped register map', async () => {
     const sensor = await createIna219(await busFromFixture('ina219.yaml'), parse({}), noWait);
     expect(await sensor.read()).toEqual(ROOM);
@@ -68,40 +74,40 @@ describe('the ina219 driver', () => {
 
   it('decodes the example calibration: shunt 12000 → 120 mV, current 12000 → 1.2 A, power 7200 → 14.4 W', async () => {
     const bus = await busFromFixture('ina219.yaml');
-    bus.setCommand(ADDRESS, 0x05, [0x10, 0x00]); // Cal 4096
-    bus.setCommand(ADDRESS, 0x04, [0x2e, 0xe0]); // equation 4: 12000 × 4096 / 4096
-    bus.setCommand(ADDRESS, 0x03, [0x1c, 0x20]); // equation 5: 12000 × 3000 / 5000
+    bus.setRegisters(ADDRESS, 0x04, [0x2e, 0xe0]); // equation 4: 12000 × 4096 / 4096
+    bus.setRegisters(ADDRESS, 0x03, [0x1c, 0x20]); // equation 5: 12000 × 3000 / 5000
     const sensor = await createIna219(bus, parse({ maxCurrent: 2, currentLsb: 0.0001 }), noWait);
+    expect(bus.word(ADDRESS, 0x05)).toBe(4096); // Cal as the driver programmed it, read back at each read
     expect(await sensor.read()).toEqual({ voltage: 12, shuntVoltage: 0.12, current: 1.2, power: 14.4 });
   });
 
   it('reads negative shunt voltage and current (two\'s complement)', async () => {
     const bus = await busFromFixture('ina219.yaml');
-    bus.setCommand(ADDRESS, 0x01, [0xd1, 0x20]); // -12000
-    bus.setCommand(ADDRESS, 0x04, [0xd0, 0x01]); // -12287
+    bus.setRegisters(ADDRESS, 0x01, [0xd1, 0x20]); // -12000
+    bus.setRegisters(ADDRESS, 0x04, [0xd0, 0x01]); // -12287
     const values = await (await createIna219(bus, parse({}), noWait)).read();
     expect(values).toMatchObject({ shuntVoltage: -0.12, current: -1.1999 });
   });
 
   it('reads 32 V full scale on the bus (0xFA00 >> 3 = 8000 × 4 mV), ignoring CNVR', async () => {
     const bus = await busFromFixture('ina219.yaml');
-    bus.setCommand(ADDRESS, 0x02, [0xfa, 0x02]);
+    bus.setRegisters(ADDRESS, 0x02, [0xfa, 0x02]);
     expect((await (await createIna219(bus, parse({}), noWait)).read()).voltage).toBe(32);
   });
 
   it('rejects a reading with the math overflow flag (OVF) set, and recovers when it clears', async () => {
     const bus = await busFromFixture('ina219.yaml');
     const sensor = await createIna219(bus, parse({}), noWait);
-    bus.setCommand(ADDRESS, 0x02, [0x5d, 0xc3]);
+    bus.setRegisters(ADDRESS, 0x02, [0x5d, 0xc3]);
     await expect(sensor.read()).rejects.toThrow(/^SENSOR_OVERFLOW: ina219 at 0x40 on bus 1: math overflow \(OVF\).*maxCurrent 3.2 A/);
-    bus.setCommand(ADDRESS, 0x02, [0x5d, 0xc2]);
+    bus.setRegisters(ADDRESS, 0x02, [0x5d, 0xc2]);
     expect(await sensor.read()).toEqual(ROOM);
   });
 
   it('notices a chip that lost its calibration (reset) instead of reading 0 A for ever', async () => {
     const bus = await busFromFixture('ina219.yaml');
     const sensor = await createIna219(bus, parse({}), noWait);
-    bus.setCommand(ADDRESS, 0x05, [0x00, 0x00]);
+    bus.setRegisters(ADDRESS, 0x05, [0x00, 0x00]);
     await expect(sensor.read()).rejects.toMatchObject({ code: 'SENSOR_RESET', message: expect.stringContaining('calibration register reads 0, not 4194') });
   });
 
@@ -121,12 +127,12 @@ describe('the ina219 driver', () => {
   it('rejects a read that hits an I/O error halfway through the registers, and the next read works', async () => {
     const bus = await busFromFixture('ina219.yaml');
     const sensor = await createIna219(bus, parse({}), noWait);
-    const i2cRead = bus.i2cRead.bind(bus);
+    const readWord = bus.readWord.bind(bus);
     let reads = 0;
-    vi.spyOn(bus, 'i2cRead').mockImplementation(async (address, length) => {
+    vi.spyOn(bus, 'readWord').mockImplementation(async (address, register) => {
       reads += 1;
       if (reads === 3) throw busError('EIO', 5, 'Input/output error'); // calibration, bus voltage, then shunt voltage
-      return i2cRead(address, length);
+      return readWord(address, register);
     });
     await expect(sensor.read()).rejects.toThrow(/^I2C_IO_ERROR: ina219 at 0x40 on bus 1: reading the shunt voltage failed \(EIO/);
     expect(await sensor.read()).toEqual(ROOM);

@@ -4,10 +4,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { busError } from '../../src/hardware/i2c-bus.js';
 import { mcp9808Driver, mcp9808Options, mcp9808Temperature } from '../../src/sensors/mcp9808.js';
-import { busFromFixture, createOn } from './i2c-rig.js';
+import { busFromFixture, createOn, refusePlainTransfers } from './i2c-rig.js';
 
 const ADDRESS = 0x18;
-const pointerWrites = (bus: Awaited<ReturnType<typeof busFromFixture>>) => bus.writes.filter((write) => write.address === ADDRESS).map((write) => write.bytes);
+const writesTo = (bus: Awaited<ReturnType<typeof busFromFixture>>) => bus.writes.filter((write) => write.address === ADDRESS).map((write) => write.bytes);
 
 describe('mcp9808Temperature (section 5.1.3.1, 13-bit two\'s complement)', () => {
   it.each([
@@ -41,10 +41,19 @@ describe('the mcp9808 driver', () => {
     expect(await sensor.read()).toEqual({ temperature: 23.5 });
   });
 
+  it('works with SMBus transfers only, as on the kernel\'s i2c-stub', async () => {
+    const bus = await busFromFixture('mcp9808.yaml');
+    refusePlainTransfers(bus);
+    expect(await (await createOn(mcp9808Driver, bus)).read()).toEqual({ temperature: 23.5 });
+    expect(bus.registers(ADDRESS)[0x08 * 2]).toBe(0x03); // the resolution, the first byte of register 0x08
+  });
+
   it('reads the ids at create, then writes the resolution register (0.0625 °C → 0x03)', async () => {
     const bus = await busFromFixture('mcp9808.yaml');
+    const readWord = vi.spyOn(bus, 'readWord');
     await createOn(mcp9808Driver, bus);
-    expect(pointerWrites(bus)).toEqual([[0x06], [0x07], [0x08, 0x03]]);
+    expect(readWord.mock.calls).toEqual([[ADDRESS, 0x06], [ADDRESS, 0x07]]);
+    expect(writesTo(bus)).toEqual([[0x08, 0x03]]); // SMBus write byte: register, then the value
   });
 
   it.each([
@@ -55,19 +64,19 @@ describe('the mcp9808 driver', () => {
   ])('writes resolution %s °C as 0x0%s', async (resolution, bits) => {
     const bus = await busFromFixture('mcp9808.yaml');
     await createOn(mcp9808Driver, bus, { resolution });
-    expect(pointerWrites(bus)).toContainEqual([0x08, bits]);
+    expect(writesTo(bus)).toContainEqual([0x08, bits]);
   });
 
   it('reads a negative temperature through the bus: 0x1F5E → -10.125 °C', async () => {
     const bus = await busFromFixture('mcp9808.yaml');
     const sensor = await createOn(mcp9808Driver, bus);
-    bus.setCommand(ADDRESS, 0x05, [0x1f, 0x5e]);
+    bus.setRegisters(ADDRESS, 0x05, [0x1f, 0x5e]);
     expect(await sensor.read()).toEqual({ temperature: -10.125 });
   });
 
   it('refuses a chip whose manufacturer id is not 0x0054, naming both ids', async () => {
     const bus = await busFromFixture('mcp9808.yaml');
-    bus.setCommand(ADDRESS, 0x06, [0x00, 0x00]);
+    bus.setRegisters(ADDRESS, 0x06, [0x00, 0x00]);
     await expect(createOn(mcp9808Driver, bus)).rejects.toThrow(
       /^CHIP_MISMATCH: mcp9808 at 0x18 on bus 1: manufacturer id 0x0000, device id 0x04 \(an MCP9808 answers 0x0054 and 0x04\).*scan-i2c --bus 1/,
     );
@@ -75,13 +84,13 @@ describe('the mcp9808 driver', () => {
 
   it('refuses a chip whose device id is not 0x04 (an MCP9804 answers 0x02)', async () => {
     const bus = await busFromFixture('mcp9808.yaml');
-    bus.setCommand(ADDRESS, 0x07, [0x02, 0x01]);
+    bus.setRegisters(ADDRESS, 0x07, [0x02, 0x01]);
     await expect(createOn(mcp9808Driver, bus)).rejects.toMatchObject({ code: 'CHIP_MISMATCH', message: expect.stringContaining('device id 0x02') });
   });
 
   it('accepts any revision in the lower byte of the device id register', async () => {
     const bus = await busFromFixture('mcp9808.yaml');
-    bus.setCommand(ADDRESS, 0x07, [0x04, 0x01]);
+    bus.setRegisters(ADDRESS, 0x07, [0x04, 0x01]);
     expect(await (await createOn(mcp9808Driver, bus)).read()).toEqual({ temperature: 23.5 });
   });
 
@@ -92,10 +101,10 @@ describe('the mcp9808 driver', () => {
     );
   });
 
-  it('rejects a read that hits an I/O error after the pointer write, and the next read works', async () => {
+  it('rejects a read that hits an I/O error, and the next read works', async () => {
     const bus = await busFromFixture('mcp9808.yaml');
     const sensor = await createOn(mcp9808Driver, bus);
-    vi.spyOn(bus, 'i2cRead').mockRejectedValueOnce(busError('EIO', 5, 'Input/output error'));
+    vi.spyOn(bus, 'readWord').mockRejectedValueOnce(busError('EIO', 5, 'Input/output error'));
     await expect(sensor.read()).rejects.toThrow(/^I2C_IO_ERROR: mcp9808 at 0x18 on bus 1: reading the ambient temperature failed \(EIO/);
     bus.failNext(ADDRESS);
     await expect(sensor.read()).rejects.toMatchObject({ code: 'I2C_IO_ERROR' });
