@@ -50,6 +50,15 @@ function printConfigError(error: ConfigError): void {
 async function run(file: string): Promise<number> {
   const config = await loadConfig(file);
   const log = createLogger(config.log.level);
+  // A bug must not leave a half-working daemon: log it once and exit 1 so systemd restarts us.
+  // Nothing accepted is lost: the buffer is durable against exactly this.
+  const fatal = (kind: string) => (error: unknown): void => {
+    log.fatal({ err: error }, `${kind}; exiting`);
+    log.flush();
+    process.exit(EXIT_FAILURE);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled promise rejection'));
   log.info({ version, device: config.device.id, config: file }, 'sensor-agent starting');
   const agent = await startAgent(config, log);
   log.info({ sensors: config.sensors.length }, 'sensor-agent running');
