@@ -7,7 +7,6 @@ import type { Config } from './config/schema.js';
 import { ReadingBuffer } from './buffer/reading-buffer.js';
 import { StatusHub } from './status/status-hub.js';
 import { StatusServer } from './status/status-server.js';
-import { tallyPublished } from './status/published-tally.js';
 import { MqttConnection } from './mqtt/connection.js';
 import { Publisher } from './mqtt/publisher.js';
 import { Routes } from './mqtt/topics.js';
@@ -103,7 +102,17 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
       { minMs: config.mqtt.reconnect.min, maxMs: config.mqtt.reconnect.max },
       log.child({ part: 'mqtt' }),
     );
-    const publisher = new Publisher({ connection, source: tallyPublished(buffer, (sensor, count) => hub.sensorPublished(sensor, count)), routes, maxInflight: config.mqtt.maxInflight, version, log: log.child({ part: 'mqtt' }) });
+    const publisher = new Publisher({
+      connection,
+      source: buffer,
+      routes,
+      maxInflight: config.mqtt.maxInflight,
+      version,
+      log: log.child({ part: 'mqtt' }),
+      batch: config.mqtt.batch && { maxReadings: config.mqtt.batch.maxReadings, maxDelayMs: config.mqtt.batch.maxDelay },
+      drainRatePerSecond: config.mqtt.drainRate,
+    });
+    publisher.on('sensorPublished', (sensor, count) => hub.sensorPublished(sensor, count));
     publisher.on('connected', () => hub.mqttConnected());
     publisher.on('disconnected', (reason) => hub.mqttDisconnected(reason));
     publisher.on('published', (count) => hub.mqttPublished(count, publisher.inflight));

@@ -9,6 +9,7 @@ import { startAgent } from './agent.js';
 import { version } from './version.js';
 import { formatResult, runDoctor } from './cli/doctor.js';
 import { runScanI2c } from './cli/scan-i2c.js';
+import { startSystemdIntegration } from './systemd/service.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -61,6 +62,8 @@ async function run(file: string): Promise<number> {
   process.on('unhandledRejection', fatal('unhandled promise rejection'));
   log.info({ version, device: config.device.id, config: file }, 'sensor-agent starting');
   const agent = await startAgent(config, log);
+  // Under systemd (Type=notify): READY=1 now, WATCHDOG=1 while healthy; null otherwise.
+  const systemd = await startSystemdIntegration(agent, { sensorIntervalsMs: config.sensors.map((sensor) => sensor.interval), log: log.child({ part: 'systemd' }) });
   log.info({ sensors: config.sensors.length }, 'sensor-agent running');
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -73,6 +76,7 @@ async function run(file: string): Promise<number> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
+  await systemd?.stopping();
   await agent.stop();
   log.info('sensor-agent stopped');
   log.flush();

@@ -38,6 +38,11 @@ export class BatchWriter {
   /** Deletes of a failed batch: written with the next batch, not retried on their own. */
   private retryDeletes: string[] = [];
   private flushScheduled = false;
+  /**
+   * After a failed write (a full disk) LevelDB's log writer is out of step with its file: every
+   * later record in that log would be lost at the next open. Reopening starts a fresh log.
+   */
+  private reopenBeforeWrite = false;
 
   constructor(
     private readonly db: ReadingDb,
@@ -107,8 +112,14 @@ export class BatchWriter {
       batch.ops.push({ type: 'put', key: META_KEY, value: this.hooks.meta() });
       let written = true;
       try {
+        if (this.reopenBeforeWrite) {
+          await this.db.close();
+          await this.db.open();
+          this.reopenBeforeWrite = false;
+        }
         await this.db.batch(batch.ops, { sync: batch.sync });
       } catch (error) {
+        this.reopenBeforeWrite = true;
         written = false;
         for (const op of batch.ops) if (op.type === 'del') this.retryDeletes.push(op.key);
         this.hooks.failed(batch, error);

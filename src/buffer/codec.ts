@@ -1,5 +1,5 @@
 // How readings and the buffer's counters are laid out in LevelDB: keys, values and the meta record.
-import type { Reading, StoredReading } from './types.js';
+import type { RawReading, Reading, StoredReading } from './types.js';
 
 /**
  * Reading keys are `r` + 16 hex digits: fixed width, so lexical order is seq order and a seek
@@ -40,6 +40,37 @@ export function decodeReading(seq: number, value: string): StoredReading {
     throw new Error(`reading ${seq} is not a stored reading`);
   }
   return { sensor: parsed.s, ts: parsed.t, values: parsed.v, seq };
+}
+
+const STORED_HEAD = '{"s":"';
+const TS_MARK = '","t":';
+const VALUES_MARK = ',"v":';
+
+/**
+ * Cuts a stored value apart without parsing it: the publish path splices these JSON texts into the
+ * MQTT payload instead of decoding and re-encoding. Null when the text is not exactly the layout
+ * encodeReading writes (an escaped sensor id, a foreign record): the caller then decodes it fully.
+ */
+export function splitStored(seq: number, value: string): RawReading | null {
+  if (!value.startsWith(STORED_HEAD)) return null;
+  const sensorEnd = value.indexOf(TS_MARK, STORED_HEAD.length);
+  if (sensorEnd < 0) return null;
+  const sensor = value.slice(STORED_HEAD.length, sensorEnd);
+  if (sensor.includes('\\') || sensor.includes('"')) return null;
+  const tsStart = sensorEnd + TS_MARK.length;
+  const valuesMark = value.indexOf(VALUES_MARK, tsStart);
+  if (valuesMark <= tsStart || value.charCodeAt(value.length - 1) !== 0x7d) return null;
+  for (let i = tsStart; i < valuesMark; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return null;
+  }
+  if (value.charCodeAt(valuesMark + VALUES_MARK.length) !== 0x7b) return null;
+  return { seq, sensor, tsJson: value.slice(tsStart, valuesMark), valuesJson: value.slice(valuesMark + VALUES_MARK.length, -1) };
+}
+
+/** The JSON texts of a decoded reading (the slow path of splitStored). */
+export function rawOf(reading: StoredReading): RawReading {
+  return { seq: reading.seq, sensor: reading.sensor, tsJson: String(reading.ts), valuesJson: JSON.stringify(reading.values) };
 }
 
 /** Bytes a reading takes in the store, as counted against `maxBytes`. */

@@ -43,7 +43,7 @@ export class Housekeeping {
   }
 
   /** Removes oldest waiting readings via `drop` until the state is under its limits. One trim at a time. */
-  async trim(maxBytes: number, maxReadings: number, drop: (seq: number, size: number) => void): Promise<void> {
+  async trim(maxBytes: number, maxReadings: number, drop: (seq: number, size: number) => boolean): Promise<void> {
     if (this.trimming !== null) return this.trimming;
     this.trimming = this.trimLoop(maxBytes, maxReadings, drop).finally(() => {
       this.trimming = null;
@@ -57,23 +57,24 @@ export class Housekeeping {
     await this.compaction;
   }
 
-  private async trimLoop(maxBytes: number, maxReadings: number, drop: (seq: number, size: number) => void): Promise<void> {
+  /** `drop` returns false for a reading it must keep (in flight); trimming skips past it. */
+  private async trimLoop(maxBytes: number, maxReadings: number, drop: (seq: number, size: number) => boolean): Promise<void> {
     const state = this.state;
-    while (state.isOver(maxBytes, maxReadings) && state.firstSeq <= state.durableSeq) {
+    let from = state.firstSeq;
+    while (state.isOver(maxBytes, maxReadings) && Math.max(from, state.firstSeq) <= state.durableSeq) {
+      from = Math.max(from, state.firstSeq);
       const averageSize = state.bytes / Math.max(state.count, 1);
       const excessBytes = Math.max(state.bytes - maxBytes, 0);
       const excessCount = Math.max(state.count - maxReadings, 0);
       const wanted = Math.min(TRIM_READ_MAX, Math.max(Math.ceil(excessBytes / averageSize), excessCount) + 1);
-      const entries = await this.db.iterator({ gte: readingKey(state.firstSeq), lte: readingKey(state.durableSeq), limit: wanted }).all();
-      let dropped = 0;
+      const entries = await this.db.iterator({ gte: readingKey(from), lte: readingKey(state.durableSeq), limit: wanted }).all();
+      if (entries.length === 0) break;
       for (const [key, value] of entries) {
         if (!state.isOver(maxBytes, maxReadings)) break;
         const seq = seqOfKey(key);
-        if (!state.isWaiting(seq)) continue;
-        drop(seq, storedSize(value));
-        dropped++;
+        from = seq + 1;
+        if (state.isWaiting(seq)) drop(seq, storedSize(value));
       }
-      if (dropped === 0) break;
     }
   }
 

@@ -4,11 +4,11 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { BatchWriter, type PendingBatch } from './batch-writer.js';
-import { decodeReading, encodeMeta, encodeReading, readingKey, seqOfKey, storedSize } from './codec.js';
+import { decodeReading, encodeMeta, encodeReading, rawOf, readingKey, seqOfKey, splitStored, storedSize } from './codec.js';
 import { BufferError, errorMessage } from './errors.js';
 import { QueueState } from './queue-state.js';
-import { openStore, type ReadingDb } from './store.js';
-import type { BufferEvents, BufferOptions, BufferStats, Reading, StoredReading } from './types.js';
+import { auditReadings, openStore, type ReadingDb } from './store.js';
+import type { BufferEvents, BufferOptions, BufferStats, RawReading, Reading, StoredReading } from './types.js';
 import { Housekeeping } from './housekeeping.js';
 
 /** Sizes of readings handed out by readFrom, so an ack needs no read; cleared if it grows past this. */
@@ -31,6 +31,10 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   private syncs = 0;
   private unsyncedPuts = false;
   private syncTimer: NodeJS.Timeout | null = null;
+  /** Highest seq written when the sync timer was armed: only waiting readings up to it need the sync. */
+  private syncArmSeq = 0;
+  private audit: Promise<void> | null = null;
+  private damageLogged = false;
 
   constructor(
     private readonly options: BufferOptions,
@@ -52,6 +56,36 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     housekeeping.oldestTs = store.oldestTs;
     this.recoveredFrom = store.recoveredFrom;
     this.opened = { db: store.db, state, writer, housekeeping };
+    if (store.meta.count > 0) this.audit = this.auditInBackground(store.meta.firstSeq, store.meta.lastSeq, store.meta.count, store.meta.bytes);
+  }
+
+  /** Runs after start (a million readings take about a second): the publisher need not wait for it. */
+  private async auditInBackground(fromSeq: number, toSeq: number, expectedCount: number, expectedBytes: number): Promise<void> {
+    const opened = this.require();
+    try {
+      const found = await auditReadings(opened.db, fromSeq, toSeq);
+      if (found.damage !== null) {
+        // LevelDB's iterators disagree on how much of a damaged table they yield, so no exact count
+        // exists to correct the counters with: say so loudly and leave them.
+        this.log?.error({ err: found.damage, path: this.options.path }, 'buffer store has a damaged table: some readings are unreadable');
+        return;
+      }
+      if (found.count === expectedCount && found.bytes === expectedBytes) return;
+      const lost = Math.max(0, expectedCount - found.count);
+      const { state, writer } = opened;
+      state.count -= lost;
+      state.bytes -= Math.max(0, expectedBytes - found.bytes);
+      state.dropped += lost;
+      if (state.count <= 0) {
+        state.count = 0;
+        state.bytes = 0;
+        state.firstSeq = state.lastSeq + 1;
+      }
+      writer.touch();
+      this.log?.error({ path: this.options.path, expected: expectedCount, found: found.count, lost }, 'buffer store lost readings to damage; counted as dropped');
+    } catch (error) {
+      this.log?.warn({ err: error }, 'buffer: the audit of the store at open failed');
+    }
   }
 
   /** Resolves with the stored reading once it is written (durable against kill -9), or null when dropped. */
@@ -74,32 +108,67 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     return (await batch.done) ? stored : null;
   }
 
-  /** Waiting readings with seq > afterSeq, in seq order; never scans below the oldest waiting one. */
-  async readFrom(afterSeq: number, limit: number): Promise<StoredReading[]> {
+  /**
+   * Waiting readings with afterSeq < seq <= upToSeq, in seq order; never scans below the oldest
+   * waiting one. upToSeq lets a reader keep two cursors (live readings and the older backlog).
+   */
+  async readFrom(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<StoredReading[]> {
+    const out: StoredReading[] = [];
+    await this.scan(afterSeq, limit, upToSeq, (seq, value) => {
+      const reading = this.decodeOrDrop(seq, value);
+      if (reading !== null) out.push(reading);
+      return reading !== null;
+    });
+    return out;
+  }
+
+  /** As readFrom, but hands out the stored JSON texts, not decoded objects (the publish path). */
+  async readRawFrom(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<RawReading[]> {
+    const out: RawReading[] = [];
+    await this.scan(afterSeq, limit, upToSeq, (seq, value) => {
+      let raw = splitStored(seq, value);
+      if (raw === null) {
+        const reading = this.decodeOrDrop(seq, value);
+        if (reading !== null) raw = rawOf(reading);
+      }
+      if (raw !== null) out.push(raw);
+      return raw !== null;
+    });
+    return out;
+  }
+
+  /** Visits up to `limit` waiting entries in (afterSeq, upToSeq]; `take` says whether one counted. */
+  private async scan(afterSeq: number, limit: number, upToSeq: number, take: (seq: number, value: string) => boolean): Promise<void> {
     const { db, state } = this.require();
     const start = Math.max(afterSeq + 1, state.firstSeq);
-    const end = state.durableSeq;
-    const out: StoredReading[] = [];
-    if (start > end || limit <= 0) return out;
+    const end = Math.min(state.durableSeq, upToSeq);
+    if (start > end || limit <= 0) return;
     if (this.handedOut.size > HANDED_OUT_LIMIT) this.handedOut.clear();
     const iterator = db.iterator({ gte: readingKey(start), lte: readingKey(end) });
+    let taken = 0;
     try {
-      while (out.length < limit) {
-        const entries = await iterator.nextv(limit - out.length);
+      while (taken < limit) {
+        let entries: Array<[string, string]>;
+        try {
+          entries = await iterator.nextv(limit - taken);
+        } catch (error) {
+          // A damaged table: LevelDB hands out every readable entry, then fails. Keep what was read;
+          // the audit at open counts the unreadable ones as dropped.
+          if (!this.damageLogged) this.log?.error({ err: error }, 'buffer: reading past a damaged table');
+          this.damageLogged = true;
+          break;
+        }
         if (entries.length === 0) break;
         for (const [key, value] of entries) {
           const seq = seqOfKey(key);
-          if (!state.isWaiting(seq)) continue;
-          const reading = this.decodeOrDrop(seq, value);
-          if (reading === null) continue;
-          out.push(reading);
+          if (!state.isWaiting(seq) || !take(seq, value)) continue;
+          taken++;
           this.handedOut.set(seq, storedSize(value));
         }
       }
     } finally {
       await iterator.close();
     }
-    return out;
   }
 
   /** Deletes acknowledged readings; unknown, dropped or already acked seqs are ignored. */
@@ -128,6 +197,14 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     await writer.idle();
   }
 
+  /**
+   * The publisher's link went down: nothing it read is in flight any more. Readings it holds are
+   * protected from drop-oldest only while they are in flight (they are about to be delivered).
+   */
+  releaseHandedOut(): void {
+    this.handedOut.clear();
+  }
+
   stats(): BufferStats {
     const state = this.opened?.state;
     return {
@@ -153,6 +230,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   async stop(): Promise<void> {
     if (this.opened === null) return;
     const { db, writer, housekeeping } = this.opened;
+    await this.audit;
     await this.commit();
     await housekeeping.settle();
     await writer.idle();
@@ -194,7 +272,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       this.unsyncedPuts = false;
     } else if (batch.puts.length > 0) {
       this.unsyncedPuts = true;
-      this.syncTimer ??= setTimeout(() => this.onSyncDue(), this.options.commitIntervalMs);
+      if (this.syncTimer === null) this.armSync(state.durableSeq);
     }
     if (this.writeFailing) {
       this.writeFailing = false;
@@ -219,19 +297,34 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     }
   }
 
+  private armSync(upToSeq: number): void {
+    this.syncArmSeq = upToSeq;
+    this.syncTimer = setTimeout(() => this.onSyncDue(), this.options.commitIntervalMs);
+  }
+
+  /**
+   * Syncs only when a reading written before the timer was armed (so at least one commitInterval
+   * ago) still waits. Readings written since, on a healthy link, are usually acked before their own
+   * interval is up: they get a timer of their own instead of an fsync now. So a connected device
+   * whose sensor interval divides commitInterval does not sync on every tick.
+   */
   private onSyncDue(): void {
     this.syncTimer = null;
     const opened = this.opened;
-    if (opened !== null && opened.state.count > 0 && this.unsyncedPuts) opened.writer.requestSync();
+    if (opened === null || opened.state.count === 0 || !this.unsyncedPuts) return;
+    if (opened.state.firstSeq <= this.syncArmSeq) opened.writer.requestSync();
+    else this.armSync(opened.state.durableSeq);
   }
 
   /** drop-oldest: deletes the oldest waiting readings until the buffer is under its limits. */
   private async trimOldest(): Promise<void> {
     const opened = this.require();
     await opened.housekeeping.trim(this.options.maxBytes, this.maxReadings, (seq, size) => {
+      // In flight: the broker is about to have it. Dropping it would count a delivered reading as lost.
+      if (this.handedOut.has(seq)) return false;
       opened.state.dropped++;
-      this.handedOut.delete(seq);
       this.remove(seq, size);
+      return true;
     });
   }
 

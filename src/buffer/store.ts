@@ -53,6 +53,42 @@ async function openAndRead(path: string): Promise<Omit<OpenedStore, 'recoveredFr
   }
 }
 
+export interface Audit {
+  count: number;
+  bytes: number;
+  /** A damaged table LevelDB could not read: it yields every readable entry, then this error. */
+  damage: unknown;
+}
+
+/**
+ * Counts the readings really stored in [fromSeq, toSeq]. LevelDB skips a damaged table or log tail
+ * without an error, so the meta record can promise readings that are gone. The iterator (and its
+ * snapshot) is created synchronously, so the count describes the store as it was opened even while
+ * the agent already appends and acks: the caller compares it with the meta record of that moment.
+ */
+export function auditReadings(db: ReadingDb, fromSeq: number, toSeq: number): Promise<Audit> {
+  const iterator = db.iterator({ gte: readingKey(fromSeq), lte: readingKey(toSeq) });
+  const audit: Audit = { count: 0, bytes: 0, damage: null };
+  const count = async (): Promise<Audit> => {
+    try {
+      for (;;) {
+        const entries = await iterator.nextv(4096);
+        if (entries.length === 0) return audit;
+        for (const [, value] of entries) {
+          audit.count++;
+          audit.bytes += storedSize(value);
+        }
+      }
+    } catch (error) {
+      audit.damage = error;
+    } finally {
+      await iterator.close();
+    }
+    return audit;
+  };
+  return count();
+}
+
 async function readMeta(db: ReadingDb): Promise<Meta> {
   const value = await db.get(META_KEY);
   if (value !== undefined) return decodeMeta(value);

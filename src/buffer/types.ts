@@ -13,6 +13,19 @@ export interface StoredReading extends Reading {
   seq: number;
 }
 
+/**
+ * A waiting reading as the store holds it: the JSON texts of its sampling time and values, ready to
+ * be spliced into a payload without decoding and re-encoding (ReadingBuffer.readRawFrom).
+ */
+export interface RawReading {
+  seq: number;
+  sensor: string;
+  /** The sampling time as JSON text (epoch ms digits). */
+  tsJson: string;
+  /** The values object as JSON text, exactly as stored. */
+  valuesJson: string;
+}
+
 export interface BufferStats {
   /** Readings accepted and not yet acknowledged (waiting or in flight). */
   backlog: number;

@@ -37,6 +37,12 @@ function dropNulls(value: unknown): unknown {
   );
 }
 
+/** A value for a message, cut short: a binary file read as YAML is one huge scalar. */
+function shortJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 function parseText(text: string, file: string): Record<string, unknown> {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -56,7 +62,7 @@ function parseText(text: string, file: string): Record<string, unknown> {
   }
   if (data === null || data === undefined) return {};
   if (!isRecord(data)) {
-    throw new ConfigError([`config file ${file}: the top level is ${Array.isArray(data) ? 'a list' : JSON.stringify(data)}, not a mapping of settings`]);
+    throw new ConfigError([`config file ${file}: the top level is ${Array.isArray(data) ? 'a list' : shortJson(data)}, not a mapping of settings`]);
   }
   return dropNulls(data) as Record<string, unknown>;
 }

@@ -65,6 +65,31 @@ function reconnectSection() {
     });
 }
 
+const RATE_EXPECTED = 'is not a rate (examples: 200/s, 6000/min, or a number per second)';
+const RATE_UNITS_S: Record<string, number> = { s: 1, min: 60, h: 3600 };
+
+/** mqtt.drainRate: "200/s", "6000/min", "50000/h" or a number per second; parsed to readings per second. */
+const rateField = z.union([z.string(), z.number()], { error: () => RATE_EXPECTED }).transform((raw, ctx): number => {
+  const match = typeof raw === 'number' ? [String(raw), String(raw), 's'] : /^\s*(\d+(?:\.\d+)?)\s*\/\s*(s|min|h)\s*$/.exec(raw);
+  const perSecond = match ? Number(match[1]) / (RATE_UNITS_S[match[2] ?? 's'] ?? 1) : NaN;
+  if (!Number.isFinite(perSecond) || perSecond <= 0) {
+    ctx.addIssue({ code: 'custom', message: RATE_EXPECTED });
+    return z.NEVER;
+  }
+  return perSecond;
+});
+
+/** mqtt.batch: several readings of a sensor per message (off when absent). */
+function batchSection() {
+  return z.strictObject(
+    {
+      maxReadings: z.number(expecting('a whole number')).int().min(1).max(1000).default(50),
+      maxDelay: durationField(10, '2s'),
+    },
+    expecting('a mapping with maxReadings and maxDelay'),
+  );
+}
+
 export function mqttSection(context: ConfigContext) {
   return z
     .strictObject(
@@ -82,6 +107,8 @@ export function mqttSection(context: ConfigContext) {
         retain: bool().default(false),
         maxInflight: z.number(expecting('a whole number')).int().min(1).max(65535).default(64),
         reconnect: reconnectSection().prefault({}),
+        batch: batchSection().optional(),
+        drainRate: rateField.optional(),
       },
       expecting('a mapping of MQTT settings'),
     )

@@ -56,6 +56,8 @@ function driverEntry(name: string, options: z.ZodObject<z.ZodRawShape>) {
 type DriverEntry = ReturnType<typeof driverEntry>;
 
 function uniqueIds(sensors: readonly unknown[], ctx: z.RefinementCtx): void {
+  // Zod still runs this check when `sensors:` is not a list (already reported as such).
+  if (!Array.isArray(sensors)) return;
   const firstIndex = new Map<string, number>();
   sensors.forEach((sensor, index) => {
     const id = typeof sensor === 'object' && sensor !== null ? (sensor as { id?: unknown }).id : undefined;

@@ -34,6 +34,12 @@ export function parseSize(input: unknown): number | undefined {
 export const DURATION_EXPECTED = 'is not a duration (examples: 500ms, 5s, 1m)';
 export const SIZE_EXPECTED = 'is not a size (examples: 64KB, 256MB, 1GB)';
 
+/**
+ * Node's timers take at most 2^31-1 ms (about 24.8 days); a longer delay fires after 1 ms, so a
+ * huge interval would sample as fast as it can instead of almost never.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** A duration in the config; `min` (ms) rejects values that would make no sense (a 0 ms interval). */
 export function duration(minMs = 0) {
   return z.union([z.string(), z.number()]).transform((raw, ctx): number => {
@@ -44,6 +50,10 @@ export function duration(minMs = 0) {
     }
     if (ms < minMs) {
       ctx.addIssue({ code: 'custom', message: `is too short (at least ${minMs}ms)` });
+      return z.NEVER;
+    }
+    if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: 'is too long (at most 24d)' });
       return z.NEVER;
     }
     return ms;

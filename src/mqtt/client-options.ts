@@ -40,7 +40,14 @@ export function clientOptions(link: MqttLinkOptions): IClientOptions {
     if (link.tls.key !== undefined) options.key = link.tls.key;
     options.rejectUnauthorized = link.tls.rejectUnauthorized;
   }
-  if (link.protocolVersion === 5) options.properties = { sessionExpiryInterval: 0 };
+  if (link.protocolVersion === 5) {
+    options.properties = { sessionExpiryInterval: 0 };
+    // MQTT 5 topic aliases, only when the CONNACK allows them (topicAliasMaximum > 0): the first
+    // publish to a topic carries it with an alias, later ones only the alias (least recently used
+    // alias reused when there are more topics than aliases). MQTT.js rebuilds the alias table from
+    // every CONNACK, and we use one client per connection, so no alias outlives its connection.
+    options.autoAssignTopicAlias = true;
+  }
   return options;
 }
 

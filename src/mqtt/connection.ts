@@ -85,7 +85,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       // The next disconnect gets its own reason, not one left over from an earlier attempt.
       this.lastError = null;
       this.backoff.reset();
-      this.log.info({ broker: displayUrl(this.link.url) }, 'mqtt connected');
+      this.log.info({ broker: displayUrl(this.link.url), protocolVersion: this.protocolVersion, topicAliases: connack.properties?.topicAliasMaximum ?? 0 }, 'mqtt connected');
       this.emit('up', client, connack.properties?.receiveMaximum);
     });
     client.on('error', (error) => {

@@ -1,6 +1,8 @@
 // Where a reading goes and what it looks like on the wire: topic `<topicPrefix>/<sensor id>`
-// (or the sensor's own `topic`), payload `{"seq":N,"ts":MS,"v":{...}}`, per-sensor QoS and retain.
-import type { StoredReading } from '../buffer/types.js';
+// (or the sensor's own `topic`), payload `{"seq":N,"ts":MS,"v":{...}}`, per-sensor QoS and retain;
+// with mqtt.batch, `{"seq":[N,...],"ts":[MS,...],"v":[{...},...]}` (one sensor, seq order).
+// Payloads are spliced from the stored JSON texts: nothing is decoded and encoded again.
+import type { RawReading, StoredReading } from '../buffer/types.js';
 
 export type QoS = 0 | 1 | 2;
 
@@ -8,6 +10,8 @@ export interface Route {
   topic: string;
   qos: QoS;
   retain: boolean;
+  /** The publish options, made once per route rather than once per message. */
+  publishOptions: { qos: QoS; retain: boolean };
 }
 
 export interface RouteDefaults {
@@ -31,11 +35,7 @@ export class Routes {
     sensors: readonly SensorRouteConfig[],
   ) {
     for (const sensor of sensors) {
-      this.routes.set(sensor.id, {
-        topic: sensor.topic ?? `${defaults.topicPrefix}/${sensor.id}`,
-        qos: sensor.qos ?? defaults.qos,
-        retain: sensor.retain ?? defaults.retain,
-      });
+      this.routes.set(sensor.id, makeRoute(sensor.topic ?? `${defaults.topicPrefix}/${sensor.id}`, sensor.qos ?? defaults.qos, sensor.retain ?? defaults.retain));
     }
   }
 
@@ -43,7 +43,7 @@ export class Routes {
   for(sensorId: string): Route {
     let route = this.routes.get(sensorId);
     if (!route) {
-      route = { topic: `${this.defaults.topicPrefix}/${sensorId}`, qos: this.defaults.qos, retain: this.defaults.retain };
+      route = makeRoute(`${this.defaults.topicPrefix}/${sensorId}`, this.defaults.qos, this.defaults.retain);
       this.routes.set(sensorId, route);
     }
     return route;
@@ -54,6 +54,30 @@ export class Routes {
   }
 }
 
+function makeRoute(topic: string, qos: QoS, retain: boolean): Route {
+  return { topic, qos, retain, publishOptions: { qos, retain } };
+}
+
 export function encodePayload(reading: StoredReading): string {
   return `{"seq":${reading.seq},"ts":${reading.ts},"v":${JSON.stringify(reading.values)}}`;
+}
+
+/** The default payload, spliced from the stored texts: `{"seq":N,"ts":MS,"v":{...}}`. */
+export function encodeRawPayload(reading: RawReading): string {
+  return '{"seq":' + reading.seq + ',"ts":' + reading.tsJson + ',"v":' + reading.valuesJson + '}';
+}
+
+/** A batch payload: `{"seq":[...],"ts":[...],"v":[...]}`, the i-th entries of the arrays are one reading. */
+export function encodeBatchPayload(readings: readonly RawReading[]): string {
+  let seqs = '';
+  let times = '';
+  let values = '';
+  for (let i = 0; i < readings.length; i++) {
+    const reading = readings[i]!;
+    const comma = i === 0 ? '' : ',';
+    seqs += comma + reading.seq;
+    times += comma + reading.tsJson;
+    values += comma + reading.valuesJson;
+  }
+  return '{"seq":[' + seqs + '],"ts":[' + times + '],"v":[' + values + ']}';
 }

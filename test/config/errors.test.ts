@@ -54,6 +54,10 @@ describe('broken configs', () => {
     ['sensors: []\n', 'sensors: [] is empty (expected at least 1 sensor)'],
     ['mqtt: {}\n', 'sensors: missing (expected a list of sensors)'],
     ['sensors: greenhouse\n', 'sensors: "greenhouse" is not a list of sensors'],
+    // Found by the fault suite (test/faults/bad-input.test.ts): a mapping crashed the id check; a
+    // delay past Node's timer limit would fire after 1 ms.
+    ['sensors:\n  a: { driver: simulated }\n', 'sensors: {"a":{"driver":"simulated"}} is not a list of sensors'],
+    ['sensors:\n  - { id: a, driver: simulated, interval: 30d }\n', 'sensors[0].interval: "30d" is too long (at most 24d)'],
     ['sensors:\n  - { id: a, driver: bme999 }\n', `sensors[0].driver: "bme999" is not a known driver (one of: ${DRIVERS})`],
     ['sensors:\n  - { id: a }\n', `sensors[0].driver: missing (expected one of: ${DRIVERS})`],
     ['sensors:\n  - { driver: simulated }\n', 'sensors[0].id: missing (expected a valid id (lowercase letters, digits, _ and -))'],

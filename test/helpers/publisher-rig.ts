@@ -14,6 +14,10 @@ export interface RigOptions {
   maxInflight?: number;
   protocolVersion?: 4 | 5;
   sensors?: Array<{ id: string; qos?: QoS; retain?: boolean }>;
+  /** mqtt.batch, parsed. */
+  batch?: { maxReadings: number; maxDelayMs: number };
+  /** mqtt.drainRate, parsed (readings per second). */
+  drainRatePerSecond?: number;
 }
 
 export interface PublisherRig {
@@ -45,7 +49,7 @@ export async function startPublisherRig(options: RigOptions): Promise<PublisherR
     { minMs: 50, maxMs: 300 },
     silentLog,
   );
-  const publisher = new Publisher({ connection, source: buffer, routes, maxInflight: options.maxInflight ?? 64, version: 'test', log: silentLog });
+  const publisher = new Publisher({ connection, source: buffer, routes, maxInflight: options.maxInflight ?? 64, version: 'test', log: silentLog, batch: options.batch, drainRatePerSecond: options.drainRatePerSecond });
   publisher.start();
   return {
     buffer,

@@ -1,0 +1,102 @@
+// Scenario 9, slow consumers: 200 WebSocket clients subscribe to every reading and then never read
+// (their sockets paused) while the daemon publishes at full rate. Its memory stays bounded and the
+// rate a subscriber receives readings falls by no more than 10% against the same run without them.
+import WebSocket from 'ws';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startAedes, type AedesBroker } from '../helpers/broker.js';
+import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
+import { agentFolder, cleanupChildAgents, ensureBuilt, startChildAgent, writeConfig } from '../helpers/child-agent.js';
+import { e2eConfig, TOPIC_PREFIX } from '../e2e/agent-config.js';
+import { recordResult, rssMb, sleep } from './fixtures/results.js';
+
+const SCENARIO = '9 slow consumers';
+const PROMISE = 'WebSocket clients that never read cannot hurt the agent: its memory stays bounded and its publish rate falls by no more than 10%.';
+const FAST_SENSOR = { id: 'load', driver: 'simulated', interval: '50ms', signal: 'counter', burst: 50, decimals: 0 };
+const CLIENTS = 200;
+const MEASURE_MS = 4_000;
+
+describe('fault scenario 9: slow consumers', () => {
+  let broker: AedesBroker | undefined;
+  let subscriber: Subscriber | undefined;
+  const sockets: WebSocket[] = [];
+
+  beforeAll(async () => {
+    await ensureBuilt();
+  });
+
+  afterEach(async () => {
+    for (const socket of sockets) socket.terminate();
+    await cleanupChildAgents();
+    await subscriber?.stop();
+    await broker?.stop();
+  });
+
+  it(`keeps memory bounded and the publish rate within 10% with ${CLIENTS} WebSocket clients that never read`, async () => {
+    broker = await startAedes();
+    subscriber = await startSubscriber(broker.url, `${TOPIC_PREFIX}/#`);
+    const dir = await agentFolder('sensor-agent-faults-slow-');
+    const agent = await startChildAgent(await writeConfig(dir, e2eConfig({ brokerUrl: broker.url, dir, sensors: [FAST_SENSOR] })));
+    await agent.waitForStatus((status) => status.mqtt.connected && status.mqtt.published > 500, 15_000, 'publishing');
+    const rate = async (): Promise<number> => {
+      const before = subscriber!.seqs().size;
+      await sleep(MEASURE_MS);
+      return ((subscriber!.seqs().size - before) * 1000) / MEASURE_MS;
+    };
+    const baseline = await rate();
+    const rssBaseline = await rssMb(agent.child.pid);
+
+    const wsUrl = agent.statusUrl.replace('http://', 'ws://').replace('/status.json', '/ws');
+    let accepted = 0;
+    let refused = 0;
+    await Promise.all(
+      Array.from(
+        { length: CLIENTS },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = new WebSocket(wsUrl);
+            sockets.push(socket);
+            socket.on('error', () => undefined);
+            socket.once('unexpected-response', () => {
+              refused++;
+              resolve();
+            });
+            socket.once('open', () => {
+              accepted++;
+              socket.send('{"subscribe":"readings"}', () => {
+                (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+                resolve();
+              });
+            });
+          }),
+      ),
+    );
+    let rssMax = 0;
+    const sampler = setInterval(() => void rssMb(agent.child.pid).then((mb) => (rssMax = Math.max(rssMax, mb ?? 0))), 200);
+    const loaded = await rate();
+    clearInterval(sampler);
+    const cutOff = agent.logged('is not reading; disconnected').length;
+    const status = await agent.status();
+    expect(await agent.stop()).toBe(0);
+    const lastSeq = status.buffer.lastSeq;
+    const received = subscriber.seqs();
+    const missing = [...Array(lastSeq).keys()].filter((i) => !received.has(i + 1)).length;
+
+    recordResult({
+      scenario: SCENARIO,
+      promise: PROMISE,
+      clients: CLIENTS,
+      clientsAccepted: accepted,
+      clientsRefused: refused,
+      slowClientsCutOff: cutOff,
+      deliveredPerSecondBaseline: Math.round(baseline),
+      deliveredPerSecondWithSlowClients: Math.round(loaded),
+      rateChangePercent: Math.round(((loaded - baseline) / baseline) * 1000) / 10,
+      rssBaselineMb: rssBaseline,
+      rssMaxWithSlowClientsMb: rssMax,
+      accepted: lastSeq,
+      lostBeforeStop: missing,
+    });
+    expect(loaded).toBeGreaterThanOrEqual(baseline * 0.9);
+    expect(rssMax).toBeLessThan((rssBaseline ?? 0) + 150);
+  }, 90_000);
+});

@@ -1,0 +1,87 @@
+// mqtt.batch: several readings of one sensor in one message, acked and deleted as a unit.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startAedes, startMosquitto, mosquittoMissingReason, type TestBroker } from '../helpers/broker.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { startPublisherRig, until, type PublisherRig } from '../helpers/publisher-rig.js';
+import { missing, startRawSubscriber, type RawSubscriber } from './raw-subscriber.js';
+
+const mosquittoMissing = mosquittoMissingReason();
+const brokers = [
+  { name: 'aedes', start: (): Promise<TestBroker> => startAedes(), skip: false },
+  { name: 'mosquitto', start: (): Promise<TestBroker> => startMosquitto(), skip: mosquittoMissing !== null },
+];
+
+describe.each(brokers)('batches with $name', ({ start, skip }) => {
+  let broker: TestBroker;
+  let proxy: TcpProxy;
+  let subscriber: RawSubscriber;
+  let rig: PublisherRig | null = null;
+
+  beforeEach(async (context) => {
+    if (skip) return context.skip();
+    broker = await start();
+    proxy = await startTcpProxy(broker.port);
+    subscriber = await startRawSubscriber(broker.url);
+  });
+
+  afterEach(async () => {
+    if (skip) return;
+    await rig?.stop();
+    rig = null;
+    await subscriber.stop();
+    await proxy.stop();
+    await broker.stop();
+  });
+
+  it('publishes {"seq":[...],"ts":[...],"v":[...]} per sensor, full batches at once and the rest after maxDelay', async () => {
+    rig = await startPublisherRig({ brokerUrl: proxy.url, batch: { maxReadings: 10, maxDelayMs: 300 }, sensors: [{ id: 'a' }, { id: 'b' }] });
+    await rig.waitConnected();
+    const lastA = await rig.appendBurst(25, 'a');
+    const lastB = await rig.appendBurst(3, 'b');
+    await until(() => subscriber.seqs().length >= 28, 10_000, 'every reading');
+    const forA = subscriber.messages.filter((message) => message.topic === 'sensors/test/a');
+    const forB = subscriber.messages.filter((message) => message.topic === 'sensors/test/b');
+    expect(forA.map((message) => message.seqs.length)).toEqual([10, 10, 5]);
+    expect(forB.map((message) => message.seqs)).toEqual([[lastB - 2, lastB - 1, lastB]]);
+    expect(forA.flatMap((message) => message.seqs)).toEqual(Array.from({ length: 25 }, (_, i) => lastA - 24 + i));
+    const first = forA[0]!.body;
+    expect(Object.keys(first)).toEqual(['seq', 'ts', 'v']);
+    expect((first.ts as number[]).every((ts) => typeof ts === 'number')).toBe(true);
+    expect((first.v as unknown[]).slice(0, 2)).toEqual([{ value: 0 }, { value: 1 }]);
+    await until(() => rig!.buffer.stats().backlog === 0, 10_000, 'an empty backlog');
+  });
+
+  it('acks a batch as a unit: all its seqs are deleted in the same buffer write', async () => {
+    rig = await startPublisherRig({ brokerUrl: proxy.url, batch: { maxReadings: 7, maxDelayMs: 100 } });
+    const ackCalls: number[][] = [];
+    const buffer = rig.buffer;
+    const ack = buffer.ack.bind(buffer);
+    buffer.ack = (seqs) => {
+      ackCalls.push([...seqs]);
+      return ack(seqs);
+    };
+    await rig.waitConnected();
+    const lastSeq = await rig.appendBurst(200);
+    await until(() => buffer.stats().backlog === 0, 10_000, 'an empty backlog');
+    expect(missing(subscriber.seqs(), lastSeq)).toEqual([]);
+    for (const message of subscriber.messages) {
+      const call = ackCalls.find((seqs) => seqs.includes(message.seqs[0]!));
+      expect(call, `the ack of batch ${message.seqs[0]}`).toBeDefined();
+      expect(message.seqs.every((seq) => call!.includes(seq))).toBe(true);
+    }
+  });
+
+  it.each([1, 2] as const)('loses nothing at QoS %i when the link is cut in the middle of batches', async (qos) => {
+    rig = await startPublisherRig({ brokerUrl: proxy.url, qos, maxInflight: 8, batch: { maxReadings: 20, maxDelayMs: 200 } });
+    await rig.waitConnected();
+    const burst = rig.appendBurst(4000);
+    await until(() => subscriber.messages.length > 5, 10_000, 'the drain to be under way');
+    proxy.cut();
+    const lastSeq = await burst;
+    await until(() => !rig!.connection.isConnected, 10_000, 'the publisher to notice the cut');
+    expect(rig.buffer.stats().backlog).toBeGreaterThan(0);
+    proxy.restore();
+    await until(() => missing(subscriber.seqs(), lastSeq).length === 0, 30_000, 'every seq');
+    await until(() => rig!.buffer.stats().backlog === 0, 10_000, 'an empty backlog');
+  });
+});

@@ -1,0 +1,46 @@
+// A subscriber that keeps every message as it came (batches included), expanded into readings.
+import mqtt, { type MqttClient } from 'mqtt';
+
+export interface RawMessage {
+  topic: string;
+  body: Record<string, unknown>;
+  /** The readings in it: one, or a batch's entries. */
+  seqs: number[];
+  receivedAt: number;
+}
+
+export interface RawSubscriber {
+  client: MqttClient;
+  messages: RawMessage[];
+  /** Every reading seq received, in arrival order. */
+  seqs(): number[];
+  stop(): Promise<void>;
+}
+
+export async function startRawSubscriber(url: string, topic = 'sensors/test/#'): Promise<RawSubscriber> {
+  const client = await mqtt.connectAsync(url, { clean: true, reconnectPeriod: 200, clientId: `raw-sub-${Math.random().toString(16).slice(2)}` });
+  const messages: RawMessage[] = [];
+  client.on('message', (messageTopic, payload) => {
+    if (messageTopic.endsWith('/status')) return;
+    const body = JSON.parse(payload.toString()) as Record<string, unknown>;
+    const seqs = Array.isArray(body.seq) ? (body.seq as number[]) : [body.seq as number];
+    messages.push({ topic: messageTopic, body, seqs, receivedAt: Date.now() });
+  });
+  await client.subscribeAsync(topic, { qos: 2 });
+  return {
+    client,
+    messages,
+    seqs: () => messages.flatMap((message) => message.seqs),
+    stop: async () => {
+      await client.endAsync(true);
+    },
+  };
+}
+
+/** Seqs in 1..lastSeq missing from `received`. */
+export function missing(received: Iterable<number>, lastSeq: number): number[] {
+  const seen = new Set(received);
+  const out: number[] = [];
+  for (let seq = 1; seq <= lastSeq; seq++) if (!seen.has(seq)) out.push(seq);
+  return out;
+}
