@@ -78,8 +78,9 @@ export async function startSubscriber(url: string, topic = 'sensors/#'): Promise
 }
 
 /** The seqs in 1..lastSeq that never arrived. */
-export function missingSeqs(received: Set<number>, lastSeq: number): number[] {
+export function missingSeqs(received: Iterable<number>, lastSeq: number): number[] {
+  const seen = received instanceof Set ? (received as Set<number>) : new Set(received);
   const missing: number[] = [];
-  for (let seq = 1; seq <= lastSeq; seq += 1) if (!received.has(seq)) missing.push(seq);
+  for (let seq = 1; seq <= lastSeq; seq += 1) if (!seen.has(seq)) missing.push(seq);
   return missing;
 }

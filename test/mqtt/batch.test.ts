@@ -1,17 +1,12 @@
 // mqtt.batch: several readings of one sensor in one message, acked and deleted as a unit.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startAedes, startMosquitto, mosquittoMissingReason, type TestBroker } from '../helpers/broker.js';
+import { testBrokers, type TestBroker } from '../helpers/broker.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startPublisherRig, until, type PublisherRig } from '../helpers/publisher-rig.js';
-import { missing, startRawSubscriber, type RawSubscriber } from './raw-subscriber.js';
+import { startRawSubscriber, type RawSubscriber } from './raw-subscriber.js';
+import { missingSeqs } from '../helpers/subscriber.js';
 
-const mosquittoMissing = mosquittoMissingReason();
-const brokers = [
-  { name: 'aedes', start: (): Promise<TestBroker> => startAedes(), skip: false },
-  { name: 'mosquitto', start: (): Promise<TestBroker> => startMosquitto(), skip: mosquittoMissing !== null },
-];
-
-describe.each(brokers)('batches with $name', ({ start, skip }) => {
+describe.each(testBrokers())('batches with $name', ({ start, skip }) => {
   let broker: TestBroker;
   let proxy: TcpProxy;
   let subscriber: RawSubscriber;
@@ -63,7 +58,7 @@ describe.each(brokers)('batches with $name', ({ start, skip }) => {
     await rig.waitConnected();
     const lastSeq = await rig.appendBurst(200);
     await until(() => buffer.stats().backlog === 0, 10_000, 'an empty backlog');
-    expect(missing(subscriber.seqs(), lastSeq)).toEqual([]);
+    expect(missingSeqs(subscriber.seqs(), lastSeq)).toEqual([]);
     for (const message of subscriber.messages) {
       const call = ackCalls.find((seqs) => seqs.includes(message.seqs[0]!));
       expect(call, `the ack of batch ${message.seqs[0]}`).toBeDefined();
@@ -81,7 +76,7 @@ describe.each(brokers)('batches with $name', ({ start, skip }) => {
     await until(() => !rig!.connection.isConnected, 10_000, 'the publisher to notice the cut');
     expect(rig.buffer.stats().backlog).toBeGreaterThan(0);
     proxy.restore();
-    await until(() => missing(subscriber.seqs(), lastSeq).length === 0, 30_000, 'every seq');
+    await until(() => missingSeqs(subscriber.seqs(), lastSeq).length === 0, 30_000, 'every seq');
     await until(() => rig!.buffer.stats().backlog === 0, 10_000, 'an empty backlog');
   });
 });

@@ -5,7 +5,8 @@ import { DrainBudget } from '../../src/mqtt/drain-budget.js';
 import { startAedes, type TestBroker } from '../helpers/broker.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startPublisherRig, until, type PublisherRig } from '../helpers/publisher-rig.js';
-import { missing, startRawSubscriber, type RawSubscriber } from './raw-subscriber.js';
+import { startRawSubscriber, type RawSubscriber } from './raw-subscriber.js';
+import { missingSeqs } from '../helpers/subscriber.js';
 
 describe('DrainBudget', () => {
   function budget(rate: number, capacity = rate) {
@@ -78,7 +79,7 @@ describe('live-first draining with aedes', () => {
     await rig.waitConnected();
     await until(() => subscriber.messages.length > 0, 10_000, 'the drain to start');
     const liveLast = await rig.appendBurst(5, 'probe');
-    await until(() => missing(subscriber.seqs(), liveLast).length === 0, 30_000, 'every seq');
+    await until(() => missingSeqs(subscriber.seqs(), liveLast).length === 0, 30_000, 'every seq');
     const order = subscriber.seqs();
     const live = order.filter((seq) => seq > backlogLast);
     const backlog = order.filter((seq) => seq <= backlogLast);
@@ -98,14 +99,14 @@ describe('live-first draining with aedes', () => {
     const counts: number[] = [];
     await rig.waitConnected();
     await until(() => subscriber.messages.length > 0, 10_000, 'the drain to start');
-    while (missing(subscriber.seqs(), lastSeq).length > 0) {
+    while (missingSeqs(subscriber.seqs(), lastSeq).length > 0) {
       const before = subscriber.messages.length;
       await new Promise((resolve) => setTimeout(resolve, 1000));
       counts.push(subscriber.messages.length - before);
       if (counts.length > 30) break;
     }
     console.log(JSON.stringify({ drainRate: rate, deliveredPerSecond: counts }));
-    expect(missing(subscriber.seqs(), lastSeq)).toEqual([]);
+    expect(missingSeqs(subscriber.seqs(), lastSeq)).toEqual([]);
     // A token bucket: one burst of `rate` at the start, then `rate` per second. An unlimited
     // drain of 1500 readings on loopback takes well under a second.
     expect(counts.length).toBeGreaterThanOrEqual(3);

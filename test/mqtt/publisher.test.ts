@@ -1,7 +1,7 @@
 // The publisher against real brokers (Aedes in-process; Mosquitto when installed), a real
 // LevelDB buffer, and a TCP proxy that cuts and black-holes the link.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startAedes, startMosquitto, mosquittoMissingReason, type TestBroker } from '../helpers/broker.js';
+import { mosquittoMissingReason, testBrokers, type TestBroker } from '../helpers/broker.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startSubscriber, missingSeqs, type Subscriber } from '../helpers/subscriber.js';
 import { startPublisherRig, until, type PublisherRig } from '../helpers/publisher-rig.js';
@@ -9,12 +9,7 @@ import { startPublisherRig, until, type PublisherRig } from '../helpers/publishe
 const mosquittoMissing = mosquittoMissingReason();
 if (mosquittoMissing) console.warn(`skipping the Mosquitto variant of the publisher tests: ${mosquittoMissing}`);
 
-const brokers: Array<{ name: string; start: () => Promise<TestBroker>; skip: boolean }> = [
-  { name: 'aedes', start: () => startAedes(), skip: false },
-  { name: 'mosquitto', start: () => startMosquitto(), skip: mosquittoMissing !== null },
-];
-
-describe.each(brokers)('publisher with $name', ({ start, skip }) => {
+describe.each(testBrokers())('publisher with $name', ({ start, skip }) => {
   let broker: TestBroker;
   let proxy: TcpProxy;
   let subscriber: Subscriber;

@@ -38,9 +38,3 @@ export async function startRawSubscriber(url: string, topic = 'sensors/test/#'):
 }
 
 /** Seqs in 1..lastSeq missing from `received`. */
-export function missing(received: Iterable<number>, lastSeq: number): number[] {
-  const seen = new Set(received);
-  const out: number[] = [];
-  for (let seq = 1; seq <= lastSeq; seq++) if (!seen.has(seq)) out.push(seq);
-  return out;
-}

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startMosquitto, mosquittoMissingReason, type TestBroker } from '../helpers/broker.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startPublisherRig, until, type PublisherRig } from '../helpers/publisher-rig.js';
-import { missing, startRawSubscriber, type RawSubscriber } from './raw-subscriber.js';
+import { startRawSubscriber, type RawSubscriber } from './raw-subscriber.js';
+import { missingSeqs } from '../helpers/subscriber.js';
 
 const mosquittoMissing = mosquittoMissingReason();
 if (mosquittoMissing) console.warn(`skipping the topic alias tests (Aedes does not speak MQTT 5): ${mosquittoMissing}`);
@@ -63,7 +64,7 @@ describe.skipIf(mosquittoMissing !== null)('topic aliases with mosquitto', () =>
     let lastSeq = 0;
     for (const { id } of sensors) lastSeq = await rig.appendBurst(3, id);
     proxy.restore();
-    await until(() => missing(subscriber.seqs(), lastSeq).length === 0, 20_000, 'every seq after the reconnect');
+    await until(() => missingSeqs(subscriber.seqs(), lastSeq).length === 0, 20_000, 'every seq after the reconnect');
     expect(rig.connection.reconnects).toBe(1); // a stale alias would get us disconnected again
     for (const message of subscriber.messages) {
       expect(message.topic).toMatch(/^sensors\/test\/s\d+$/);
