@@ -10,21 +10,12 @@
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { RawReading, StoredReading } from '../buffer/types.js';
+import type { RawReading } from '../buffer/types.js';
 import type { MqttConnection } from './connection.js';
 import { OFFLINE_PAYLOAD } from './client-options.js';
 import { DrainBudget } from './drain-budget.js';
 import { OpenBatches, type BatchOptions } from './open-batches.js';
 import { encodeBatchPayload, encodeRawPayload, type Route, type Routes } from './topics.js';
-
-/** A buffer as other parts see it (src/status wraps one to count published readings). */
-export interface ReadingSource {
-  readFrom(afterSeq: number, limit: number): Promise<StoredReading[]>;
-  ack(seqs: readonly number[]): Promise<void>;
-  on(event: 'appended', listener: () => void): unknown;
-  off(event: 'appended', listener: () => void): unknown;
-  stats(): { dropped: number };
-}
 
 /** The part of the buffer the publisher uses: stored JSON texts, read between two seqs. */
 export interface PublishSource {
