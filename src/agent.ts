@@ -88,6 +88,7 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
         listen: config.status.listen,
         hub,
         log: log.child({ part: 'status' }),
+        maxClients: config.status.maxClients,
         ...(config.status.token !== undefined ? { token: config.status.token } : {}),
       });
       await server.start();

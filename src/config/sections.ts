@@ -145,6 +145,9 @@ export function statusSection(context: ConfigContext) {
         listen: listenField.prefault('0.0.0.0:8080'),
         token: text('a token').optional(),
         tokenFile: secretFileField(context).optional(),
+        // Each WebSocket client costs a socket and, when it stops reading, up to its send limit of
+        // memory before it is cut: the cap bounds both. More clients get HTTP 503.
+        maxClients: z.number(expecting('a whole number')).int().min(1).max(10_000).default(16),
       },
       expecting('a mapping of status page settings'),
     )

@@ -29,7 +29,7 @@ describe('loadConfig', () => {
         reconnect: { min: 1000, max: 60_000 },
       },
       store: { path: '/var/lib/sensor-agent/buffer', maxBytes: 256_000_000, overflow: 'drop-oldest', commitInterval: 5000 },
-      status: { listen: '0.0.0.0:8080', token: undefined, tokenFile: undefined },
+      status: { listen: '0.0.0.0:8080', maxClients: 16, token: undefined, tokenFile: undefined },
       log: { level: 'info' },
       hardware: { gpioRoot: '/sys/class/gpio', oneWireRoot: '/sys/bus/w1/devices' },
       simulate: { i2c: {}, gpio: {} },
@@ -94,6 +94,12 @@ sensors:
   it.each(['off', ':8080', '127.0.0.1:0', '[::]:8080'])('accepts status.listen %s', async (listen) => {
     const config = await load(await configFile(`status: { listen: "${listen}" }\n${MINIMAL}`));
     expect(config.status.listen).toBe(listen);
+  });
+
+  it('takes status.maxClients, a whole number from 1', async () => {
+    expect((await load(await configFile(`status: { maxClients: 250 }\n${MINIMAL}`))).status.maxClients).toBe(250);
+    await expect(load(await configFile(`status: { maxClients: 0 }\n${MINIMAL}`))).rejects.toThrow(/status\.maxClients/);
+    await expect(load(await configFile(`status: { maxClients: 2.5 }\n${MINIMAL}`))).rejects.toThrow(/status\.maxClients/);
   });
 
   it('treats an empty section as absent', async () => {

@@ -14,6 +14,7 @@ import { startAedes, type AedesBroker } from '../helpers/broker.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/publisher-rig.js';
+import WebSocket from 'ws';
 
 const silent = pino({ level: 'silent' });
 const fixture = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -139,5 +140,27 @@ describe('startAgent in-process', () => {
     expect(subscriber.readings.find((reading) => reading.topic.endsWith('/room'))?.v).toMatchObject({ temperature: 21, humidity: 45 });
     expect(sensor('room')?.state).toBe('ok');
     expect(subscriber.readings.some((reading) => reading.topic.endsWith('/missing'))).toBe(false);
+  });
+
+  it('admits status.maxClients WebSocket clients and refuses the next with 503', async () => {
+    const running = await startAgent(config({ status: { listen: '127.0.0.1:0', maxClients: 20 } }), silent);
+    agent = running;
+    const url = `ws://127.0.0.1:${running.statusAddress!.port}/ws`;
+    const open = (): Promise<{ socket: WebSocket; opened: boolean; status?: number }> =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(url);
+        socket.on('error', () => undefined);
+        socket.once('open', () => resolve({ socket, opened: true }));
+        socket.once('unexpected-response', (_request, response) => resolve({ socket, opened: false, status: response.statusCode }));
+      });
+    const admitted = [];
+    for (let i = 0; i < 20; i++) admitted.push(await open());
+    const refused = await open();
+    try {
+      expect(admitted.every((client) => client.opened)).toBe(true);
+      expect(refused).toMatchObject({ opened: false, status: 503 });
+    } finally {
+      for (const client of [...admitted, refused]) client.socket.terminate();
+    }
   });
 });
