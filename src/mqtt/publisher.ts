@@ -342,7 +342,11 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     // means a duplicate (at-least-once), never a loss.
     const soon = this.ackQueue.length >= ACK_FLUSH_NOW;
     this.ackFlushNow = soon;
-    this.ackFlush = new Promise<void>((resolve) => (soon ? setImmediate(resolve) : setTimeout(resolve, ACK_FLUSH_MS))).then(() => this.flushAcks());
+    this.ackFlush = new Promise<void>((resolve) => (soon ? setImmediate(resolve) : setTimeout(resolve, ACK_FLUSH_MS)))
+      .then(() => this.flushAcks())
+      // Nobody awaits this promise: a rejection would reach the fatal handler and kill the agent.
+      // The readings stay in the buffer and go out again after the next reconnect (at-least-once).
+      .catch((error: unknown) => this.options.log.error({ err: error }, 'deleting acknowledged readings from the buffer failed'));
   }
 
   /** Deletes acknowledged readings from the buffer in one batch per event-loop turn. */

@@ -45,6 +45,30 @@ describe.each(testBrokers())('publisher with $name', ({ start, skip }) => {
     await until(() => rig!.buffer.stats().backlog === 0, 10_000, 'an empty backlog');
   });
 
+  it('keeps publishing when deleting acknowledged readings fails (no unhandled rejection)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      rig = await startPublisherRig({ brokerUrl: proxy.url });
+      await rig.waitConnected();
+      const ack = rig.buffer.ack.bind(rig.buffer);
+      let failures = 0;
+      rig.buffer.ack = async (seqs) => {
+        if (failures++ === 0) throw new Error('LEVEL_DATABASE_NOT_OPEN: Database is not open');
+        return ack(seqs);
+      };
+      await rig.appendBurst(50);
+      await until(() => failures > 0, 10_000, 'a failed delete');
+      const lastSeq = await rig.appendBurst(50);
+      await subscriber.waitFor(() => subscriber.readings.some((reading) => reading.seq === lastSeq), 10_000, 'readings after the failure');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('publishes a retained online birth message, and the last will says offline when the link is cut', async () => {
     rig = await startPublisherRig({ brokerUrl: proxy.url });
     await rig.waitConnected();
