@@ -45,9 +45,12 @@ export class Housekeeping {
   /** Removes oldest waiting readings via `drop` until the state is under its limits. One trim at a time. */
   async trim(maxBytes: number, maxReadings: number, drop: (seq: number, size: number) => boolean): Promise<void> {
     if (this.trimming !== null) return this.trimming;
-    this.trimming = this.trimLoop(maxBytes, maxReadings, drop).finally(() => {
-      this.trimming = null;
-    });
+    this.trimming = this.trimLoop(maxBytes, maxReadings, drop)
+      // A read error (a medium failing under us) must not take the agent down: the next write retries.
+      .catch((error: unknown) => this.log?.warn({ err: error }, 'buffer: dropping the oldest readings failed'))
+      .finally(() => {
+        this.trimming = null;
+      });
     return this.trimming;
   }
 

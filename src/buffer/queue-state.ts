@@ -2,6 +2,7 @@
 // Pure bookkeeping, no I/O: the buffer applies a change here and queues the matching write in the
 // same synchronous step, so a meta snapshot always describes exactly the writes batched with it.
 import type { Meta } from './codec.js';
+import type { SeqGap } from './store.js';
 
 export class QueueState {
   /** Highest seq handed out (including readings still waiting for their batch to be written). */
@@ -15,8 +16,11 @@ export class QueueState {
   dropped: number;
   /** Seqs above firstSeq already removed (out-of-order acks, failed writes). Small in practice. */
   private readonly removedAbove = new Set<number>();
+  /** Seqs the store did not hold at open (acked out of order, lost to damage): skipped over, ascending. */
+  private readonly gaps: SeqGap[];
 
-  constructor(meta: Meta, firstLiveSeq: number) {
+  constructor(meta: Meta, firstLiveSeq: number, gaps: readonly SeqGap[] = []) {
+    this.gaps = [...gaps].reverse(); // popped from the end, lowest first
     this.lastSeq = meta.lastSeq;
     this.durableSeq = meta.lastSeq;
     this.firstSeq = meta.count === 0 ? meta.lastSeq + 1 : firstLiveSeq;
@@ -44,11 +48,26 @@ export class QueueState {
     if (this.count === 0) {
       this.firstSeq = this.lastSeq + 1;
       this.removedAbove.clear();
+      this.gaps.length = 0;
     } else if (seq === this.firstSeq) {
       this.firstSeq++;
-      while (this.removedAbove.delete(this.firstSeq)) this.firstSeq++;
+      this.skipRemoved();
     } else {
       this.removedAbove.add(seq);
+    }
+  }
+
+  /** Moves firstSeq past seqs already removed and past gaps the store had at open. */
+  private skipRemoved(): void {
+    for (;;) {
+      if (this.removedAbove.delete(this.firstSeq)) {
+        this.firstSeq++;
+        continue;
+      }
+      const gap = this.gaps.at(-1);
+      if (gap === undefined || gap[0] > this.firstSeq) return;
+      this.gaps.pop();
+      this.firstSeq = Math.max(this.firstSeq, gap[1] + 1);
     }
   }
 

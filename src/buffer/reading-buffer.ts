@@ -7,7 +7,7 @@ import { BatchWriter, type PendingBatch } from './batch-writer.js';
 import { decodeReading, encodeMeta, encodeReading, rawOf, readingKey, seqOfKey, splitStored, storedSize } from './codec.js';
 import { BufferError, errorMessage } from './errors.js';
 import { QueueState } from './queue-state.js';
-import { auditReadings, openStore, type ReadingDb } from './store.js';
+import { openStore, type ReadingDb } from './store.js';
 import type { BufferEvents, BufferOptions, BufferStats, RawReading, Reading, StoredReading } from './types.js';
 import { Housekeeping } from './housekeeping.js';
 
@@ -33,7 +33,6 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   private syncTimer: NodeJS.Timeout | null = null;
   /** Highest seq written when the sync timer was armed: only waiting readings up to it need the sync. */
   private syncArmSeq = 0;
-  private audit: Promise<void> | null = null;
   private damageLogged = false;
 
   constructor(
@@ -46,7 +45,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
 
   async start(): Promise<void> {
     const store = await openStore(this.options.path, this.log);
-    const state = new QueueState(store.meta, store.firstLiveSeq);
+    // openStore audited the store: counters are exact, and damage was moved aside or counted as dropped.
+    const state = new QueueState(store.meta, store.firstLiveSeq, store.gaps);
     const writer = new BatchWriter(store.db, {
       meta: () => encodeMeta(state.toMeta()),
       written: (batch) => this.onWritten(batch),
@@ -56,36 +56,6 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     housekeeping.oldestTs = store.oldestTs;
     this.recoveredFrom = store.recoveredFrom;
     this.opened = { db: store.db, state, writer, housekeeping };
-    if (store.meta.count > 0) this.audit = this.auditInBackground(store.meta.firstSeq, store.meta.lastSeq, store.meta.count, store.meta.bytes);
-  }
-
-  /** Runs after start (a million readings take about a second): the publisher need not wait for it. */
-  private async auditInBackground(fromSeq: number, toSeq: number, expectedCount: number, expectedBytes: number): Promise<void> {
-    const opened = this.require();
-    try {
-      const found = await auditReadings(opened.db, fromSeq, toSeq);
-      if (found.damage !== null) {
-        // LevelDB's iterators disagree on how much of a damaged table they yield, so no exact count
-        // exists to correct the counters with: say so loudly and leave them.
-        this.log?.error({ err: found.damage, path: this.options.path }, 'buffer store has a damaged table: some readings are unreadable');
-        return;
-      }
-      if (found.count === expectedCount && found.bytes === expectedBytes) return;
-      const lost = Math.max(0, expectedCount - found.count);
-      const { state, writer } = opened;
-      state.count -= lost;
-      state.bytes -= Math.max(0, expectedBytes - found.bytes);
-      state.dropped += lost;
-      if (state.count <= 0) {
-        state.count = 0;
-        state.bytes = 0;
-        state.firstSeq = state.lastSeq + 1;
-      }
-      writer.touch();
-      this.log?.error({ path: this.options.path, expected: expectedCount, found: found.count, lost }, 'buffer store lost readings to damage; counted as dropped');
-    } catch (error) {
-      this.log?.warn({ err: error }, 'buffer: the audit of the store at open failed');
-    }
   }
 
   /** Resolves with the stored reading once it is written (durable against kill -9), or null when dropped. */
@@ -152,8 +122,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
         try {
           entries = await iterator.nextv(limit - taken);
         } catch (error) {
-          // A damaged table: LevelDB hands out every readable entry, then fails. Keep what was read;
-          // the audit at open counts the unreadable ones as dropped.
+          // Damage since open (a failing medium): LevelDB hands out every readable entry, then fails.
+          // Keep what was read; the next start moves the store aside and counts what is lost.
           if (!this.damageLogged) this.log?.error({ err: error }, 'buffer: reading past a damaged table');
           this.damageLogged = true;
           break;
@@ -230,7 +200,6 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   async stop(): Promise<void> {
     if (this.opened === null) return;
     const { db, writer, housekeeping } = this.opened;
-    await this.audit;
     await this.commit();
     await housekeeping.settle();
     await writer.idle();

@@ -1,12 +1,22 @@
-// Opens the LevelDB store behind the buffer and recovers from a corrupt one: moved aside with a
-// timestamp, a fresh store created in its place. A store locked by another process is never touched.
-import { rename } from 'node:fs/promises';
+// Opens the LevelDB store behind the buffer and recovers from damage (design.md, promise 5):
+// - a store that cannot be opened is moved aside with a timestamp, a fresh store created in its place;
+// - a store that opens but has a damaged table (LevelDB skips it silently, then fails at the end
+//   of every iterator that passes it, and a compaction over it stops all writes) is moved aside too,
+//   after every reading it can still read is copied into a fresh store; the unreadable ones are
+//   counted as dropped;
+// - readings the meta record promises but the store no longer holds (a damaged log tail) are
+//   counted as dropped in place.
+// A store locked by another process is never touched.
+import { rename, rm } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import type { Logger } from 'pino';
-import { decodeMeta, decodeReading, EMPTY_META, META_KEY, READINGS_END, readingKey, seqOfKey, storedSize, type Meta } from './codec.js';
+import { decodeMeta, decodeReading, EMPTY_META, encodeMeta, META_KEY, READINGS_END, readingKey, seqOfKey, storedSize, type Meta } from './codec.js';
 import { BufferError, errorMessage, levelErrorCode } from './errors.js';
 
 export type ReadingDb = ClassicLevel<string, string>;
+
+/** Seqs from..to (inclusive) that the store does not hold although they are within its range. */
+export type SeqGap = [from: number, to: number];
 
 export interface OpenedStore {
   db: ReadingDb;
@@ -15,38 +25,101 @@ export interface OpenedStore {
   firstLiveSeq: number;
   /** Sampling time of that reading, or null. */
   oldestTs: number | null;
-  /** Where a corrupt store was moved, or null. */
+  /** Gaps above firstLiveSeq (acked out of order, or lost to damage), ascending: never waiting. */
+  gaps: SeqGap[];
+  /** Where a corrupt or damaged store was moved, or null. */
   recoveredFrom: string | null;
 }
 
 class CorruptStoreError extends Error {}
 
+const dbAt = (path: string): ReadingDb => new ClassicLevel<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+
 export async function openStore(path: string, log?: Logger): Promise<OpenedStore> {
+  let db: ReadingDb;
+  let meta: Meta;
   try {
-    return { ...(await openAndRead(path)), recoveredFrom: null };
+    ({ db, meta } = await openAndReadMeta(path));
   } catch (error) {
     if (!(error instanceof CorruptStoreError)) throw error;
-    const movedTo = `${path}.corrupt-${new Date().toISOString()}`;
-    await rename(path, movedTo);
+    const movedTo = await moveAside(path);
     log?.error({ path, movedTo, err: error.cause }, 'buffer store was corrupt: moved aside, starting with an empty store');
-    return { ...(await openAndRead(path)), recoveredFrom: movedTo };
+    ({ db, meta } = await openAndReadMeta(path));
+    return { db, meta, firstLiveSeq: meta.lastSeq + 1, oldestTs: null, gaps: [], recoveredFrom: movedTo };
+  }
+  let audit: Audit;
+  try {
+    audit = await auditReadings(db, meta.firstSeq, meta.lastSeq);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  if (audit.damage !== null) return salvage(path, db, meta, audit, log);
+  const lost = Math.max(0, meta.count - audit.count);
+  if (lost > 0 || audit.bytes !== meta.bytes) {
+    log?.error({ path, expected: meta.count, found: audit.count, lost }, 'buffer store lost readings to damage; counted as dropped');
+    meta = { ...meta, count: audit.count, bytes: audit.bytes, dropped: meta.dropped + lost };
+  }
+  return { db, meta, ...opening(meta, audit), recoveredFrom: null };
+}
+
+function opening(meta: Meta, audit: Audit): Pick<OpenedStore, 'firstLiveSeq' | 'oldestTs' | 'gaps'> {
+  if (audit.first === null) return { firstLiveSeq: meta.lastSeq + 1, oldestTs: null, gaps: [] };
+  return { firstLiveSeq: audit.first.seq, oldestTs: audit.first.ts, gaps: audit.gaps };
+}
+
+async function moveAside(path: string): Promise<string> {
+  const movedTo = `${path}.corrupt-${new Date().toISOString()}`;
+  await rename(path, movedTo);
+  return movedTo;
+}
+
+/**
+ * Copies every readable reading of a store with a damaged table into a fresh store (same seqs,
+ * same lastSeq: seqs are never handed out twice), counts the unreadable ones as dropped, and moves
+ * the damaged store aside. A crash midway leaves the damaged store in place: the next start redoes it.
+ */
+async function salvage(path: string, damaged: ReadingDb, meta: Meta, audit: Audit, log?: Logger): Promise<OpenedStore> {
+  const partial = `${path}.salvage`;
+  await rm(partial, { recursive: true, force: true });
+  const fresh = dbAt(partial);
+  await fresh.open({ createIfMissing: true, errorIfExists: true });
+  let copied: Audit;
+  try {
+    copied = await auditReadings(damaged, meta.firstSeq, meta.lastSeq, async (entries) => {
+      await fresh.batch(entries.map(([key, value]) => ({ type: 'put' as const, key, value }))).catch((error: unknown) => {
+        throw new BufferError('BUFFER_OPEN_FAILED', `cannot copy the readable readings of a damaged store to ${partial}: ${errorMessage(error)}`, { cause: error });
+      });
+    });
+    const lost = Math.max(0, meta.count - copied.count);
+    const salvaged: Meta = { lastSeq: meta.lastSeq, firstSeq: copied.first?.seq ?? meta.lastSeq + 1, count: copied.count, bytes: copied.bytes, dropped: meta.dropped + lost };
+    await fresh.put(META_KEY, encodeMeta(salvaged), { sync: true });
+    await fresh.close();
+    await damaged.close();
+    const movedTo = await moveAside(path);
+    await rename(partial, path);
+    log?.error(
+      { path, movedTo, err: audit.damage, expected: meta.count, kept: copied.count, lost },
+      'buffer store has a damaged table: moved aside, its readable readings kept, the unreadable counted as dropped',
+    );
+    const { db } = await openAndReadMeta(path);
+    return { db, meta: salvaged, ...opening(salvaged, copied), recoveredFrom: movedTo };
+  } catch (error) {
+    await fresh.close().catch(() => undefined);
+    if (damaged.status === 'open') await damaged.close().catch(() => undefined);
+    throw error;
   }
 }
 
-async function openAndRead(path: string): Promise<Omit<OpenedStore, 'recoveredFrom'>> {
-  const db: ReadingDb = new ClassicLevel<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+async function openAndReadMeta(path: string): Promise<{ db: ReadingDb; meta: Meta }> {
+  const db = dbAt(path);
   try {
     await db.open({ createIfMissing: true });
   } catch (error) {
     throw classifyOpenError(path, error);
   }
   try {
-    const meta = await readMeta(db);
-    const first = await db.iterator({ gte: readingKey(meta.firstSeq), lt: READINGS_END, limit: 1 }).all();
-    const entry = first[0];
-    if (entry === undefined) return { db, meta, firstLiveSeq: meta.lastSeq + 1, oldestTs: null };
-    const firstLiveSeq = seqOfKey(entry[0]);
-    return { db, meta, firstLiveSeq, oldestTs: decodeReading(firstLiveSeq, entry[1]).ts };
+    return { db, meta: await readMeta(db) };
   } catch (error) {
     await db.close();
     throw new CorruptStoreError(errorMessage(error), { cause: error });
@@ -54,39 +127,84 @@ async function openAndRead(path: string): Promise<Omit<OpenedStore, 'recoveredFr
 }
 
 export interface Audit {
+  /** Readings found (well-formed keys only) and the bytes they take. */
   count: number;
   bytes: number;
-  /** A damaged table LevelDB could not read: it yields every readable entry, then this error. */
+  /** The first reading found, or null. */
+  first: { seq: number; ts: number | null } | null;
+  /** Seqs within the range not found after the first one (capped: see GAPS_MAX). */
+  gaps: SeqGap[];
+  /** The error a damaged table raised, or null. */
   damage: unknown;
 }
 
+/** More gaps than this are not tracked (the buffer then counts them out as it reaches them). */
+const GAPS_MAX = 100_000;
+const PAGE = 4096;
+
 /**
- * Counts the readings really stored in [fromSeq, toSeq]. LevelDB skips a damaged table or log tail
- * without an error, so the meta record can promise readings that are gone. The iterator (and its
- * snapshot) is created synchronously, so the count describes the store as it was opened even while
- * the agent already appends and acks: the caller compares it with the meta record of that moment.
+ * Visits every reading LevelDB can still read in [fromSeq, toSeq], in order. A damaged table does
+ * not stop an iterator: LevelDB skips it and fails only once the iterator is exhausted, taking the
+ * last page read with it. That page is read again one entry at a time, so the count is exact.
  */
-export function auditReadings(db: ReadingDb, fromSeq: number, toSeq: number): Promise<Audit> {
-  const iterator = db.iterator({ gte: readingKey(fromSeq), lte: readingKey(toSeq) });
-  const audit: Audit = { count: 0, bytes: 0, damage: null };
-  const count = async (): Promise<Audit> => {
+export async function auditReadings(db: ReadingDb, fromSeq: number, toSeq: number, visit?: (entries: Array<[string, string]>) => Promise<void>): Promise<Audit> {
+  const audit: Audit = { count: 0, bytes: 0, first: null, gaps: [], damage: null };
+  let next = fromSeq;
+  let pageSize = PAGE;
+  for (;;) {
+    const iterator = db.iterator({ gte: readingKey(next), lte: readingKey(toSeq) });
     try {
       for (;;) {
-        const entries = await iterator.nextv(4096);
-        if (entries.length === 0) return audit;
-        for (const [, value] of entries) {
+        let entries: Array<[string, string]>;
+        try {
+          entries = await iterator.nextv(pageSize);
+        } catch (error) {
+          // Corruption, or an I/O error on a bad sector: either way a part of the store is unreadable.
+          audit.damage ??= error;
+          break;
+        }
+        if (entries.length === 0) return finish(audit, next, toSeq);
+        const good = entries.filter(([key]) => isReadingKey(key, next, toSeq));
+        for (const [key, value] of good) {
+          const seq = seqOfKey(key);
+          if (audit.first === null) audit.first = { seq, ts: tsOf(seq, value) };
+          else if (seq > next) addGap(audit, next, seq - 1);
+          next = seq + 1;
           audit.count++;
           audit.bytes += storedSize(value);
         }
+        if (visit !== undefined && good.length > 0) await visit(good);
       }
-    } catch (error) {
-      audit.damage = error;
     } finally {
       await iterator.close();
     }
-    return audit;
-  };
-  return count();
+    // Stepped reading yields every readable entry before failing: nothing more to find after that.
+    if (pageSize === 1) return finish(audit, next, toSeq);
+    pageSize = 1;
+  }
+}
+
+function finish(audit: Audit, next: number, toSeq: number): Audit {
+  if (audit.first !== null && next <= toSeq) addGap(audit, next, toSeq);
+  return audit;
+}
+
+function addGap(audit: Audit, from: number, to: number): void {
+  if (audit.first === null || from > to || audit.gaps.length >= GAPS_MAX) return;
+  audit.gaps.push([from, to]);
+}
+
+function isReadingKey(key: string, fromSeq: number, toSeq: number): boolean {
+  const seq = seqOfKey(key);
+  return Number.isSafeInteger(seq) && seq >= fromSeq && seq <= toSeq && readingKey(seq) === key;
+}
+
+function tsOf(seq: number, value: string): number | null {
+  try {
+    return decodeReading(seq, value).ts;
+  } catch {
+    return null; // a damaged reading: dropped when the publisher reads it
+  }
 }
 
 async function readMeta(db: ReadingDb): Promise<Meta> {

@@ -81,6 +81,8 @@ interface CaseFigures {
   problemLogs?: string[];
   runningAfter: boolean;
   stopExit: number | null;
+  /** Error and fatal log lines (and stderr) from the stop, when it did not exit 0. */
+  stopProblems?: string[];
 }
 
 describe('fault scenario 6: corrupt store', () => {
@@ -148,7 +150,7 @@ describe('fault scenario 6: corrupt store', () => {
       fig.started = true;
       const opened = agent.logged('buffer open')[0];
       fig.openedLastSeq = typeof opened?.lastSeq === 'number' ? opened.lastSeq : null;
-      const errorLine = agent.lines.find((line) => line.level === 50 && String(line.msg).includes('corrupt'));
+      const errorLine = agent.lines.find((line) => line.level === 50 && /corrupt|damaged/.test(String(line.msg)));
       fig.errorLine = errorLine !== undefined;
       const first = await agent.status();
       fig.recoveredFrom = first.buffer.recoveredFrom !== null;
@@ -158,7 +160,8 @@ describe('fault scenario 6: corrupt store', () => {
       const survived = Math.min(fig.openedLastSeq ?? 0, templateLastSeq);
       const fromTemplate = (): number => new Set(subscriber.readings.filter((r) => r.topic.startsWith(`sensors/${device}/`) && r.seq <= survived).map((r) => r.seq)).size;
       await agent.waitForStatus((status) => status.mqtt.published > 200 && status.buffer.lastSeq > (fig.openedLastSeq ?? 0) + 100, 15_000, 'publishing');
-      await subscriber.waitFor(() => fromTemplate() >= survived, 3_000, 'surviving readings').catch(() => undefined);
+      const droppedOfTemplate = (await agent.status()).buffer.dropped;
+      await subscriber.waitFor(() => fromTemplate() + droppedOfTemplate >= survived, 10_000, 'surviving readings').catch(() => undefined);
       fig.keptOfTemplate = fromTemplate();
       fig.lostOfTemplate = templateLastSeq - fig.keptOfTemplate;
       const mid = await agent.status();
@@ -170,7 +173,12 @@ describe('fault scenario 6: corrupt store', () => {
       fig.droppedAtEnd = end.buffer.dropped;
       fig.problemLogs = agent.lines.filter((line) => (line.level ?? 0) >= 40).map((line) => String(line.msg)).slice(0, 3);
       fig.runningAfter = agent.child.exitCode === null;
+      const linesBeforeStop = agent.lines.length;
       fig.stopExit = await agent.stop();
+      if (fig.stopExit !== 0) {
+        fig.stopProblems = agent.lines.slice(linesBeforeStop).filter((line) => (line.level ?? 0) >= 50).map((line) => JSON.stringify(line));
+        if (agent.stderr() !== '') fig.stopProblems.push(agent.stderr());
+      }
 
       expect(fig.runningAfter).toBe(true);
       expect(fig.stopExit).toBe(0);
@@ -178,17 +186,15 @@ describe('fault scenario 6: corrupt store', () => {
         expect(fig.errorLine).toBe(true);
         expect(fig.movedAsideExists).toBe(true);
       }
+      // Whatever the store still held arrived; what it lost is counted as dropped, not forgotten.
+      expect(fig.keptOfTemplate + (fig.droppedAtEnd ?? 0)).toBe(survived);
     }, 60_000);
   }
 
-  // BUG (src/buffer, reported, not fixed here): LevelDB opens a store whose table is truncated or
-  // garbled, and its iterators then silently skip the damaged table (no error reaches readFrom).
-  // The meta record still counts those readings, so buffer.backlog never drains (a phantom
-  // backlog, forever), they are never counted as dropped, and nothing is logged.
-  // Known limitation, left open on the issue: LevelDB's iterators disagree on how much of a damaged
-  // table they yield (a paged read and a stepped read stop at different places), so no exact count
-  // exists to correct the counters with. The agent logs the damage at error level and runs on.
-  it.skip('counts readings lost to a damaged table as dropped, and its backlog drains', async () => {
+  // LevelDB opens a store whose table is truncated or garbled and its iterators then skip the
+  // table (failing only once exhausted). The buffer audits the store at open, moves it aside with
+  // what it can still read copied into a fresh store, and counts the rest as dropped.
+  it('counts readings lost to a damaged table as dropped, and its backlog drains', async () => {
     const dir = await agentFolder('sensor-agent-faults-corrupt-bug-');
     const path = join(dir, 'buffer');
     const options = { path, maxBytes: 256_000_000, overflow: 'drop-oldest' as const, commitIntervalMs: 1000 };
