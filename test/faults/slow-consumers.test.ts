@@ -14,6 +14,8 @@ const PROMISE = 'WebSocket clients that never read cannot hurt the agent: its me
 const FAST_SENSOR = { id: 'load', driver: 'simulated', interval: '50ms', signal: 'counter', burst: 50, decimals: 0 };
 const CLIENTS = 200;
 const MEASURE_MS = 4_000;
+/** Clients that never read are cut once their send queue passes its share; the kernel buffers fill first. */
+const CUT_OFF_WAIT_MS = 90_000;
 
 describe('fault scenario 9: slow consumers', () => {
   let broker: AedesBroker | undefined;
@@ -35,7 +37,9 @@ describe('fault scenario 9: slow consumers', () => {
     broker = await startAedes();
     subscriber = await startSubscriber(broker.url, `${TOPIC_PREFIX}/#`);
     const dir = await agentFolder('sensor-agent-faults-slow-');
-    const agent = await startChildAgent(await writeConfig(dir, e2eConfig({ brokerUrl: broker.url, dir, sensors: [FAST_SENSOR] })));
+    const config = e2eConfig({ brokerUrl: broker.url, dir, sensors: [FAST_SENSOR] });
+    // Room for every client: the scenario is about clients that get in and then never read.
+    const agent = await startChildAgent(await writeConfig(dir, { ...config, status: { ...(config.status as object), maxClients: CLIENTS + 10 } }));
     await agent.waitForStatus((status) => status.mqtt.connected && status.mqtt.published > 500, 15_000, 'publishing');
     const rate = async (): Promise<number> => {
       const before = subscriber!.seqs().size;
@@ -71,10 +75,28 @@ describe('fault scenario 9: slow consumers', () => {
       ),
     );
     let rssMax = 0;
-    const sampler = setInterval(() => void rssMb(agent.child.pid).then((mb) => (rssMax = Math.max(rssMax, mb ?? 0))), 200);
+    const rssSamples: Array<[seconds: number, mb: number | null]> = [];
+    const connectedAt = Date.now();
+    const sampler = setInterval(
+      () =>
+        void rssMb(agent.child.pid).then((mb) => {
+          rssMax = Math.max(rssMax, mb ?? 0);
+          rssSamples.push([Math.round((Date.now() - connectedAt) / 1000), mb]);
+        }),
+      200,
+    );
     const loaded = await rate();
+    // Then until the agent has cut every one of them off (the kernel's socket buffers fill first),
+    // memory sampled all along; then the rate again.
+    const loadedAt = Date.now();
+    // Cut for a full send queue, or for not answering a ping (status port pings every 30 s).
+    const cutOffs = (): number => agent.logged('is not reading; disconnected').length + agent.logged('did not answer ping; disconnected').length;
+    await agent.waitForLog(() => cutOffs() >= accepted, CUT_OFF_WAIT_MS, `${accepted} clients cut off`).catch(() => undefined);
+    const cutOffSeconds = Math.round((Date.now() - loadedAt) / 100) / 10;
+    const afterCutOff = await rate();
     clearInterval(sampler);
-    const cutOff = agent.logged('is not reading; disconnected').length;
+    const cutOff = cutOffs();
+    const cutForQueue = agent.logged('is not reading; disconnected').length;
     const status = await agent.status();
     expect(await agent.stop()).toBe(0);
     const lastSeq = status.buffer.lastSeq;
@@ -88,15 +110,22 @@ describe('fault scenario 9: slow consumers', () => {
       clientsAccepted: accepted,
       clientsRefused: refused,
       slowClientsCutOff: cutOff,
+      cutOffForFullQueue: cutForQueue,
+      cutOffForNoPong: cutOff - cutForQueue,
+      rssMbOverTime: rssSamples.filter((_, i) => i % 25 === 0),
       deliveredPerSecondBaseline: Math.round(baseline),
       deliveredPerSecondWithSlowClients: Math.round(loaded),
+      secondsUntilAllCutOff: cutOff === accepted ? cutOffSeconds : null,
+      deliveredPerSecondAfterCutOff: Math.round(afterCutOff),
       rateChangePercent: Math.round(((loaded - baseline) / baseline) * 1000) / 10,
       rssBaselineMb: rssBaseline,
       rssMaxWithSlowClientsMb: rssMax,
       accepted: lastSeq,
       lostBeforeStop: missing,
     });
+    expect(accepted).toBe(CLIENTS);
+    expect(cutOff).toBe(CLIENTS);
     expect(loaded).toBeGreaterThanOrEqual(baseline * 0.9);
     expect(rssMax).toBeLessThan((rssBaseline ?? 0) + 150);
-  }, 90_000);
+  }, 180_000);
 });

@@ -1,4 +1,5 @@
 // The status port's WebSocket side (/ws) against a real server on an ephemeral port.
+import { Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startStatus, refusal, TestClient, type Harness } from './helpers.js';
 
@@ -45,6 +46,29 @@ describe('/ws', () => {
     expect(pushed.length).toBeLessThanOrEqual(3);
     expect(pushed.every((message) => message.type === 'status')).toBe(true);
     expect(valueOf(pushed.at(-1) as Parameters<typeof valueOf>[0])).toBe(200);
+  });
+
+  it('writes a burst of readings to each subscriber in one socket write, not one per reading', async () => {
+    const { hub, ws } = await start();
+    const subscribers = [await connect(ws), await connect(ws)];
+    for (const subscriber of subscribers) {
+      subscriber.send(JSON.stringify({ subscribe: 'readings' }));
+      await subscriber.next('subscribed');
+    }
+    const writev = vi.spyOn(Socket.prototype, '_writev');
+    const write = vi.spyOn(Socket.prototype, '_write');
+    try {
+      // One sensor batch: the agent hands its readings to the hub in one event-loop turn.
+      for (let seq = 1; seq <= 50; seq++) hub.readingAccepted({ sensor: 'greenhouse', seq, ts: 1000 + seq, values: { value: seq } });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(writev.mock.calls.length + write.mock.calls.length).toBeLessThanOrEqual(subscribers.length);
+    } finally {
+      writev.mockRestore();
+      write.mockRestore();
+    }
+    for (const subscriber of subscribers) {
+      for (let seq = 1; seq <= 50; seq++) expect((await subscriber.next('reading')).data).toMatchObject({ seq });
+    }
   });
 
   it('sends every reading to clients that subscribed, and only to them', async () => {
