@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SLOW_START } from './helpers-agent.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, runCli, startChildAgent, writeConfig } from '../helpers/child-agent.js';
 import { freePort } from '../helpers/broker.js';
 import { e2eConfig } from '../e2e/agent-config.js';
@@ -79,7 +80,7 @@ describe('fault scenario 8: bad input', () => {
 
   it('keeps serving while the WebSocket gets random bytes, invalid JSON, binary, 10 MB frames and thousands of messages', async () => {
     const dir = await agentFolder('sensor-agent-faults-ws-');
-    const agent = await startChildAgent(await writeConfig(dir, e2eConfig({ brokerUrl: `mqtt://127.0.0.1:${await freePort()}`, dir })));
+    const agent = await startChildAgent(await writeConfig(dir, e2eConfig({ brokerUrl: `mqtt://127.0.0.1:${await freePort()}`, dir })), SLOW_START);
     const wsUrl = agent.statusUrl.replace('http://', 'ws://').replace('/status.json', '/ws');
     const port = Number(new URL(agent.statusUrl).port);
     const rssBefore = await rssMb(agent.child.pid);

@@ -12,7 +12,7 @@ import mqtt from 'mqtt';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { agentFolder, cleanupChildAgents, startChildAgent, writeConfig } from '../helpers/child-agent.js';
-import { deliveryFigures, faultConfig, sleep, startFaultBroker, STATUS_TOPIC, TOPIC_PREFIX, type FaultBroker } from './helpers-agent.js';
+import { deliveryFigures, faultConfig, sleep, startFaultBroker, STATUS_TOPIC, TOPIC_PREFIX, type FaultBroker, SLOW_START } from './helpers-agent.js';
 import { recordResult } from './helpers-results.js';
 
 const RESTARTS = 20;
@@ -57,8 +57,8 @@ describe('fault scenario 3: broker restarts', () => {
     const sub = (subscriber = await startSubscriber(broker.url, `${TOPIC_PREFIX}/#`));
     const gate = proxy;
     const dir = await agentFolder('faults-broker-');
-    const agent = await startChildAgent(await writeConfig(dir, faultConfig({ brokerUrl: proxy.url, dir })));
-    await sub.waitFor(() => sub.statuses.some((status) => status.state === 'online'), 10_000, 'the first birth message');
+    const agent = await startChildAgent(await writeConfig(dir, faultConfig({ brokerUrl: proxy.url, dir })), SLOW_START);
+    await sub.waitFor(() => sub.statuses.some((status) => status.state === 'online'), 30_000, 'the first birth message');
 
     const birthMs: number[] = [];
     let birthsRight = 0;
@@ -71,11 +71,11 @@ describe('fault scenario 3: broker restarts', () => {
       gate.cut();
       await broker.restart();
       // The subscriber is back (MQTT.js reconnects it) and subscribed before the agent may return.
-      await sub.waitFor(() => sub.client.connected, 10_000, 'the subscriber reconnected');
+      await sub.waitFor(() => sub.client.connected, 30_000, 'the subscriber reconnected');
       await sub.client.subscribeAsync(`${TOPIC_PREFIX}/#`, { qos: 2 });
       const reopenedAt = Date.now();
       gate.restore();
-      await sub.waitFor(() => sub.statuses.slice(birthsBefore).some((status) => status.state === 'online'), 10_000, `the birth message after restart ${restart + 1}`);
+      await sub.waitFor(() => sub.statuses.slice(birthsBefore).some((status) => status.state === 'online'), 30_000, `the birth message after restart ${restart + 1}`);
       birthMs.push(Date.now() - reopenedAt);
       const birth = sub.statuses.slice(birthsBefore).find((status) => status.state === 'online')!;
       if (typeof birth.version === 'string' && typeof birth.dropped === 'number') birthsRight += 1;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startAedes, type AedesBroker } from '../helpers/broker.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
+import { SLOW_START } from './helpers-agent.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, startChildAgent, writeConfig, type ChildAgent } from '../helpers/child-agent.js';
 import { e2eConfig } from '../e2e/agent-config.js';
 import { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
@@ -103,7 +104,7 @@ describe('fault scenario 6: corrupt store', () => {
     const offline = `mqtt://127.0.0.1:${await freePort()}`;
     const configFile = await writeConfig(dir, { ...e2eConfig({ brokerUrl: offline, dir, sensors: [FAST_SENSOR] }), device: { id: 'template' } });
     for (const runMs of [1_500, 1_000]) {
-      const agent = await startChildAgent(configFile);
+      const agent = await startChildAgent(configFile, SLOW_START);
       await sleep(runMs);
       templateLastSeq = (await agent.status()).buffer.lastSeq;
       expect(await agent.stop()).toBe(0);
@@ -142,7 +143,7 @@ describe('fault scenario 6: corrupt store', () => {
       figures[name] = fig;
       let agent: ChildAgent;
       try {
-        agent = await startChildAgent(configFile, { startTimeoutMs: 10_000 });
+        agent = await startChildAgent(configFile, SLOW_START);
       } catch (error) {
         fig.exitCode = null;
         throw error;
@@ -159,9 +160,11 @@ describe('fault scenario 6: corrupt store', () => {
       // Seqs above what the store opened with are new readings (a truncated log hands its seqs out again).
       const survived = Math.min(fig.openedLastSeq ?? 0, templateLastSeq);
       const fromTemplate = (): number => new Set(subscriber.readings.filter((r) => r.topic.startsWith(`sensors/${device}/`) && r.seq <= survived).map((r) => r.seq)).size;
-      await agent.waitForStatus((status) => status.mqtt.published > 200 && status.buffer.lastSeq > (fig.openedLastSeq ?? 0) + 100, 15_000, 'publishing');
-      const droppedOfTemplate = (await agent.status()).buffer.dropped;
-      await subscriber.waitFor(() => fromTemplate() + droppedOfTemplate >= survived, 10_000, 'surviving readings').catch(() => undefined);
+      await agent.waitForStatus((status) => status.mqtt.published > 200 && status.buffer.lastSeq > (fig.openedLastSeq ?? 0) + 100, 60_000, 'publishing');
+      // Until every surviving reading arrived or was counted as dropped (a damaged value is dropped when read).
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(100)) {
+        if (fromTemplate() + (await agent.status()).buffer.dropped >= survived) break;
+      }
       fig.keptOfTemplate = fromTemplate();
       fig.lostOfTemplate = templateLastSeq - fig.keptOfTemplate;
       const mid = await agent.status();
@@ -188,7 +191,7 @@ describe('fault scenario 6: corrupt store', () => {
       }
       // Whatever the store still held arrived; what it lost is counted as dropped, not forgotten.
       expect(fig.keptOfTemplate + (fig.droppedAtEnd ?? 0)).toBe(survived);
-    }, 60_000);
+    }, 120_000);
   }
 
   // LevelDB opens a store whose table is truncated or garbled and its iterators then skip the

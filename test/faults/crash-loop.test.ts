@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { agentFolder, cleanupChildAgents, startChildAgent, writeConfig } from '../helpers/child-agent.js';
-import { deliveryFigures, faultConfig, percentile, sleep, startFaultBroker, TOPIC_PREFIX, type FaultBroker } from './helpers-agent.js';
+import { deliveryFigures, faultConfig, percentile, sleep, startFaultBroker, TOPIC_PREFIX, type FaultBroker, SLOW_START } from './helpers-agent.js';
 import { recordResult } from './helpers-results.js';
 
 const CRASHES = process.env.FAULTS_LONG === '1' ? 1000 : 100;
@@ -54,7 +54,7 @@ describe('fault scenario 1: crash loop', () => {
       if (brokerUp) proxy.restore();
       else proxy.cut();
       const startedAt = Date.now();
-      const agent = await startChildAgent(configFile);
+      const agent = await startChildAgent(configFile, SLOW_START);
       // Random moments: right at start (recovery, first connect), mid-drain, mid-publish, mid-commit.
       const aliveMs = Math.round(Math.random() * 900);
       await sleep(aliveMs);
@@ -71,7 +71,7 @@ describe('fault scenario 1: crash loop', () => {
     // One last run with the broker up drains everything.
     proxy.restore();
     const finalStart = Date.now();
-    const agent = await startChildAgent(configFile);
+    const agent = await startChildAgent(configFile, SLOW_START);
     const drained = await agent.waitForStatus((status) => status.mqtt.connected && status.buffer.backlog < MAX_INFLIGHT * 2, 120_000, 'the backlog drained');
     const accepted = drained.buffer.lastSeq;
     await subscriber.waitForAll(accepted, 60_000).catch(() => undefined);

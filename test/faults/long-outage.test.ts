@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { agentFolder, cleanupChildAgents, startChildAgent, writeConfig } from '../helpers/child-agent.js';
-import { faultConfig, sleep, startFaultBroker, TOPIC_PREFIX, vmRssKb, type FaultBroker } from './helpers-agent.js';
+import { faultConfig, sleep, startFaultBroker, TOPIC_PREFIX, vmRssKb, type FaultBroker, SLOW_START } from './helpers-agent.js';
 import { recordResult } from './helpers-results.js';
 
 const MAX_BYTES = 256 * 1024;
@@ -34,7 +34,7 @@ describe('fault scenario 4: long outage', () => {
     const dir = await agentFolder('faults-outage-');
     proxy.cut();
     const configFile = await writeConfig(dir, faultConfig({ brokerUrl: proxy.url, dir, maxBytes: '256KB', overflow: 'drop-oldest' }));
-    const agent = await startChildAgent(configFile);
+    const agent = await startChildAgent(configFile, SLOW_START);
     const pid = agent.child.pid!;
 
     let maxBytesSeen = 0;
@@ -82,8 +82,8 @@ describe('fault scenario 4: long outage', () => {
     // a restart resends it) or gone (lost)? One restart on the same store tells.
     let missingAfterRestart: number[] | null = null;
     if (missing.length > 0) {
-      const again = await startChildAgent(configFile);
-      await again.waitForStatus((status) => status.mqtt.connected, 10_000, 'the reconnect').catch(() => undefined);
+      const again = await startChildAgent(configFile, SLOW_START);
+      await again.waitForStatus((status) => status.mqtt.connected, 30_000, 'the reconnect').catch(() => undefined);
       await sleep(3000);
       await again.stop();
       const receivedNow = subscriber.seqs();

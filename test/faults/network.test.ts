@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { agentFolder, cleanupChildAgents, startChildAgent, writeConfig, type ChildAgent } from '../helpers/child-agent.js';
-import { deliveryFigures, faultConfig, percentile, sleep, startFaultBroker, TOPIC_PREFIX, type FaultBroker } from './helpers-agent.js';
+import { deliveryFigures, faultConfig, percentile, sleep, startFaultBroker, TOPIC_PREFIX, type FaultBroker, SLOW_START } from './helpers-agent.js';
 import { busiestWindowShare, firstReconnects, seededRandom } from './helpers-fleet.js';
 import { recordResult } from './helpers-results.js';
 
@@ -26,8 +26,8 @@ describe('fault scenario 2: network faults', () => {
     proxy = await startTcpProxy(broker.port);
     subscriber = await startSubscriber(broker.url, `${TOPIC_PREFIX}/load`);
     const dir = await agentFolder('faults-network-');
-    agent = await startChildAgent(await writeConfig(dir, faultConfig({ brokerUrl: proxy.url, dir, keepalive: '2s' })));
-    await agent.waitForStatus((status) => status.mqtt.connected, 10_000, 'the first connection');
+    agent = await startChildAgent(await writeConfig(dir, faultConfig({ brokerUrl: proxy.url, dir, keepalive: '2s' })), SLOW_START);
+    await agent.waitForStatus((status) => status.mqtt.connected, 30_000, 'the first connection');
   });
 
   afterAll(async () => {

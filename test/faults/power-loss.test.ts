@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAedes, type AedesBroker } from '../helpers/broker.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { SLOW_START } from './helpers-agent.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, startChildAgent, writeConfig } from '../helpers/child-agent.js';
 import { BURST_SENSOR, e2eConfig } from '../e2e/agent-config.js';
 import { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
@@ -87,9 +88,9 @@ describe('fault scenario 7: power loss', () => {
     };
 
     // Phase 1, a healthy device: link up, a reading every 500 ms, each acked within milliseconds.
-    const quiet = await startChildAgent(await writeConfig(dir, configFor([SLOW_SENSOR]), 'quiet.json'));
+    const quiet = await startChildAgent(await writeConfig(dir, configFor([SLOW_SENSOR]), 'quiet.json'), SLOW_START);
     tracer = await attach(quiet.child.pid, join(dir, 'strace-quiet.txt'));
-    await quiet.waitForStatus((status) => status.mqtt.connected && status.mqtt.published > 0, 10_000, 'publishing');
+    await quiet.waitForStatus((status) => status.mqtt.connected && status.mqtt.published > 0, 30_000, 'publishing');
     const upFrom = Date.now();
     await sleep(4_000);
     const upTo = Date.now();
@@ -99,13 +100,13 @@ describe('fault scenario 7: power loss', () => {
     const upSyncs = syncTimes(await readFile(join(dir, 'strace-quiet.txt'), 'utf8')).filter((at) => at >= upFrom && at < upTo).length;
 
     // Phase 2 on the same store under load (200 readings/s).
-    const agent = await startChildAgent(await writeConfig(dir, configFor([SLOW_SENSOR, BURST_SENSOR])));
+    const agent = await startChildAgent(await writeConfig(dir, configFor([SLOW_SENSOR, BURST_SENSOR])), SLOW_START);
     tracer = await attach(agent.child.pid, traceFile);
-    await agent.waitForStatus((status) => status.mqtt.connected && status.mqtt.published > 50, 10_000, 'publishing');
+    await agent.waitForStatus((status) => status.mqtt.connected && status.mqtt.published > 50, 30_000, 'publishing');
 
     // Phase 2, broker away: readings wait; copies taken at arbitrary moments.
     proxy.cut();
-    const atCut = await agent.waitForStatus((status) => !status.mqtt.connected, 10_000, 'disconnected');
+    const atCut = await agent.waitForStatus((status) => !status.mqtt.connected, 30_000, 'disconnected');
     const offFrom = Date.now();
     const timeline: Array<{ at: number; lastSeq: number }> = [];
     let polling = true;
@@ -134,7 +135,7 @@ describe('fault scenario 7: power loss', () => {
 
     // Phase 3, link back: drained, then connected under load.
     proxy.restore();
-    await agent.waitForStatus((status) => status.mqtt.connected && status.buffer.backlog < 50, 20_000, 'drained');
+    await agent.waitForStatus((status) => status.mqtt.connected && status.buffer.backlog < 50, 60_000, 'drained');
     const drainedAt = Date.now();
     await sleep(3_000);
     const quietTo = Date.now();
