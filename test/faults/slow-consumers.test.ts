@@ -66,6 +66,9 @@ describe('fault scenario 9: slow consumers', () => {
         keptUp: Math.round((deliveredDelta / Math.max(sampledDelta, 1)) * 1000) / 1000,
       };
     };
+    // Steady state first: a publisher still catching up on its start-up backlog delivers more than
+    // is sampled, which would flatter the baseline.
+    await agent.waitForStatus((status) => status.mqtt.connected && status.buffer.backlog < 200, 60_000, 'a steady state');
     const baseline = await rate();
     const rssBaseline = await rssMb(agent.child.pid);
 
@@ -137,7 +140,7 @@ describe('fault scenario 9: slow consumers', () => {
       withSlowClients: loaded,
       secondsUntilAllCutOff: cutOff === accepted ? cutOffSeconds : null,
       afterCutOff,
-      publishRateChangePercent: Math.round(((loaded.keptUp - baseline.keptUp) / baseline.keptUp) * 1000) / 10,
+      publishRateChangePercent: Math.round(((loaded.keptUp - Math.min(1, baseline.keptUp)) / Math.min(1, baseline.keptUp)) * 1000) / 10,
       loadAverage: loadavg()[0],
       rssBaselineMb: rssBaseline,
       rssMaxWithSlowClientsMb: rssMax,
@@ -146,7 +149,8 @@ describe('fault scenario 9: slow consumers', () => {
     });
     expect(accepted).toBe(CLIENTS);
     expect(cutOff).toBe(CLIENTS);
-    expect(loaded.keptUp).toBeGreaterThanOrEqual(baseline.keptUp * 0.9);
+    // Without slow clients the publisher keeps up (keptUp 1, or more while it catches up).
+    expect(loaded.keptUp).toBeGreaterThanOrEqual(Math.min(1, baseline.keptUp) * 0.9);
     expect(rssMax).toBeLessThan((rssBaseline ?? 0) + 150);
   }, 180_000);
 });
