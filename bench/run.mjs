@@ -27,6 +27,8 @@ const tsx = ['--import', 'tsx'];
 if (!flags.has('--report')) execSync(`${node} build.mjs`, { stdio: 'ignore' });
 const plan = [
   ...[0, 1, 2].map((qos) => ['bench/drain.ts', '--readings', String(drainSize), '--qos', String(qos)]),
+  // The same drain with node started without the systemd unit's V8 flags: their effect, same run.
+  ['bench/drain.ts', '--readings', String(drainSize), '--qos', '1', '--no-node-flags'],
   ...(flags.has('--million') ? [['bench/drain.ts', '--readings', '1000000', '--qos', '1']] : []),
   ['bench/ingest.ts', '--readings', quick ? '50000' : '200000'],
   ['bench/start.ts', '--runs', quick ? '3' : '7'],
