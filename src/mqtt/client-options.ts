@@ -30,9 +30,6 @@ export function clientOptions(link: MqttLinkOptions): IClientOptions {
     clean: true,
     queueQoSZero: false,
     resubscribe: false,
-    // mqtt-packet's number cache is 65,536 preallocated Buffers (~30 ms at the first connect and
-    // several MB of heap for the life of the process): not worth it at our publish rates.
-    writeCache: false,
     will: { topic: link.statusTopic, payload: Buffer.from(OFFLINE_PAYLOAD), qos: 1, retain: true },
   };
   if (link.username !== undefined) options.username = link.username;
