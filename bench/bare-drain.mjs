@@ -1,5 +1,5 @@
 // The drain baseline: a bare MQTT.js loop publishing the same payloads with the same in-flight window.
-// Prints {"ms":..,"firstAckMs":..,"rssMax":..}. Usage: node bench/bare-drain.mjs URL QOS COUNT WINDOW TOPIC
+// Prints {"ms":..,"firstAckMs":..,"rssMax":..,"cpuMs":..} (cpuMs: this process's user + system CPU over the loop). Usage: node bench/bare-drain.mjs URL QOS COUNT WINDOW TOPIC
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 
@@ -9,6 +9,7 @@ const count = Number(countText);
 const window = Number(windowText);
 const client = await mqtt.connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0, clean: true });
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 let sent = 0;
 let acked = 0;
 let firstAckMs = -1;
@@ -31,5 +32,7 @@ await new Promise((resolve) => {
   pump();
 });
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuStarted);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 await client.endAsync();
-process.stdout.write(`${JSON.stringify({ ms, firstAckMs, rssMax })}\n`);
+process.stdout.write(`${JSON.stringify({ ms, firstAckMs, rssMax, cpuMs })}\n`);

@@ -1,10 +1,25 @@
 // Shared pieces of the benchmarks: process figures from /proc, a prefilled buffer store (made once
 // and copied per run), the built daemon as a child, and the one JSON line each benchmark prints.
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { ReadingBuffer } from '../src/buffer/reading-buffer.js';
+
+/**
+ * The node flags the product starts the agent with: those between node and the script in the
+ * systemd unit's ExecStart. Benchmarks start the built daemon with them; BENCH_NODE_FLAGS=none or
+ * --no-node-flags: without; BENCH_NODE_FLAGS="--flag ...": with those instead (experiments).
+ */
+const flagsOverride = process.argv.includes('--no-node-flags') ? 'none' : process.env.BENCH_NODE_FLAGS;
+export const PRODUCT_NODE_ARGS: string[] = (
+  flagsOverride === 'none'
+    ? ''
+    : (flagsOverride ?? /^ExecStart=\S+\s+(.*?)\s*\S+sensor-agent\.js /m.exec(readFileSync(new URL('../systemd/sensor-agent.service', import.meta.url), 'utf8'))?.[1] ?? '')
+)
+  .split(/\s+/)
+  .filter(Boolean);
 
 export const silentLog = pino({ level: 'silent' });
 export const BENCH_DIR = join(tmpdir(), 'sensor-agent-bench');

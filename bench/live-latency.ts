@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { freePort, startMosquitto, mosquittoMissingReason, startAedes, type TestBroker } from '../test/helpers/broker.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, startChildAgent, writeConfig } from '../test/helpers/child-agent.js';
-import { arg, percentile, prefilledStore, report, round } from './lib.js';
+import { arg, percentile, prefilledStore, PRODUCT_NODE_ARGS, report, round } from './lib.js';
 
 const readings = arg('readings', 200_000);
 const seconds = arg('seconds', 30);
@@ -39,7 +39,7 @@ async function run(backlog: number, forSeconds: number): Promise<Run> {
       { id: 'live', driver: 'simulated', interval: '100ms' },
     ],
   });
-  const agent = await startChildAgent(config, { startTimeoutMs: 120_000 });
+  const agent = await startChildAgent(config, { startTimeoutMs: 120_000, nodeArgs: PRODUCT_NODE_ARGS });
   const broker: TestBroker = mosquitto ? await startMosquitto({ port }) : await startAedes(port);
   const subscriber = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
   let linkUpAt = Number.POSITIVE_INFINITY;

@@ -6,6 +6,9 @@
 //   node bench/run.mjs --only steady,live-latency   run only these benchmarks and merge their rows
 //                                 with the other benchmarks' last results (bench/results.json)
 //   node bench/run.mjs --report   run nothing: rewrite BENCHMARKS.md from bench/results.json
+//   node bench/run.mjs --merge FILE --ran-by "COMMAND"   run nothing: merge the JSON lines in FILE (a
+//                                 benchmark run on its own, e.g. the hour-long soak in the background;
+//                                 COMMAND says how) into bench/results.json, then rewrite BENCHMARKS.md
 //   BENCH_NOTE="..."              a sentence for BENCHMARKS.md's header (e.g. what else loaded the machine)
 // Durations: STEADY_SECONDS (60; 15 with --quick), LIVE_SECONDS (30; 10 with --quick), SOAK_SECONDS (3600).
 import { spawnSync, execSync } from 'node:child_process';
@@ -15,7 +18,8 @@ import { cpus } from 'node:os';
 const argv = process.argv.slice(2);
 const flags = new Set(argv);
 const onlyAt = argv.indexOf('--only');
-const only = flags.has('--report') ? new Set() : onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',')) : null;
+const mergeAt = argv.indexOf('--merge');
+const only = flags.has('--report') || mergeAt >= 0 ? new Set() : onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',')) : null;
 const steadySeconds = process.env.STEADY_SECONDS ?? (flags.has('--quick') ? '15' : '60');
 const liveSeconds = process.env.LIVE_SECONDS ?? (flags.has('--quick') ? '10' : '30');
 const RESULTS = 'bench/results.json';
@@ -24,9 +28,11 @@ const drainSize = quick ? 50_000 : 200_000;
 const node = process.execPath;
 const tsx = ['--import', 'tsx'];
 
-if (!flags.has('--report')) execSync(`${node} build.mjs`, { stdio: 'ignore' });
+if (!flags.has('--report') && mergeAt < 0) execSync(`${node} build.mjs`, { stdio: 'ignore' });
 const plan = [
   ...[0, 1, 2].map((qos) => ['bench/drain.ts', '--readings', String(drainSize), '--qos', String(qos)]),
+  // The same drain with node started without the systemd unit's V8 flags: their effect, same run.
+  ['bench/drain.ts', '--readings', String(drainSize), '--qos', '1', '--no-node-flags'],
   ...(flags.has('--million') ? [['bench/drain.ts', '--readings', '1000000', '--qos', '1']] : []),
   ['bench/ingest.ts', '--readings', quick ? '50000' : '200000'],
   ['bench/start.ts', '--runs', quick ? '3' : '7'],
@@ -40,6 +46,15 @@ const envs = ['STEADY_SECONDS', 'LIVE_SECONDS', 'SOAK_SECONDS'].filter((name) =>
 const command = `${envs}node bench/run.mjs${argv.length ? ` ${argv.join(' ')}` : ''}`;
 
 const results = [];
+if (mergeAt >= 0) {
+  const file = argv[mergeAt + 1];
+  const ranByAt = argv.indexOf('--ran-by');
+  const ranBy = ranByAt >= 0 ? argv[ranByAt + 1] : file;
+  const { mtime } = await import('node:fs').then((fs) => fs.statSync(file));
+  for (const line of readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{'))) {
+    results.push({ ...JSON.parse(line), ranBy, ranAt: mtime.toISOString(), load: 'n/a (run separately)' });
+  }
+}
 for (const args of plan) {
   process.stderr.write(`bench: ${args.join(' ')}\n`);
   const run = spawnSync(node, [...tsx, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -54,7 +69,7 @@ for (const args of plan) {
 
 // --only: keep the last results of the benchmarks not run now (each row says when it ran).
 let merged = results;
-if (only && existsSync(RESULTS)) {
+if ((only || mergeAt >= 0) && existsSync(RESULTS)) {
   const previous = JSON.parse(readFileSync(RESULTS, 'utf8'));
   const rerun = new Set(results.map((r) => r.bench));
   merged = [...previous.filter((r) => !rerun.has(r.bench)), ...results];

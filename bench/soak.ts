@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { freePort, startMosquitto, mosquittoMissingReason, startAedes, type TestBroker } from '../test/helpers/broker.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, startChildAgent, writeConfig } from '../test/helpers/child-agent.js';
-import { arg, mb, procFigures, report, round, sampleRss } from './lib.js';
+import { arg, mb, procFigures, PRODUCT_NODE_ARGS, report, round, sampleRss } from './lib.js';
 
 const seconds = arg('seconds', Number(process.env.SOAK_SECONDS ?? 3600));
 const rate = arg('rate', 100);
@@ -28,7 +28,7 @@ const config = await writeConfig(dir, {
   log: { level: 'info' },
   sensors: [{ id: 'load', driver: 'simulated', interval: `${Math.round(1000 / rate)}ms`, signal: 'sine' }],
 });
-const agent = await startChildAgent(config, { startTimeoutMs: 60_000 });
+const agent = await startChildAgent(config, { startTimeoutMs: 60_000, nodeArgs: PRODUCT_NODE_ARGS });
 const pid = agent.child.pid!;
 await sleep(warmupMs);
 const rssStart = (await procFigures(pid)).rssBytes;
@@ -36,9 +36,12 @@ const firstSeq = (await agent.status()).buffer.lastSeq; // readings before this 
 const rssOffline = sampleRss(pid, 1000);
 let maxBufferBytes = 0;
 const offlineStarted = Date.now();
+/** RSS (MB) once a minute while offline: a leak climbs, a warm-up levels off. */
+const rssByMinute: number[] = [];
 while (Date.now() - offlineStarted < seconds * 1000) {
   await sleep(Math.min(5000, seconds * 1000 - (Date.now() - offlineStarted)));
   maxBufferBytes = Math.max(maxBufferBytes, (await agent.status()).buffer.bytes);
+  if (Date.now() - offlineStarted >= (rssByMinute.length + 1) * 60_000) rssByMinute.push(mb((await procFigures(pid)).rssBytes));
 }
 const rssEnd = (await procFigures(pid)).rssBytes;
 const rssOfflineMax = await rssOffline.stop();
@@ -82,7 +85,7 @@ await cleanupChildAgents();
 let missing = 0;
 for (let seq = 1; seq <= mustHave; seq++) if (!received.has(seq)) missing++;
 const offlineReadings = offline.buffer.lastSeq - firstSeq;
-report('soak', { seconds, rate, broker: mosquitto ? 'mosquitto' : 'aedes', offlineReadings, backlogAtDrain: offline.buffer.backlog, lastSeq: drained.buffer.lastSeq, received: received.size, dropped: drained.buffer.dropped, drainMs }, [
+report('soak', { seconds, rate, nodeArgs: PRODUCT_NODE_ARGS, rssByMinute, broker: mosquitto ? 'mosquitto' : 'aedes', offlineReadings, backlogAtDrain: offline.buffer.backlog, lastSeq: drained.buffer.lastSeq, received: received.size, dropped: drained.buffer.dropped, drainMs }, [
   { figure: `soak ${seconds} s offline at ${rate} readings/s: RSS growth`, value: mb(rssEnd - rssStart), unit: 'MB', baseline: mb(rssStart), baselineWhat: 'RSS after 10 s warm-up', ratio: round(rssEnd / rssStart), goal: '≤ 5 MB' },
   { figure: 'soak: RSS max offline / during the drain', value: `${mb(rssOfflineMax)} / ${mb(rssDrainMax)}`, unit: 'MB' },
   { figure: `soak: buffer at its fullest (${offline.buffer.backlog} readings waiting)`, value: mb(maxBufferBytes), unit: 'MB', baseline: mb(maxBytes), baselineWhat: 'store.maxBytes cap', ratio: round(maxBufferBytes / maxBytes), goal: 'within the cap, 0 dropped' },

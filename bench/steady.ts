@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { freePort, startMosquitto, mosquittoMissingReason, startAedes, type TestBroker } from '../test/helpers/broker.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, startChildAgent, writeConfig, type ChildAgent } from '../test/helpers/child-agent.js';
-import { arg, mb, procFigures, report, round, sampleRss, type ProcFigures } from './lib.js';
+import { arg, mb, procFigures, PRODUCT_NODE_ARGS, report, round, sampleRss, type ProcFigures } from './lib.js';
 
 const seconds = arg('seconds', Number(process.env.STEADY_SECONDS ?? 60));
 const sensorCount = arg('sensors', 20);
@@ -89,20 +89,32 @@ subscriber.on('message', (topic, payload) => {
   }
 });
 await subscriber.subscribeAsync('sensors/bench/+', { qos: 0 });
-const agentUp = await startChildAgent(upConfig, { startTimeoutMs: 60_000 });
+const agentUp = await startChildAgent(upConfig, { startTimeoutMs: 60_000, nodeArgs: PRODUCT_NODE_ARGS });
 await agentUp.waitForLog((line) => line.msg === 'mqtt connected', 30_000, 'mqtt connected');
-const bare = spawn(process.execPath, ['bench/bare-steady.mjs', broker.url, String(sensorCount), '1000', 'bare/bench'], { stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise<void>((resolve, reject) => {
-  bare.stdout.once('data', () => resolve());
-  bare.once('exit', (code) => reject(new Error(`bare-steady exited ${code}`)));
-});
-const up = await measure(agentUp, [bare.pid!]);
+// Beside it, at the same time: the same agent with node's default flags (its own store and device
+// id), and the bare MQTT.js publisher with and without the unit's flags.
+const plainDir = await agentFolder('sensor-agent-bench-steady-plain-');
+const plainConfig = await writeConfig(plainDir, { device: { id: 'bench-plain' }, mqtt: { url: broker.url, qos: 1 }, store: { path: join(plainDir, 'store') }, status: { listen: '127.0.0.1:0' }, log: { level: 'info' }, sensors });
+const agentPlain = await startChildAgent(plainConfig, { startTimeoutMs: 60_000 });
+const startBare = async (nodeArgs: string[], prefix: string): Promise<ReturnType<typeof spawn>> => {
+  const child = spawn(process.execPath, [...nodeArgs, 'bench/bare-steady.mjs', broker.url, String(sensorCount), '1000', prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`bare-steady exited ${code}`)));
+  });
+  return child;
+};
+const bare = await startBare([], 'bare/bench');
+const bareFlagged = await startBare(PRODUCT_NODE_ARGS, 'bare-flagged/bench');
+const up = await measure(agentUp, [bare.pid!, agentPlain.child.pid!, bareFlagged.pid!]);
 const upStatus = await agentUp.status();
 bare.kill('SIGTERM');
+bareFlagged.kill('SIGTERM');
 await agentUp.stop();
+await agentPlain.stop();
 await subscriber.endAsync(true);
 const payload = payloads ? payloadBytes / payloads : Number.NaN;
-const bareUp = up.others[0]!;
+const [bareUp, plainUp, bareFlaggedUp] = up.others as [Window, Window, Window];
 
 // --- link down: 10 readings/s, default commitInterval ---
 const downPort = await freePort(); // nothing listens here
@@ -115,7 +127,7 @@ const downConfig = await writeConfig(downDir, {
   log: { level: 'info' },
   sensors: [{ id: 'load', driver: 'simulated', interval: '100ms', signal: 'sine' }],
 });
-const agentDown = await startChildAgent(downConfig, { startTimeoutMs: 60_000 });
+const agentDown = await startChildAgent(downConfig, { startTimeoutMs: 60_000, nodeArgs: PRODUCT_NODE_ARGS });
 const down = await measure(agentDown, []);
 const downStatus = await agentDown.status();
 await agentDown.stop();
@@ -127,9 +139,11 @@ const ioNote = accounted ? '' : ' (write_bytes NOT accounted in this container: 
 const cpuPct = (w: Window): number => (100 * w.cpuSeconds) / w.seconds;
 const upWritten = up.agent.writeBytes / up.agent.readings;
 const downWritten = down.agent.writeBytes / down.agent.readings;
-report('steady', { seconds, sensors: sensorCount, broker: mosquitto ? 'mosquitto' : 'aedes', writeBytesAccounted: accounted, upReadings: up.agent.readings, downReadings: down.agent.readings, upSyncs: upStatus.buffer.syncs, downSyncs: downStatus.buffer.syncs }, [
+report('steady', { seconds, sensors: sensorCount, nodeArgs: PRODUCT_NODE_ARGS, broker: mosquitto ? 'mosquitto' : 'aedes', writeBytesAccounted: accounted, upReadings: up.agent.readings, downReadings: down.agent.readings, upSyncs: upStatus.buffer.syncs, downSyncs: downStatus.buffer.syncs }, [
   { figure: `steady ${sensorCount}×1 Hz link up, ${round(up.agent.seconds, 0)} s: CPU`, value: round(cpuPct(up.agent)), unit: `% of one core (${round(up.agent.cpuSeconds)} CPU s)`, baseline: round(cpuPct(bareUp)), baselineWhat: 'bare MQTT.js publisher, %', ratio: round(cpuPct(up.agent) / cpuPct(bareUp)), goal: '< 2%' },
   { figure: `steady ${sensorCount}×1 Hz link up: RSS (max)`, value: mb(up.agent.rssMax), unit: 'MB', baseline: mb(bareUp.rssMax), baselineWhat: 'bare MQTT.js publisher', ratio: round(up.agent.rssMax / bareUp.rssMax), goal: '≤ 55 MB (≤ 60 MB arm64)' },
+  { figure: `steady ${sensorCount}×1 Hz link up, node without the unit flags: CPU, RSS (max)`, value: `${round(cpuPct(plainUp))} % / ${mb(plainUp.rssMax)} MB`, unit: '', baseline: mb(bareUp.rssMax), baselineWhat: 'bare MQTT.js publisher, MB', ratio: round(plainUp.rssMax / bareUp.rssMax) },
+  { figure: `steady ${sensorCount}×1 Hz: bare MQTT.js publisher with the unit flags: CPU, RSS (max)`, value: `${round(cpuPct(bareFlaggedUp))} % / ${mb(bareFlaggedUp.rssMax)} MB`, unit: '', baseline: mb(bareUp.rssMax), baselineWhat: 'without, MB', ratio: round(bareFlaggedUp.rssMax / bareUp.rssMax) },
   { figure: `steady ${sensorCount}×1 Hz link up: written per reading${ioNote}`, value: round(upWritten, 1), unit: 'B', baseline: round(payload, 1), baselineWhat: 'payload size', ratio: round(upWritten / payload), goal: '≤ 2× payload' },
   { figure: `steady 10 readings/s link down, ${round(down.agent.seconds, 0)} s: written per reading${ioNote}`, value: round(downWritten, 1), unit: 'B', baseline: round(storedPerReading, 1), baselineWhat: 'stored bytes/reading', ratio: round(downWritten / storedPerReading), goal: '≤ 1024 B' },
   { figure: 'steady 10 readings/s link down: CPU, RSS (max)', value: `${round(cpuPct(down.agent))} % / ${mb(down.agent.rssMax)} MB`, unit: '' },

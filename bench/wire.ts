@@ -20,7 +20,8 @@ async function bytesPerReading(protocolVersion: 4 | 5, batch?: number): Promise<
   await new Promise((resolve) => setTimeout(resolve, 200)); // birth message and its ack
   const before = proxy.bytesUp + proxy.bytesDown;
   const ts = Date.now();
-  await Promise.all(Array.from({ length: readings }, (_, i) => rig.buffer.append({ sensor: 'greenhouse', ts: ts + i, values: VALUES })));
+  // Sampled once a second (batches carry ts differences: 1000, not 1).
+  await Promise.all(Array.from({ length: readings }, (_, i) => rig.buffer.append({ sensor: 'greenhouse', ts: ts + i * 1000, values: VALUES })));
   await until(() => rig.buffer.stats().backlog === 0, 60_000, 'an empty backlog');
   const perReading = (proxy.bytesUp + proxy.bytesDown - before) / readings;
   await rig.stop();

@@ -7,8 +7,6 @@ import { ConfigError } from './config/errors.js';
 import { createLogger } from './log.js';
 import { startAgent } from './agent.js';
 import { version } from './version.js';
-import { formatResult, runDoctor } from './cli/doctor.js';
-import { runScanI2c } from './cli/scan-i2c.js';
 import { startSystemdIntegration } from './systemd/service.js';
 
 export const EXIT_OK = 0;
@@ -91,6 +89,8 @@ async function checkConfig(file: string): Promise<number> {
 }
 
 async function doctor(file: string): Promise<number> {
+  // Loaded on demand (as scan-i2c): `run` starts without parsing them or MQTT.js.
+  const { formatResult, runDoctor } = await import('./cli/doctor.js');
   const results = await runDoctor(await loadConfig(file));
   for (const result of results) process.stdout.write(`${formatResult(result)}\n`);
   const failed = results.filter((result) => result.verdict === 'fail').length;
@@ -138,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'doctor':
         return await doctor(configPath(values.config));
       case 'scan-i2c':
-        return await runScanI2c({ bus: values.bus, configFile: values.config }, process.stdout, process.stderr);
+        return await (await import('./cli/scan-i2c.js')).runScanI2c({ bus: values.bus, configFile: values.config }, process.stdout, process.stderr);
       default:
         process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
         return EXIT_FAILURE;

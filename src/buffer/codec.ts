@@ -22,8 +22,22 @@ export function seqOfKey(key: string): number {
   return parseInt(key.slice(KEY_PREFIX.length), 16);
 }
 
-/** Compact JSON, `{"s":"greenhouse","t":1764000000123,"v":{"temperature":21.53}}`. */
+/**
+ * A stored reading is `<ts>\0<sensor>\0<values JSON>`, e.g. `1764000000123\0greenhouse\0{"temperature":21.53}`:
+ * 16 bytes shorter than JSON with keys, and every reading is written to the LevelDB log twice
+ * (put, then the delete's key) on an SD card (BENCHMARKS.md, steady state written per reading).
+ * A sensor id with a NUL in it, or a ts that is not a non-negative integer, is stored in the
+ * older JSON form `{"s":"greenhouse","t":1764000000123,"v":{...}}`, which is still read (stores
+ * written by earlier versions).
+ */
 export function encodeReading(reading: Reading): string {
+  const { sensor, ts } = reading;
+  if (Number.isSafeInteger(ts) && ts >= 0 && !sensor.includes('\0')) return `${ts}\0${sensor}\0${JSON.stringify(reading.values)}`;
+  return encodeJsonReading(reading);
+}
+
+/** The older JSON form (still written for the odd reading encodeReading cannot store compactly). */
+export function encodeJsonReading(reading: Reading): string {
   return JSON.stringify({ s: reading.sensor, t: reading.ts, v: reading.values });
 }
 
@@ -35,6 +49,12 @@ interface EncodedReading {
 
 /** Parses a stored value; throws on anything that is not a reading we wrote. */
 export function decodeReading(seq: number, value: string): StoredReading {
+  const raw = splitCompact(seq, value);
+  if (raw !== null) {
+    const values = JSON.parse(raw.valuesJson) as unknown;
+    if (values === null || typeof values !== 'object') throw new Error(`reading ${seq} is not a stored reading`);
+    return { sensor: raw.sensor, ts: Number(raw.tsJson), values: values as Record<string, number>, seq };
+  }
   const parsed = JSON.parse(value) as Partial<EncodedReading> | null;
   if (parsed === null || typeof parsed.s !== 'string' || typeof parsed.t !== 'number' || typeof parsed.v !== 'object') {
     throw new Error(`reading ${seq} is not a stored reading`);
@@ -46,13 +66,33 @@ const STORED_HEAD = '{"s":"';
 const TS_MARK = '","t":';
 const VALUES_MARK = ',"v":';
 
+function isDigits(text: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** The compact form cut apart, or null when `value` is not in it. */
+function splitCompact(seq: number, value: string): RawReading | null {
+  const tsEnd = value.indexOf('\0');
+  if (tsEnd <= 0) return null;
+  const sensorEnd = value.indexOf('\0', tsEnd + 1);
+  if (sensorEnd < 0 || !isDigits(value, 0, tsEnd)) return null;
+  if (value.charCodeAt(sensorEnd + 1) !== 0x7b || value.charCodeAt(value.length - 1) !== 0x7d) return null;
+  return { seq, sensor: value.slice(tsEnd + 1, sensorEnd), tsJson: value.slice(0, tsEnd), valuesJson: value.slice(sensorEnd + 1) };
+}
+
 /**
  * Cuts a stored value apart without parsing it: the publish path splices these JSON texts into the
- * MQTT payload instead of decoding and re-encoding. Null when the text is not exactly the layout
- * encodeReading writes (an escaped sensor id, a foreign record): the caller then decodes it fully.
+ * MQTT payload instead of decoding and re-encoding. Null when the text is in neither layout
+ * encodeReading writes exactly (an escaped sensor id in the JSON form, a foreign record): the
+ * caller then decodes it fully.
  */
 export function splitStored(seq: number, value: string): RawReading | null {
-  if (!value.startsWith(STORED_HEAD)) return null;
+  if (!value.startsWith(STORED_HEAD)) return splitCompact(seq, value);
   const sensorEnd = value.indexOf(TS_MARK, STORED_HEAD.length);
   if (sensorEnd < 0) return null;
   const sensor = value.slice(STORED_HEAD.length, sensorEnd);
@@ -60,10 +100,7 @@ export function splitStored(seq: number, value: string): RawReading | null {
   const tsStart = sensorEnd + TS_MARK.length;
   const valuesMark = value.indexOf(VALUES_MARK, tsStart);
   if (valuesMark <= tsStart || value.charCodeAt(value.length - 1) !== 0x7d) return null;
-  for (let i = tsStart; i < valuesMark; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return null;
-  }
+  if (!isDigits(value, tsStart, valuesMark)) return null;
   if (value.charCodeAt(valuesMark + VALUES_MARK.length) !== 0x7b) return null;
   return { seq, sensor, tsJson: value.slice(tsStart, valuesMark), valuesJson: value.slice(valuesMark + VALUES_MARK.length, -1) };
 }
@@ -91,19 +128,28 @@ export interface Meta {
 
 export const EMPTY_META: Meta = { lastSeq: 0, firstSeq: 1, count: 0, bytes: 0, dropped: 0 };
 
+const META_FIELDS = ['lastSeq', 'firstSeq', 'count', 'bytes', 'dropped'] as const;
+
+/**
+ * `[lastSeq,firstSeq,count,bytes,dropped]`: the meta record goes into every batch the buffer
+ * writes, so it is kept short (the object form, 40 bytes longer, is still read).
+ */
 export function encodeMeta(meta: Meta): string {
-  return JSON.stringify(meta);
+  return `[${meta.lastSeq},${meta.firstSeq},${meta.count},${meta.bytes},${meta.dropped}]`;
 }
 
 /** Parses the meta record; throws when it is damaged (the store is then treated as corrupt). */
 export function decodeMeta(value: string): Meta {
-  const parsed = JSON.parse(value) as Record<string, unknown>;
-  const fields = ['lastSeq', 'firstSeq', 'count', 'bytes', 'dropped'] as const;
-  for (const field of fields) {
+  const json = JSON.parse(value) as unknown;
+  const parsed: Record<string, unknown> = Array.isArray(json)
+    ? Object.fromEntries(META_FIELDS.map((field, i) => [field, json.length === META_FIELDS.length ? json[i] : undefined]))
+    : (json as Record<string, unknown>);
+  if (parsed === null || typeof parsed !== 'object') throw new Error('meta is not an object');
+  for (const field of META_FIELDS) {
     const n = parsed[field];
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
       throw new Error(`meta field ${field} is ${JSON.stringify(n)}`);
     }
   }
-  return parsed as unknown as Meta;
+  return { lastSeq: parsed.lastSeq, firstSeq: parsed.firstSeq, count: parsed.count, bytes: parsed.bytes, dropped: parsed.dropped } as Meta;
 }

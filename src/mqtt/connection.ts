@@ -1,7 +1,7 @@
 // The MQTT link: one MQTT.js client per attempt, our own reconnect loop with jittered backoff,
 // and one log line per state change (not one per failed retry).
 import { EventEmitter } from 'node:events';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { ReconnectBackoff, type BackoffOptions } from './backoff.js';
 import { clientOptions, displayUrl, type MqttLinkOptions } from './client-options.js';
@@ -31,7 +31,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     private readonly link: MqttLinkOptions,
     backoff: BackoffOptions,
     private readonly log: Logger,
-    private readonly connect: ConnectFn = mqtt.connect,
+    private connect: ConnectFn | null = null,
   ) {
     super();
     this.backoff = new ReconnectBackoff(backoff);
@@ -54,7 +54,15 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
 
   start(): void {
     this.stopped = false;
-    this.attempt();
+    if (this.connect !== null) return this.attempt();
+    // MQTT.js is loaded after the agent is ready (status port listening), not while it starts.
+    void import('mqtt').then(
+      (mqtt) => {
+        this.connect ??= mqtt.connect;
+        this.attempt();
+      },
+      (error: unknown) => this.log.error({ err: error }, 'cannot load MQTT.js'),
+    );
   }
 
   /** Ends the link: gracefully (DISCONNECT, no last will) when connected, else just stops retrying. */
@@ -75,7 +83,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   }
 
   private attempt(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.connect === null) return;
     const client = this.connect(this.link.url, clientOptions({ ...this.link, protocolVersion: this.protocolVersion }));
     this.current = client;
     client.on('connect', (connack) => {

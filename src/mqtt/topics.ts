@@ -1,6 +1,7 @@
 // Where a reading goes and what it looks like on the wire: topic `<topicPrefix>/<sensor id>`
 // (or the sensor's own `topic`), payload `{"seq":N,"ts":MS,"v":{...}}`, per-sensor QoS and retain;
-// with mqtt.batch, `{"seq":[N,...],"ts":[MS,...],"v":[{...},...]}` (one sensor, seq order).
+// with mqtt.batch, `{"seq0":N,"dseq":[...],"ts0":MS,"dts":[...],"v":[{...},...]}` (one sensor, seq
+// order; seq and ts as the first one and the differences to the previous one).
 // Payloads are spliced from the stored JSON texts: nothing is decoded and encoded again.
 import type { RawReading, StoredReading } from '../buffer/types.js';
 
@@ -67,17 +68,42 @@ export function encodeRawPayload(reading: RawReading): string {
   return '{"seq":' + reading.seq + ',"ts":' + reading.tsJson + ',"v":' + reading.valuesJson + '}';
 }
 
-/** A batch payload: `{"seq":[...],"ts":[...],"v":[...]}`, the i-th entries of the arrays are one reading. */
+/**
+ * A batch payload, `{"seq0":18234,"dseq":[1,1],"ts0":1764000000123,"dts":[1000,1000],"v":[{...},{...},{...}]}`:
+ * reading i has v[i], seq = seq0 + dseq[0] + ... + dseq[i-1], and ts likewise from ts0 and dts
+ * (README, "MQTT topics and payloads"). The same as the arrays `{"seq":[...],"ts":[...],"v":[...]}`
+ * with each seq and ts after the first written as the difference to the one before: a 13-digit
+ * timestamp becomes "1000" at 1 Hz, and the seqs of one sensor are usually a few apart.
+ */
 export function encodeBatchPayload(readings: readonly RawReading[]): string {
+  const first = readings[0]!;
   let seqs = '';
   let times = '';
-  let values = '';
-  for (let i = 0; i < readings.length; i++) {
+  let values = first.valuesJson;
+  let seq = first.seq;
+  let ts = Number(first.tsJson);
+  for (let i = 1; i < readings.length; i++) {
     const reading = readings[i]!;
-    const comma = i === 0 ? '' : ',';
-    seqs += comma + reading.seq;
-    times += comma + reading.tsJson;
-    values += comma + reading.valuesJson;
+    const comma = i === 1 ? '' : ',';
+    const readingTs = Number(reading.tsJson);
+    seqs += comma + (reading.seq - seq);
+    times += comma + (readingTs - ts);
+    values += ',' + reading.valuesJson;
+    seq = reading.seq;
+    ts = readingTs;
   }
-  return '{"seq":[' + seqs + '],"ts":[' + times + '],"v":[' + values + ']}';
+  return '{"seq0":' + first.seq + ',"dseq":[' + seqs + '],"ts0":' + first.tsJson + ',"dts":[' + times + '],"v":[' + values + ']}';
+}
+
+/** A batch payload expanded into readings (for subscribers written in TypeScript, and the tests). */
+export function decodeBatchPayload(body: { seq0: number; dseq: number[]; ts0: number; dts: number[]; v: Array<Record<string, number>> }): Array<{ seq: number; ts: number; v: Record<string, number> }> {
+  let seq = body.seq0;
+  let ts = body.ts0;
+  return body.v.map((v, i) => {
+    if (i > 0) {
+      seq += body.dseq[i - 1]!;
+      ts += body.dts[i - 1]!;
+    }
+    return { seq, ts, v };
+  });
 }

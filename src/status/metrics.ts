@@ -1,7 +1,9 @@
 // GET /metrics: the hub's figures in Prometheus text format, through prom-client on a registry of
 // our own (never the global default, so two agents in one process, as in tests, do not collide).
 // Every figure is read from one hub snapshot per scrape; nothing is counted twice.
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+// prom-client is loaded, and its default collectors (event-loop lag, GC observer) started, on the
+// first scrape: a device nobody scrapes does not pay for them at start or in steady state.
+import type { Registry } from 'prom-client';
 import type { StatusHub } from './status-hub.js';
 import type { StatusSnapshot } from './status-types.js';
 
@@ -11,13 +13,33 @@ export interface Metrics {
 }
 
 const prefix = 'sensor_agent_';
+/** prom-client's Registry.PROMETHEUS_CONTENT_TYPE, known before prom-client is loaded. */
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export function createMetrics(hub: StatusHub): Metrics {
+  let registry: Promise<Registry> | null = null;
+  let current: StatusSnapshot | null = null;
+  const snapshot = (): StatusSnapshot => (current ??= hub.snapshot());
+  return {
+    contentType: CONTENT_TYPE,
+    async render(): Promise<string> {
+      registry ??= import('prom-client').then((prom) => register(prom, hub, snapshot));
+      const loaded = await registry;
+      current = null;
+      try {
+        return await loaded.metrics();
+      } finally {
+        current = null;
+      }
+    },
+  };
+}
+
+function register(prom: typeof import('prom-client'), hub: StatusHub, snapshot: () => StatusSnapshot): Registry {
+  const { collectDefaultMetrics, Counter, Gauge, Registry } = prom;
   const registry = new Registry();
   // Process memory, CPU, file descriptors, event loop lag, heap: prom-client's standard set.
   collectDefaultMetrics({ register: registry });
-  let current: StatusSnapshot | null = null;
-  const snapshot = (): StatusSnapshot => (current ??= hub.snapshot());
 
   const perSensor = (name: string, help: string, pick: (sensor: StatusSnapshot['sensors'][number]) => number): void => {
     new Counter({
@@ -82,15 +104,5 @@ export function createMetrics(hub: StatusHub): Metrics {
     },
   });
 
-  return {
-    contentType: registry.contentType,
-    async render(): Promise<string> {
-      current = null;
-      try {
-        return await registry.metrics();
-      } finally {
-        current = null;
-      }
-    },
-  };
+  return registry;
 }

@@ -1,6 +1,6 @@
 // readRawFrom: the publish path's read, handing out the stored JSON texts instead of decoded objects.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { splitStored, encodeReading } from '../../src/buffer/codec.js';
+import { splitStored, encodeJsonReading, encodeReading } from '../../src/buffer/codec.js';
 import { bufferFixture, type BufferFixture } from './buffer-fixture.js';
 
 describe('ReadingBuffer: raw reads', () => {
@@ -39,10 +39,16 @@ describe('ReadingBuffer: raw reads', () => {
   });
 
   it('falls back to decoding a value it cannot cut apart (an escaped sensor id)', async () => {
-    expect(splitStored(1, encodeReading({ sensor: 'a"b', ts: 5, values: { v: 1 } }))).toBeNull();
+    // A NUL in a sensor id is stored in the JSON form, where it is escaped.
+    expect(splitStored(1, encodeReading({ sensor: 'a\u0000b', ts: 5, values: { v: 1 } }))).toBeNull();
+    expect(splitStored(1, encodeJsonReading({ sensor: 'a"b', ts: 5, values: { v: 1 } }))).toBeNull();
     expect(splitStored(1, '{"t":5,"s":"x","v":{}}')).toBeNull();
     const buffer = await fx.open();
-    await buffer.append({ sensor: 'a"b', ts: 5, values: { v: 1 } });
-    expect(await buffer.readRawFrom(0, 1)).toEqual([{ seq: 1, sensor: 'a"b', tsJson: '5', valuesJson: '{"v":1}' }]);
+    await buffer.append({ sensor: 'a\u0000b', ts: 5, values: { v: 1 } });
+    await buffer.append({ sensor: 'a"b', ts: 6, values: { v: 2 } });
+    expect(await buffer.readRawFrom(0, 2)).toEqual([
+      { seq: 1, sensor: 'a\u0000b', tsJson: '5', valuesJson: '{"v":1}' },
+      { seq: 2, sensor: 'a"b', tsJson: '6', valuesJson: '{"v":2}' },
+    ]);
   });
 });

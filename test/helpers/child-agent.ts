@@ -135,8 +135,8 @@ export interface ChildAgent {
 }
 
 /** Spawns `run --config file` and resolves once the status port is listening. */
-export async function startChildAgent(configFile: string, options: { env?: NodeJS.ProcessEnv; startTimeoutMs?: number } = {}): Promise<ChildAgent> {
-  const child = spawn(process.execPath, [AGENT_BIN, 'run', '--config', configFile], { cwd: REPO_ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startChildAgent(configFile: string, options: { env?: NodeJS.ProcessEnv; startTimeoutMs?: number; nodeArgs?: string[] } = {}): Promise<ChildAgent> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), AGENT_BIN, 'run', '--config', configFile], { cwd: REPO_ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const lines: LogLine[] = [];
   const listeners = new Set<() => void>();

@@ -28,7 +28,7 @@ describe.each(testBrokers())('batches with $name', ({ start, skip }) => {
     await broker.stop();
   });
 
-  it('publishes {"seq":[...],"ts":[...],"v":[...]} per sensor, full batches at once and the rest after maxDelay', async () => {
+  it('publishes {"seq0":N,"dseq":[...],"ts0":MS,"dts":[...],"v":[...]} per sensor, full batches at once and the rest after maxDelay', async () => {
     rig = await startPublisherRig({ brokerUrl: proxy.url, batch: { maxReadings: 10, maxDelayMs: 300 }, sensors: [{ id: 'a' }, { id: 'b' }] });
     await rig.waitConnected();
     const lastA = await rig.appendBurst(25, 'a');
@@ -40,8 +40,10 @@ describe.each(testBrokers())('batches with $name', ({ start, skip }) => {
     expect(forB.map((message) => message.seqs)).toEqual([[lastB - 2, lastB - 1, lastB]]);
     expect(forA.flatMap((message) => message.seqs)).toEqual(Array.from({ length: 25 }, (_, i) => lastA - 24 + i));
     const first = forA[0]!.body;
-    expect(Object.keys(first)).toEqual(['seq', 'ts', 'v']);
-    expect((first.ts as number[]).every((ts) => typeof ts === 'number')).toBe(true);
+    expect(Object.keys(first)).toEqual(['seq0', 'dseq', 'ts0', 'dts', 'v']);
+    expect(first.seq0).toBe(lastA - 24);
+    expect(first.dseq).toEqual(Array.from({ length: 9 }, () => 1));
+    expect((first.dts as number[]).every((ts) => Number.isInteger(ts))).toBe(true);
     expect((first.v as unknown[]).slice(0, 2)).toEqual([{ value: 0 }, { value: 1 }]);
     await until(() => rig!.buffer.stats().backlog === 0, 10_000, 'an empty backlog');
   });

@@ -41,7 +41,7 @@ describe('the systemd unit', () => {
     expect(one('ProtectSystem')).toBe('strict');
     expect(one('DevicePolicy')).toBe('closed');
     expect(unit.get('DeviceAllow')).toEqual(['char-i2c rw', 'char-gpiochip rw']);
-    expect(one('ExecStart')).toBe(`${NODE_IN_PACKAGE} /usr/lib/sensor-agent/sensor-agent.js run --config /etc/sensor-agent/config.yaml`);
+    expect(one('ExecStart')).toBe(`${NODE_IN_PACKAGE} --max-semi-space-size=1 --v8-pool-size=1 --optimize-for-size /usr/lib/sensor-agent/sensor-agent.js run --config /etc/sensor-agent/config.yaml`);
   });
 
   it.skipIf(analyzeMissing)('passes systemd-analyze verify', async () => {

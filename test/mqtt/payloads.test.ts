@@ -1,0 +1,29 @@
+// Payload forms on the wire (README, "MQTT topics and payloads"): one reading, and a batch with seq
+// and ts written as the first one and differences.
+import { describe, expect, it } from 'vitest';
+import { decodeBatchPayload, encodeBatchPayload, encodeRawPayload } from '../../src/mqtt/topics.js';
+
+const raw = (seq: number, ts: number, valuesJson: string) => ({ seq, sensor: 'greenhouse', tsJson: String(ts), valuesJson });
+
+describe('payloads', () => {
+  it('writes one reading as {"seq":N,"ts":MS,"v":{...}}', () => {
+    expect(encodeRawPayload(raw(18234, 1764000000123, '{"temperature":21.53}'))).toBe('{"seq":18234,"ts":1764000000123,"v":{"temperature":21.53}}');
+  });
+
+  it('writes a batch as seq0/ts0 and the differences to the previous reading', () => {
+    const readings = [raw(18234, 1764000000123, '{"t":1}'), raw(18254, 1764000001123, '{"t":2}'), raw(18255, 1764000001120, '{"t":3}')];
+    const text = encodeBatchPayload(readings);
+    expect(text).toBe('{"seq0":18234,"dseq":[20,1],"ts0":1764000000123,"dts":[1000,-3],"v":[{"t":1},{"t":2},{"t":3}]}');
+    expect(decodeBatchPayload(JSON.parse(text))).toEqual([
+      { seq: 18234, ts: 1764000000123, v: { t: 1 } },
+      { seq: 18254, ts: 1764000001123, v: { t: 2 } },
+      { seq: 18255, ts: 1764000001120, v: { t: 3 } },
+    ]);
+  });
+
+  it('writes a batch of one reading with empty difference lists', () => {
+    const text = encodeBatchPayload([raw(7, 5, '{"value":1}')]);
+    expect(text).toBe('{"seq0":7,"dseq":[],"ts0":5,"dts":[],"v":[{"value":1}]}');
+    expect(decodeBatchPayload(JSON.parse(text))).toEqual([{ seq: 7, ts: 5, v: { value: 1 } }]);
+  });
+});
