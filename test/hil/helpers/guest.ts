@@ -19,6 +19,7 @@
 //                                       ports to guest ports (hostfwd); the guest reaches the
 //                                       host's loopback as 10.0.2.2.
 //     guest.lines / guest.waitForLine(re, timeoutMs)   the serial console (script stdout+stderr)
+//     options.hold + guest.release()    boot now, run the script later (after `hil-held`)
 //     guest.powerCut()                  SIGKILL of qemu: the guest's page cache dies, what it
 //                                       flushed to the disk survives
 //     guest.done: Promise<GuestResult>  { exitCode (of the script; null if cut or crashed),
@@ -51,6 +52,12 @@ export interface GuestOptions {
   files?: Record<string, string>;
   /** A raw disk image attached as /dev/vda (virtio-blk, host cache writeback). */
   disk?: string;
+  /**
+   * Boot, print `hil-held`, and wait for guest.release() before running the script: lets a test
+   * boot the next guest on the same disk while the current one still runs (the held guest has not
+   * read the disk; qemu's image lock is off for this). Only the released guest may touch the disk.
+   */
+  hold?: boolean;
   /** hostfwd: 127.0.0.1:hostPort on the host → guestPort in the guest. */
   forwards?: Array<{ hostPort: number; guestPort: number }>;
   /** Whole run, qemu start to power-off (default 120 s). */
@@ -77,6 +84,8 @@ export interface Guest {
   lines: string[];
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   powerCut(): Promise<void>;
+  /** Lets a guest started with `hold` run its script. */
+  release(): Promise<void>;
   done: Promise<GuestResult>;
   cleanup(): Promise<void>;
 }
@@ -125,6 +134,7 @@ function runScript(hil: HilAssets): string {
     'export PATH=/tmp/hil-bin:$PATH',
     `. '${join(HIL_SCRIPTS, 'guest-lib.sh')}'`,
     `cd '${REPO_ROOT}'`,
+    'if [ -e /tmp/hil/hold ]; then echo hil-held; while [ ! -e /tmp/hil/release ]; do sleep 0.05; done; fi',
     '. /tmp/hil/test-script.sh',
     '',
   ].join('\n');
@@ -138,18 +148,19 @@ export async function startGuest(options: GuestOptions): Promise<Guest> {
   await writeFile(join(resultsDir, 'run.sh'), runScript(hil));
   await writeFile(join(resultsDir, 'test-script.sh'), options.script);
   for (const [name, content] of Object.entries(options.files ?? {})) await writeFile(join(resultsDir, name), content);
+  if (options.hold) await writeFile(join(resultsDir, 'hold'), '');
 
   const forwards = (options.forwards ?? []).map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`).join('');
   const args = [
     '-accel', 'tcg', '-m', String(options.memoryMb ?? 1024), '-smp', String(options.cpus ?? 2),
-    '-nographic', '-no-reboot',
+    '-nographic', '-no-reboot', '-bios', 'qboot.rom',
     '-kernel', hil.kernel, '-initrd', hil.initramfs,
-    '-append', 'console=ttyS0 quiet loglevel=3 panic=-1',
+    '-append', 'console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off',
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${resultsDir},mount_tag=results,security_model=none`,
-    '-netdev', `user,id=n0${forwards}`, '-device', 'virtio-net-pci,netdev=n0',
+    '-netdev', `user,id=n0${forwards}`, '-device', 'virtio-net-pci,netdev=n0,romfile=',
   ];
-  if (options.disk) args.push('-drive', `file=${options.disk},format=raw,if=virtio,cache=writeback`);
+  if (options.disk) args.push('-drive', `file=${options.disk},format=raw,if=virtio,cache=writeback${options.hold ? ',file.locking=off' : ''}`);
 
   const started = Date.now();
   const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -232,6 +243,7 @@ export async function startGuest(options: GuestOptions): Promise<Guest> {
       await exited;
     },
     done,
+    release: () => writeFile(join(resultsDir, 'release'), ''),
     cleanup: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
