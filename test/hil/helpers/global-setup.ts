@@ -1,6 +1,7 @@
 // Once per `npm run test:hil`: say loudly why the tier is skipped, or build dist/, fetch and
-// build the cached kernel assets (scripts/hil/prepare.sh), and start results.jsonl afresh.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// build the cached kernel assets (scripts/hil/prepare.sh). results.jsonl is appended to, never
+// emptied: running one test updates its own row in FAULTS.md and leaves the others.
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureBuilt } from '../../helpers/child-agent.js';
 import { hilSkipReason, prepareHil } from './guest.js';
@@ -17,5 +18,4 @@ export default async function setup(): Promise<void> {
   const hil = prepareHil();
   console.log(`hil: kernel ${hil.abi}, assets in ${hil.cache} (ready in ${Date.now() - started} ms)`);
   mkdirSync(dirname(HIL_RESULTS_FILE), { recursive: true });
-  writeFileSync(HIL_RESULTS_FILE, '');
 }
