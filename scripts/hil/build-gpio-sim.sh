@@ -30,7 +30,7 @@ modinfo "$b/gpio-sim.ko" | grep -E '^(vermagic|depends)'
 
 mr=$HIL_CACHE/modroot
 rm -rf "$mr"; mkdir -p "$mr/lib/modules"
-cp -a "$HIL_CACHE/root/lib/modules/$HIL_KERNEL_ABI" "$mr/lib/modules/"
+cp -al "$HIL_CACHE/root/lib/modules/$HIL_KERNEL_ABI" "$mr/lib/modules/" # hard links, not a second copy
 rm -f "$mr/lib/modules/$HIL_KERNEL_ABI/build" "$mr/lib/modules/$HIL_KERNEL_ABI/source"
 mkdir -p "$mr/lib/modules/$HIL_KERNEL_ABI/extra"
 cp "$b/gpio-sim.ko" "$mr/lib/modules/$HIL_KERNEL_ABI/extra/"
