@@ -2,7 +2,8 @@
 // simulated hardware the other tests build on loads (gpio-sim, i2c-stub, i2c-dev, a virtio disk).
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { hilSkipReason, makeExt4Image, runGuest, stopAllGuests } from './helpers/guest.js';
 import { recordHilResult } from './helpers/results.js';
 
@@ -10,10 +11,13 @@ const skip = hilSkipReason();
 if (skip) console.warn(`real-kernel tier skipped: ${skip}`);
 
 describe.skipIf(skip !== null)(`real-kernel harness${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  afterAll(stopAllGuests);
+  const disk = join(tmpdir(), `hil-harness-${process.pid}.img`);
+  afterAll(async () => {
+    await stopAllGuests();
+    await rm(disk, { force: true });
+  });
 
   it('boots the pinned kernel, runs Node from the host root and loads gpio-sim, i2c-stub and i2c-dev', async () => {
-    const disk = join(process.env.TMPDIR ?? '/tmp', `hil-harness-${process.pid}.img`);
     await makeExt4Image(disk, 32);
     const run = await runGuest({
       disk,
