@@ -49,6 +49,8 @@ class OnoffLine implements GpioLine {
   constructor(
     readonly pin: number,
     private readonly gpio: OnoffGpio,
+    /** The level every event means, for a line watching one edge without debounce (see open()). */
+    private readonly edgeLevel: Level | null = null,
   ) {}
 
   read(): Promise<Level> {
@@ -62,7 +64,7 @@ class OnoffLine implements GpioLine {
   watch(listener: (level: Level, ts: number) => void): void {
     // An epoll error carries no level; the sampler's heartbeat read() surfaces a broken line.
     this.gpio.watch((error, value) => {
-      if (!error && !this.closed) listener(value, Date.now());
+      if (!error && !this.closed) listener(this.edgeLevel ?? value, Date.now());
     });
   }
 
@@ -115,15 +117,31 @@ export function createOnoffGpio(options: OnoffGpioOptions): GpioProvider {
       const edge: Edge = lineOptions.direction === 'in' ? (lineOptions.edge ?? 'none') : 'none';
       const onoffOptions = { activeLow: lineOptions.activeLow ?? false, debounceTimeout: lineOptions.debounceMs ?? 0 };
       const where = `BCM ${pin} (sysfs gpio${sysfsNumber})`;
-      const construct = (): OnoffGpio => new Gpio(sysfsNumber, lineOptions.direction, edge, onoffOptions);
+      // onoff reports an event only when the level it reads afterwards matches the edge, so a pulse
+      // that ends before the handler runs (5 ms at 100 pulses/s, less than a busy event loop's
+      // latency) is lost. Without debounce every kernel event of a single edge is that edge: onoff
+      // is asked for both (it then filters nothing), the kernel for the one edge wanted.
+      const edgeLevel: Level | null = onoffOptions.debounceTimeout === 0 && (edge === 'rising' || edge === 'falling') ? (edge === 'rising' ? 1 : 0) : null;
+      const construct = async (): Promise<OnoffLine> => {
+        const gpio = new Gpio(sysfsNumber, lineOptions.direction, edgeLevel === null ? edge : 'both', onoffOptions);
+        if (edgeLevel !== null) {
+          try {
+            await writeFile(join(root, `gpio${sysfsNumber}`, 'edge'), edge);
+          } catch (error) {
+            gpio.unexport();
+            throw error;
+          }
+        }
+        return new OnoffLine(pin, gpio, edgeLevel);
+      };
       try {
         try {
-          return new OnoffLine(pin, construct());
+          return await construct();
         } catch (error) {
           if (errorCode(error) !== 'EBUSY') throw error;
           // Most likely our own line, left exported by a run that crashed: release it and retry once.
           await unexport(sysfsNumber);
-          return new OnoffLine(pin, construct());
+          return await construct();
         }
       } catch (error) {
         const code = errorCode(error);

@@ -93,6 +93,34 @@ describe('onoff GPIO adapter', () => {
     expect(kernel.constructed[0]).toMatchObject({ gpio: 588, direction: 'out', edge: 'none' });
   });
 
+  it('reports every event of a single edge watched without debounce as that edge, even when the pulse ended before onoff read the level', async () => {
+    // A 5 ms pulse (100 pulses/s) is over by the time a busy event loop reads the value: onoff's own
+    // rising filter would drop the event (the real-kernel tier counted 879 of 1,000 pulses so).
+    const root = await sysfsCopy('pi4-6.6');
+    const kernel = fakeKernel(root);
+    const gpio = createOnoffGpio({ sysfsRoot: root, loadGpio: async () => kernel.Gpio, warn: () => {} });
+    const line = await gpio.open(27, { direction: 'in', edge: 'rising', debounceMs: 0 });
+    expect(kernel.constructed[0]).toMatchObject({ gpio: 539, edge: 'both' });
+    expect(await readFile(join(root, 'gpio539', 'edge'), 'utf8')).toBe('rising');
+    const levels: Level[] = [];
+    line.watch((level) => levels.push(level));
+    kernel.watchers[0]?.(null, 0);
+    kernel.watchers[0]?.(null, 1);
+    expect(levels).toEqual([1, 1]);
+  });
+
+  it('leaves the level check to onoff when a single edge is debounced: a glitch shorter than the debounce is no edge', async () => {
+    const root = await sysfsCopy('pi4-6.6');
+    const kernel = fakeKernel(root);
+    const gpio = createOnoffGpio({ sysfsRoot: root, loadGpio: async () => kernel.Gpio, warn: () => {} });
+    const line = await gpio.open(27, { direction: 'in', edge: 'rising', debounceMs: 20 });
+    expect(kernel.constructed[0]).toMatchObject({ gpio: 539, edge: 'rising' });
+    const levels: Level[] = [];
+    line.watch((level) => levels.push(level));
+    kernel.watchers[0]?.(null, 1);
+    expect(levels).toEqual([1]);
+  });
+
   it('recovers a line a crashed run left exported: unexports it and retries once', async () => {
     const root = await sysfsCopy('pi4-6.6-busy');
     expect(existsSync(join(root, 'gpio529'))).toBe(true);

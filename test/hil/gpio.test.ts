@@ -1,0 +1,176 @@
+// Part 1 of the real-kernel tier: the agent on real GPIO lines. One boot: a gpio-sim chip labelled
+// as a Pi 4's main controller (pinctrl-bcm2711, 58 lines), then, after it is removed, one labelled
+// as a Pi 5's (pinctrl-rp1, 54 lines) beside a SoC bank the agent must ignore, each at the base the
+// kernel gives it. The built agent (onoff over sysfs) runs inside with a broker in the guest; the
+// guest script (test/hil/guest/gpio-scenario.ts) drives the inputs through sim_gpioK/pull and
+// times edges on the guest's clock.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hilSkipReason, runGuest, stopAllGuests, type GuestResult } from './helpers/guest.js';
+import { bundleGuestScript } from './helpers/guest-bundle.js';
+import { recordHilResult } from './helpers/results.js';
+
+const skip = hilSkipReason();
+const EDGE_BOUND_MS = 100;
+const DEBOUNCE_MS = 20;
+
+interface EdgeFigure {
+  level: 0 | 1;
+  sampledMs: number;
+  publishedMs: number;
+}
+
+interface Pi4Results {
+  error?: string;
+  base: number;
+  startMs: number;
+  lines: Record<'door' | 'meter', { sysfsNumber: number; exported: boolean }>;
+  edges: EdgeFigure[];
+  debounce: Array<{ widthMs: number; readings: number }>;
+  counter: {
+    generator: { pulses: number; durationMs: number; rateHz: number; meanLateMs: number; maxLateMs: number; minHighMs: number; minLowMs: number };
+    count: number;
+    ratesWhilePulsing: number[];
+    stalled: { onePulse: number; threePulses: number };
+  };
+  output: { sysfsNumber: number; wasExported: boolean; high: string; low: string; unexportedAfterClose: boolean };
+  exitCode: number | null;
+  unexportedAfterStop: boolean;
+}
+
+interface Pi5Results {
+  error?: string;
+  base: number;
+  sysfsNumber: number;
+  exportedByKilledRun: boolean;
+  leftExported: boolean;
+  startMs: number;
+  edges: EdgeFigure[];
+  door: { state: string; lastError: string | null; failures: number };
+  exitCode: number | null;
+}
+
+const SCRIPT = [
+  'failed=0',
+  'base=$(hil_gpio_chip pi4 pinctrl-bcm2711 58)',
+  'echo "pi4 base $base"',
+  'node dist/hil/gpio-scenario.mjs pi4 "$base" "$(hil_gpio_sim_dir pi4)" || failed=1',
+  // A Pi 5 next: the Pi 4 chip goes; the RP1 comes with one of the SoC's own banks beside it.
+  'c=/sys/kernel/config/gpio-sim/pi4; echo 0 > $c/live && rmdir $c/bank0 $c',
+  'soc=$(hil_gpio_chip soc gpio-brcmstb@107d508500 32)',
+  'base=$(hil_gpio_chip pi5 pinctrl-rp1 54)',
+  'echo "pi5 base $base soc $soc"',
+  'node dist/hil/gpio-scenario.mjs pi5 "$base" "$(hil_gpio_sim_dir pi5)" || failed=1',
+  'exit $failed',
+].join('\n');
+
+async function readResults<T>(dir: string, name: string): Promise<T & { error?: string }> {
+  return JSON.parse(await readFile(join(dir, name), 'utf8').catch(() => `{"error":"no ${name} (the guest script did not get there)"}`)) as T & { error?: string };
+}
+
+describe.skipIf(skip !== null)(`GPIO on real kernel lines (gpio-sim)${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let run: GuestResult & { resultsDir: string; cleanup(): Promise<void> };
+  let pi4: Pi4Results;
+  let pi5: Pi5Results;
+
+  beforeAll(async () => {
+    await bundleGuestScript('gpio-scenario');
+    await bundleGuestScript('pulses');
+    run = await runGuest({ timeoutMs: 300_000, script: SCRIPT });
+    pi4 = await readResults<Pi4Results>(run.resultsDir, 'gpio-pi4.json');
+    pi5 = await readResults<Pi5Results>(run.resultsDir, 'gpio-pi5.json');
+    recordHilResult({ scenario: 'hil-gpio-boot', promise: 'The GPIO part of the tier takes one boot.', boots: 1, bootMs: run.bootMs, guestTotalMs: run.totalMs, exitCode: run.exitCode });
+  }, 330_000);
+
+  afterAll(async () => {
+    await stopAllGuests();
+    await run?.cleanup();
+  });
+
+  const ok = (results: { error?: string }): void => {
+    expect(results.error, `guest scenario failed:\n${results.error}\n${run.console.split('\n').slice(-30).join('\n')}`).toBeUndefined();
+  };
+
+  it('resolves `pin: 17` to base+17 on chips labelled as a Pi 4 (pinctrl-bcm2711, 58 lines) and a Pi 5 (pinctrl-rp1, 54 lines)', () => {
+    ok(pi4);
+    ok(pi5);
+    const consoleBase = (board: string): number => Number(new RegExp(`${board} base (\\d+)`).exec(run.console)?.[1]);
+    recordHilResult({
+      scenario: 'hil-gpio-base',
+      promise: 'pin: 17 resolves to the kernel base of the Pi 4 / Pi 5 main controller + 17.',
+      pi4: { base: pi4.base, door: pi4.lines.door, meter: pi4.lines.meter },
+      pi5: { base: pi5.base, soc: Number(/soc (\d+)/.exec(run.console)?.[1]), sysfsNumber: pi5.sysfsNumber, exported: pi5.exportedByKilledRun },
+    });
+    expect(pi4.base).toBe(consoleBase('pi4'));
+    expect(pi4.base).toBeGreaterThan(0);
+    expect(pi4.lines.door).toEqual({ sysfsNumber: pi4.base + 17, exported: true });
+    expect(pi4.lines.meter).toEqual({ sysfsNumber: pi4.base + 27, exported: true });
+    expect(pi5.base).toBe(consoleBase('pi5'));
+    expect(pi5.base).toBeGreaterThan(0);
+    expect(pi5.sysfsNumber).toBe(pi5.base + 17);
+    expect(pi5.exportedByKilledRun).toBe(true);
+  });
+
+  it(`publishes both edges of a gpio-input within ${EDGE_BOUND_MS} ms of the pull change, with debounce honoured`, () => {
+    ok(pi4);
+    const edges = [...pi4.edges, ...pi5.edges];
+    const published = edges.map((figure) => figure.publishedMs);
+    recordHilResult({
+      scenario: 'hil-gpio-edges',
+      promise: `gpio-input (debounce 20 ms) publishes both edges within ${EDGE_BOUND_MS} ms of the pull change; pulses shorter than the debounce publish nothing.`,
+      edges: edges.map((figure) => `${figure.level === 1 ? 'rise' : 'fall'} sampled ${figure.sampledMs} ms, published ${figure.publishedMs} ms`),
+      publishedMaxMs: Math.max(...published),
+      publishedMedianMs: [...published].sort((a, b) => a - b)[Math.floor(published.length / 2)],
+      shortPulses: pi4.debounce,
+    });
+    expect(pi4.edges.filter((figure) => figure.level === 1)).toHaveLength(5);
+    expect(pi4.edges.filter((figure) => figure.level === 0)).toHaveLength(5);
+    const shorter = pi4.debounce.filter((pulse) => pulse.widthMs < DEBOUNCE_MS);
+    expect(shorter.length).toBeGreaterThanOrEqual(5);
+    for (const pulse of shorter) expect(pulse).toMatchObject({ readings: 0 });
+    for (const figure of edges) expect(figure.publishedMs).toBeLessThanOrEqual(EDGE_BOUND_MS);
+  });
+
+  it('counts 1,000 pulses at 100 pulses/s exactly on a counter sensor', () => {
+    ok(pi4);
+    recordHilResult({
+      scenario: 'hil-gpio-counter',
+      promise: 'A counter gpio-input counts 1,000 pulses generated at 100 pulses/s exactly.',
+      counted: pi4.counter.count,
+      generator: pi4.counter.generator,
+      ratesWhilePulsing: pi4.counter.ratesWhilePulsing,
+      whileAgentStopped: pi4.counter.stalled,
+    });
+    // A pulse over before the agent could look still counts (onoff alone would drop it).
+    expect(pi4.counter.stalled.onePulse).toBe(1);
+    expect(pi4.counter.generator.pulses).toBe(1000);
+    expect(pi4.counter.generator.rateHz).toBeGreaterThan(95);
+    expect(pi4.counter.count).toBe(1000);
+  });
+
+  it('reads back an output set by the agent from sim_gpioK/value', () => {
+    ok(pi4);
+    recordHilResult({ scenario: 'hil-gpio-output', promise: "An output written through the agent's GPIO adapter reads back from sim_gpioK/value.", ...pi4.output });
+    expect(pi4.output).toEqual({ sysfsNumber: pi4.base + 22, wasExported: true, high: '1', low: '0', unexportedAfterClose: true });
+    expect(pi4.exitCode).toBe(0);
+    expect(pi4.unexportedAfterStop).toBe(true);
+  });
+
+  it('starts when a line was left exported by a killed previous run', () => {
+    ok(pi5);
+    recordHilResult({
+      scenario: 'hil-gpio-left-exported',
+      promise: 'A line left exported by a run killed with SIGKILL does not stop the next run.',
+      leftExported: pi5.leftExported,
+      nextRunStartMs: pi5.startMs,
+      door: pi5.door,
+      edges: pi5.edges,
+      exitCode: pi5.exitCode,
+    });
+    expect(pi5.leftExported).toBe(true);
+    expect(pi5.door).toMatchObject({ state: 'ok', failures: 0 });
+    expect(pi5.edges.map((figure) => figure.level)).toEqual([1, 0]);
+    expect(pi5.exitCode).toBe(0);
+  });
+});
