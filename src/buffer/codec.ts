@@ -13,6 +13,8 @@ export const KEY_BYTES = KEY_PREFIX.length + HEX_WIDTH;
 export const READINGS_END = 's';
 /** The one meta record; `m` sorts below every reading key. */
 export const META_KEY = 'm';
+/** The lifecycle record (epochs.ts): written at open and at a clean stop only, never with readings. */
+export const LIFECYCLE_KEY = 'e';
 
 export function readingKey(seq: number): string {
   return KEY_PREFIX + seq.toString(16).padStart(HEX_WIDTH, '0');

@@ -6,11 +6,13 @@
 //   counted as dropped;
 // - readings the meta record promises but the store no longer holds (a damaged log tail) are
 //   counted as dropped in place.
-// A store locked by another process is never touched.
+// A store locked by another process is never touched. A salvaged store keeps its lifecycle record
+// (epochs.ts): the readings it keeps keep their epochs.
 import { rename, rm } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import type { Logger } from 'pino';
-import { decodeMeta, decodeReading, EMPTY_META, encodeMeta, META_KEY, READINGS_END, readingKey, seqOfKey, storedSize, type Meta } from './codec.js';
+import { decodeMeta, decodeReading, EMPTY_META, encodeMeta, LIFECYCLE_KEY, META_KEY, READINGS_END, readingKey, seqOfKey, storedSize, type Meta } from './codec.js';
+import { decodeLifecycle, encodeLifecycle, NO_LIFECYCLE, type Lifecycle } from './epochs.js';
 import { BufferError, errorMessage, levelErrorCode } from './errors.js';
 
 export type ReadingDb = ClassicLevel<string, string>;
@@ -21,6 +23,8 @@ export type SeqGap = [from: number, to: number];
 export interface OpenedStore {
   db: ReadingDb;
   meta: Meta;
+  /** The lifecycle record as the previous run left it (NO_LIFECYCLE for a store without one). */
+  lifecycle: Lifecycle;
   /** Seq of the first stored reading at or above meta.firstSeq, or lastSeq + 1 when none. */
   firstLiveSeq: number;
   /** Sampling time of that reading, or null. */
@@ -38,14 +42,15 @@ const dbAt = (path: string): ReadingDb => new ClassicLevel<string, string>(path,
 export async function openStore(path: string, log?: Logger): Promise<OpenedStore> {
   let db: ReadingDb;
   let meta: Meta;
+  let lifecycle: Lifecycle;
   try {
-    ({ db, meta } = await openAndReadMeta(path));
+    ({ db, meta, lifecycle } = await openAndReadMeta(path));
   } catch (error) {
     if (!(error instanceof CorruptStoreError)) throw error;
     const movedTo = await moveAside(path);
     log?.error({ path, movedTo, err: error.cause }, 'buffer store was corrupt: moved aside, starting with an empty store');
-    ({ db, meta } = await openAndReadMeta(path));
-    return { db, meta, firstLiveSeq: meta.lastSeq + 1, oldestTs: null, gaps: [], recoveredFrom: movedTo };
+    ({ db, meta, lifecycle } = await openAndReadMeta(path));
+    return { db, meta, lifecycle, firstLiveSeq: meta.lastSeq + 1, oldestTs: null, gaps: [], recoveredFrom: movedTo };
   }
   let audit: Audit;
   try {
@@ -54,13 +59,13 @@ export async function openStore(path: string, log?: Logger): Promise<OpenedStore
     await db.close();
     throw error;
   }
-  if (audit.damage !== null) return salvage(path, db, meta, audit, log);
+  if (audit.damage !== null) return salvage(path, db, meta, lifecycle, audit, log);
   const lost = Math.max(0, meta.count - audit.count);
   if (lost > 0 || audit.bytes !== meta.bytes) {
     log?.error({ path, expected: meta.count, found: audit.count, lost }, 'buffer store lost readings to damage; counted as dropped');
     meta = { ...meta, count: audit.count, bytes: audit.bytes, dropped: meta.dropped + lost };
   }
-  return { db, meta, ...opening(meta, audit), recoveredFrom: null };
+  return { db, meta, lifecycle, ...opening(meta, audit), recoveredFrom: null };
 }
 
 function opening(meta: Meta, audit: Audit): Pick<OpenedStore, 'firstLiveSeq' | 'oldestTs' | 'gaps'> {
@@ -79,7 +84,7 @@ async function moveAside(path: string): Promise<string> {
  * same lastSeq: seqs are never handed out twice), counts the unreadable ones as dropped, and moves
  * the damaged store aside. A crash midway leaves the damaged store in place: the next start redoes it.
  */
-async function salvage(path: string, damaged: ReadingDb, meta: Meta, audit: Audit, log?: Logger): Promise<OpenedStore> {
+async function salvage(path: string, damaged: ReadingDb, meta: Meta, lifecycle: Lifecycle, audit: Audit, log?: Logger): Promise<OpenedStore> {
   const partial = `${path}.salvage`;
   await rm(partial, { recursive: true, force: true });
   const fresh = dbAt(partial);
@@ -93,7 +98,13 @@ async function salvage(path: string, damaged: ReadingDb, meta: Meta, audit: Audi
     });
     const lost = Math.max(0, meta.count - copied.count);
     const salvaged: Meta = { lastSeq: meta.lastSeq, firstSeq: copied.first?.seq ?? meta.lastSeq + 1, count: copied.count, bytes: copied.bytes, dropped: meta.dropped + lost };
-    await fresh.put(META_KEY, encodeMeta(salvaged), { sync: true });
+    await fresh.batch(
+      [
+        { type: 'put', key: LIFECYCLE_KEY, value: encodeLifecycle(lifecycle) },
+        { type: 'put', key: META_KEY, value: encodeMeta(salvaged) },
+      ],
+      { sync: true },
+    );
     await fresh.close();
     await damaged.close();
     const movedTo = await moveAside(path);
@@ -103,7 +114,7 @@ async function salvage(path: string, damaged: ReadingDb, meta: Meta, audit: Audi
       'buffer store has a damaged table: moved aside, its readable readings kept, the unreadable counted as dropped',
     );
     const { db } = await openAndReadMeta(path);
-    return { db, meta: salvaged, ...opening(salvaged, copied), recoveredFrom: movedTo };
+    return { db, meta: salvaged, lifecycle, ...opening(salvaged, copied), recoveredFrom: movedTo };
   } catch (error) {
     await fresh.close().catch(() => undefined);
     if (damaged.status === 'open') await damaged.close().catch(() => undefined);
@@ -111,7 +122,7 @@ async function salvage(path: string, damaged: ReadingDb, meta: Meta, audit: Audi
   }
 }
 
-async function openAndReadMeta(path: string): Promise<{ db: ReadingDb; meta: Meta }> {
+async function openAndReadMeta(path: string): Promise<{ db: ReadingDb; meta: Meta; lifecycle: Lifecycle }> {
   const db = dbAt(path);
   try {
     await db.open({ createIfMissing: true });
@@ -119,7 +130,7 @@ async function openAndReadMeta(path: string): Promise<{ db: ReadingDb; meta: Met
     throw classifyOpenError(path, error);
   }
   try {
-    return { db, meta: await readMeta(db) };
+    return { db, meta: await readMeta(db), lifecycle: await readLifecycle(db) };
   } catch (error) {
     await db.close();
     throw new CorruptStoreError(errorMessage(error), { cause: error });
@@ -205,6 +216,11 @@ function tsOf(seq: number, value: string): number | null {
   } catch {
     return null; // a damaged reading: dropped when the publisher reads it
   }
+}
+
+async function readLifecycle(db: ReadingDb): Promise<Lifecycle> {
+  const value = await db.get(LIFECYCLE_KEY);
+  return value === undefined ? NO_LIFECYCLE : decodeLifecycle(value);
 }
 
 async function readMeta(db: ReadingDb): Promise<Meta> {

@@ -11,6 +11,8 @@ export interface Reading {
 /** A reading the buffer accepted: it has its seq and is durable against kill -9. */
 export interface StoredReading extends Reading {
   seq: number;
+  /** The epoch it was accepted in (epochs.ts), set by reads; absent = 0. (device, epoch, seq) is unique. */
+  epoch?: number;
 }
 
 /**
@@ -19,6 +21,8 @@ export interface StoredReading extends Reading {
  */
 export interface RawReading {
   seq: number;
+  /** The epoch it was accepted in (epochs.ts); absent = 0. */
+  epoch?: number;
   sensor: string;
   /** The sampling time as JSON text (epoch ms digits). */
   tsJson: string;
@@ -33,6 +37,11 @@ export interface BufferStats {
   bytes: number;
   /** Highest seq ever accepted (persisted: survives restarts even when everything was acked). */
   lastSeq: number;
+  /**
+   * The epoch new readings are accepted in: 0 until the store was opened after a power cut that may
+   * have lost published readings (their seqs are then handed out again, one epoch higher).
+   */
+  epoch: number;
   /** Readings dropped by the overflow policy, ever (persisted). */
   dropped: number;
   /** Sampling time of the oldest waiting reading, or null when nothing waits. */
@@ -55,6 +64,12 @@ export interface BufferOptions {
   commitIntervalMs: number;
   /** Compact the deleted key range after this many deletes (default 50,000). */
   compactEveryDeletes?: number;
+  /**
+   * A file holding an id that changes at every boot (default /proc/sys/kernel/random/boot_id):
+   * an unclean stop in the same boot lost nothing (a crash keeps the page cache), one across a
+   * reboot may have (a power cut). Tests point it at a file of their own to simulate a reboot.
+   */
+  bootIdPath?: string;
 }
 
 export interface BufferEvents {
