@@ -1,5 +1,6 @@
 // mqtt.batch: readings of one sensor collected into one message until the batch is full or its
 // first reading has waited maxDelay. A batch is acked, and deleted from the buffer, as a unit.
+// A batch never mixes epochs (its payload has one `epoch`): a reading of another epoch closes it.
 import type { RawReading } from '../buffer/types.js';
 
 export interface BatchOptions {
@@ -28,6 +29,10 @@ export class OpenBatches {
 
   add(reading: RawReading): void {
     let batch = this.open.get(reading.sensor);
+    if (batch !== undefined && (batch.readings[0]!.epoch ?? 0) !== (reading.epoch ?? 0)) {
+      this.close(batch);
+      batch = undefined;
+    }
     if (batch === undefined) {
       batch = { sensor: reading.sensor, readings: [], timer: null };
       this.open.set(reading.sensor, batch);

@@ -25,8 +25,8 @@ export interface PublishSource {
   off(event: 'appended', listener: () => void): unknown;
   /** Forgets which readings were handed out: they are no longer in flight once the link is down. */
   releaseHandedOut?(): void;
-  /** lastSeq: the highest seq written (the live/backlog split). */
-  stats(): { dropped: number; lastSeq: number };
+  /** lastSeq: the highest seq written (the live/backlog split); epoch: the current one (birth message). */
+  stats(): { dropped: number; lastSeq: number; epoch?: number };
 }
 
 export interface PublisherEvents {
@@ -167,7 +167,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       backlog: this.budget === null ? null : this.lane(false, 0, split),
     };
     this.session = session;
-    const birth = JSON.stringify({ state: 'online', version: this.options.version, dropped: this.options.source.stats().dropped, ts: Date.now() });
+    const { dropped, lastSeq, epoch = 0 } = this.options.source.stats();
+    const birth = JSON.stringify({ state: 'online', version: this.options.version, dropped, epoch, lastSeq, ts: Date.now() });
     client.publish(this.options.routes.statusTopic, birth, { qos: 1, retain: true }, (error) => {
       if (error) this.options.log.warn({ err: error.message }, 'birth message not acknowledged');
     });

@@ -1,7 +1,9 @@
 // Where a reading goes and what it looks like on the wire: topic `<topicPrefix>/<sensor id>`
 // (or the sensor's own `topic`), payload `{"seq":N,"ts":MS,"v":{...}}`, per-sensor QoS and retain;
 // with mqtt.batch, `{"seq0":N,"dseq":[...],"ts0":MS,"dts":[...],"v":[{...},...]}` (one sensor, seq
-// order; seq and ts as the first one and the differences to the previous one).
+// order; seq and ts as the first one and the differences to the previous one). A reading accepted
+// after a power cut that may have lost published seqs carries `"epoch":N` first (epochs.ts); epoch 0
+// is left out, so the common case costs no byte. A batch never mixes epochs (open-batches.ts).
 // Payloads are spliced from the stored JSON texts: nothing is decoded and encoded again.
 import type { RawReading, StoredReading } from '../buffer/types.js';
 
@@ -59,13 +61,18 @@ function makeRoute(topic: string, qos: QoS, retain: boolean): Route {
   return { topic, qos, retain, publishOptions: { qos, retain } };
 }
 
-export function encodePayload(reading: StoredReading): string {
-  return `{"seq":${reading.seq},"ts":${reading.ts},"v":${JSON.stringify(reading.values)}}`;
+/** `{"epoch":N,` from epoch 1 on, `{` for epoch 0 (absent). */
+function opening(epoch: number | undefined): string {
+  return epoch === undefined || epoch === 0 ? '{' : '{"epoch":' + epoch + ',';
 }
 
-/** The default payload, spliced from the stored texts: `{"seq":N,"ts":MS,"v":{...}}`. */
+export function encodePayload(reading: StoredReading): string {
+  return `${opening(reading.epoch)}"seq":${reading.seq},"ts":${reading.ts},"v":${JSON.stringify(reading.values)}}`;
+}
+
+/** The default payload, spliced from the stored texts: `{"seq":N,"ts":MS,"v":{...}}` (after a power cut `{"epoch":N,"seq":...}`). */
 export function encodeRawPayload(reading: RawReading): string {
-  return '{"seq":' + reading.seq + ',"ts":' + reading.tsJson + ',"v":' + reading.valuesJson + '}';
+  return opening(reading.epoch) + '"seq":' + reading.seq + ',"ts":' + reading.tsJson + ',"v":' + reading.valuesJson + '}';
 }
 
 /**
@@ -92,11 +99,22 @@ export function encodeBatchPayload(readings: readonly RawReading[]): string {
     seq = reading.seq;
     ts = readingTs;
   }
-  return '{"seq0":' + first.seq + ',"dseq":[' + seqs + '],"ts0":' + first.tsJson + ',"dts":[' + times + '],"v":[' + values + ']}';
+  return opening(first.epoch) + '"seq0":' + first.seq + ',"dseq":[' + seqs + '],"ts0":' + first.tsJson + ',"dts":[' + times + '],"v":[' + values + ']}';
 }
 
-/** A batch payload expanded into readings (for subscribers written in TypeScript, and the tests). */
-export function decodeBatchPayload(body: { seq0: number; dseq: number[]; ts0: number; dts: number[]; v: Array<Record<string, number>> }): Array<{ seq: number; ts: number; v: Record<string, number> }> {
+/** A batch payload as it arrives; `epoch` is absent for epoch 0. */
+export interface BatchPayload {
+  epoch?: number;
+  seq0: number;
+  dseq: number[];
+  ts0: number;
+  dts: number[];
+  v: Array<Record<string, number>>;
+}
+
+/** A batch payload expanded into readings (for subscribers written in TypeScript, and the tests); epoch 0 when absent. */
+export function decodeBatchPayload(body: BatchPayload): Array<{ epoch: number; seq: number; ts: number; v: Record<string, number> }> {
+  const epoch = body.epoch ?? 0;
   let seq = body.seq0;
   let ts = body.ts0;
   return body.v.map((v, i) => {
@@ -104,6 +122,6 @@ export function decodeBatchPayload(body: { seq0: number; dseq: number[]; ts0: nu
       seq += body.dseq[i - 1]!;
       ts += body.dts[i - 1]!;
     }
-    return { seq, ts, v };
+    return { epoch, seq, ts, v };
   });
 }

@@ -3,18 +3,15 @@
 // new epoch, so (device, epoch, seq) stays unique. A new epoch begins only when the last run did not
 // stop cleanly AND the machine rebooted since: the boot id comes from a file of the test's own, and
 // unclean stops are real child processes killed with SIGKILL.
-import { spawn } from 'node:child_process';
 import { open, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ClassicLevel } from 'classic-level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LIFECYCLE_KEY } from '../../src/buffer/codec.js';
 import { decodeLifecycle, epochOf, NO_LIFECYCLE, openLifecycle, pruneRanges } from '../../src/buffer/epochs.js';
 import type { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
+import { appendAndKill } from '../helpers/killed-run.js';
 import { appendMany, bufferFixture, type BufferFixture } from './buffer-fixture.js';
-
-const child = fileURLToPath(new URL('./fixtures/append-then-hang.ts', import.meta.url));
 
 describe('ReadingBuffer: epochs across power cuts', () => {
   let fx: BufferFixture;
@@ -32,24 +29,7 @@ describe('ReadingBuffer: epochs across power cuts', () => {
   const openBuffer = (): Promise<ReadingBuffer> => fx.open({ bootIdPath });
 
   /** A run that appends `count` readings and is killed with SIGKILL (no clean stop). */
-  async function runAndKill(count: number, bootFile = bootIdPath): Promise<{ lastSeq: number; epoch: number }> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, fx.storePath, bootFile, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      proc.on('error', reject);
-      proc.on('exit', (code) => reject(new Error(`child exited early with ${code}`)));
-      proc.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('\n')) resolve(out);
-      });
-    });
-    proc.removeAllListeners('exit');
-    const exited = new Promise((resolve) => proc.on('exit', resolve));
-    proc.kill('SIGKILL');
-    await exited;
-    const [, lastSeq, epoch] = /appended (\d+) epoch (\d+)/.exec(line)!;
-    return { lastSeq: Number(lastSeq), epoch: Number(epoch) };
-  }
+  const runAndKill = (count: number, bootFile = bootIdPath): Promise<{ lastSeq: number; epoch: number }> => appendAndKill(fx.storePath, bootFile, count);
 
   async function rawAll(buffer: ReadingBuffer): Promise<Array<{ seq: number; epoch: number | undefined }>> {
     return (await buffer.readRawFrom(0, 100_000)).map(({ seq, epoch }) => ({ seq, epoch }));

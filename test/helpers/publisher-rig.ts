@@ -18,6 +18,10 @@ export interface RigOptions {
   batch?: { maxReadings: number; maxDelayMs: number };
   /** mqtt.drainRate, parsed (readings per second). */
   drainRatePerSecond?: number;
+  /** An existing store to publish from (default: a fresh one in the rig's temp dir). */
+  storePath?: string;
+  /** The buffer's boot id file (epochs). */
+  bootIdPath?: string;
 }
 
 export interface PublisherRig {
@@ -34,7 +38,16 @@ export const silentLog = pino({ level: 'silent' });
 
 export async function startPublisherRig(options: RigOptions): Promise<PublisherRig> {
   const dir = await makeTempDir('pub-');
-  const buffer = new ReadingBuffer({ path: `${dir.path}/buffer`, maxBytes: 64 * 1024 * 1024, overflow: 'drop-oldest', commitIntervalMs: 1000 }, silentLog);
+  const buffer = new ReadingBuffer(
+    {
+      path: options.storePath ?? `${dir.path}/buffer`,
+      maxBytes: 64 * 1024 * 1024,
+      overflow: 'drop-oldest',
+      commitIntervalMs: 1000,
+      ...(options.bootIdPath === undefined ? {} : { bootIdPath: options.bootIdPath }),
+    },
+    silentLog,
+  );
   await buffer.start();
   const routes = new Routes({ topicPrefix: 'sensors/test', qos: options.qos ?? 1, retain: false }, options.sensors ?? [{ id: 'probe' }]);
   const connection = new MqttConnection(

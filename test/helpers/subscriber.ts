@@ -3,6 +3,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 
 export interface ReceivedReading {
   topic: string;
+  /** 0 when the payload has none (README: de-duplicate on (device, epoch, seq)). */
+  epoch: number;
   seq: number;
   ts: number;
   v: Record<string, number>;
@@ -28,7 +30,7 @@ export async function startSubscriber(url: string, topic = 'sensors/#'): Promise
   client.on('message', (messageTopic, payload, packet) => {
     const body = JSON.parse(payload.toString()) as Record<string, unknown>;
     if (messageTopic.endsWith('/status')) statuses.push(body);
-    else readings.push({ topic: messageTopic, seq: body.seq as number, ts: body.ts as number, v: body.v as Record<string, number>, retain: packet.retain });
+    else readings.push({ topic: messageTopic, epoch: (body.epoch as number | undefined) ?? 0, seq: body.seq as number, ts: body.ts as number, v: body.v as Record<string, number>, retain: packet.retain });
     for (const listener of listeners) listener();
   });
   await client.subscribeAsync(topic, { qos: 2 });

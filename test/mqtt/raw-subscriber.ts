@@ -1,6 +1,6 @@
 // A subscriber that keeps every message as it came (batches included), expanded into readings.
 import mqtt, { type MqttClient } from 'mqtt';
-import { decodeBatchPayload } from '../../src/mqtt/topics.js';
+import { decodeBatchPayload, type BatchPayload } from '../../src/mqtt/topics.js';
 
 export interface RawMessage {
   topic: string;
@@ -24,7 +24,7 @@ export async function startRawSubscriber(url: string, topic = 'sensors/test/#'):
   client.on('message', (messageTopic, payload) => {
     if (messageTopic.endsWith('/status')) return;
     const body = JSON.parse(payload.toString()) as Record<string, unknown>;
-    const seqs = 'seq0' in body ? decodeBatchPayload(body as Parameters<typeof decodeBatchPayload>[0]).map((reading) => reading.seq) : [body.seq as number];
+    const seqs = 'seq0' in body ? decodeBatchPayload(body as unknown as BatchPayload).map((reading) => reading.seq) : [body.seq as number];
     messages.push({ topic: messageTopic, body, seqs, receivedAt: Date.now() });
   });
   await client.subscribeAsync(topic, { qos: 2 });
