@@ -68,9 +68,9 @@ export function parseStoreLine(line: string): StoreCheck {
   return JSON.parse(line.slice(line.indexOf('{'))) as StoreCheck;
 }
 
-/** The agent's `buffer open` log line: what it recovered on start. */
-export function parseBufferOpen(line: string): { lastSeq: number; backlog: number; recoveredFrom: string | null } {
-  return JSON.parse(line.slice(line.indexOf('{'))) as { lastSeq: number; backlog: number; recoveredFrom: string | null };
+/** The agent's `buffer open` log line: what it recovered on start, and the epoch it runs in. */
+export function parseBufferOpen(line: string): { lastSeq: number; backlog: number; recoveredFrom: string | null; epoch: number } {
+  return JSON.parse(line.slice(line.indexOf('{'))) as { lastSeq: number; backlog: number; recoveredFrom: string | null; epoch: number };
 }
 
 export interface AcceptedWatcher {
