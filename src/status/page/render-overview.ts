@@ -73,7 +73,8 @@ export function bufferCard(status: StatusSnapshot, now: number): HTMLElement {
       ['Oldest waiting', buffer.oldestTs === null ? 'none' : ago(now - buffer.oldestTs)],
       ['Size', h('span', {}, `${bytes(buffer.bytes)} of ${bytes(buffer.maxBytes)}`, bar)],
       ['Dropped', count(buffer.dropped)],
-      ['Last seq', count(buffer.lastSeq)],
+      // Epoch 1+ only after a power cut took back published seqs (README, payloads).
+      ['Last seq', buffer.epoch > 0 ? `${count(buffer.lastSeq)} (epoch ${buffer.epoch})` : count(buffer.lastSeq)],
     ]),
   );
 }
