@@ -1,7 +1,11 @@
 // The built daemon end to end: readings flow from a simulated sensor through the LevelDB buffer to
 // a real broker (Aedes behind a TCP fault proxy), a SIGTERM stops it cleanly, and neither a cut
 // link nor kill -9 loses an accepted reading.
+import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LIFECYCLE_KEY } from '../../src/buffer/codec.js';
+import { decodeLifecycle } from '../../src/buffer/epochs.js';
 import { startAedes, type AedesBroker } from '../helpers/broker.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { missingSeqs, startSubscriber, type Subscriber } from '../helpers/subscriber.js';
@@ -46,6 +50,11 @@ describe('the built daemon delivering readings', () => {
 
     expect(await agent.stop()).toBe(0);
     expect(agent.logged('sensor-agent stopped')).toHaveLength(1);
+    // The SIGTERM path marks a clean stop: the next start, even after a reboot, keeps epoch 0.
+    const store = new ClassicLevel<string, string>(join(dir, 'buffer'), { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    const lifecycle = decodeLifecycle((await store.get(LIFECYCLE_KEY))!);
+    await store.close();
+    expect(lifecycle).toMatchObject({ epoch: 0, clean: true });
     await subscriber.waitFor(() => subscriber.statuses.at(-1)?.state === 'offline', 10_000, 'the offline status');
     expect(subscriber.statuses.at(-1)).toEqual({ state: 'offline' });
 
@@ -86,6 +95,8 @@ describe('the built daemon delivering readings', () => {
     const recovered = await second.status();
     expect(recovered.buffer.lastSeq).toBeGreaterThanOrEqual(acceptedBeforeKill);
     expect(recovered.buffer.backlog).toBeGreaterThan(0);
+    // kill -9 in the same boot keeps the page cache: nothing published was lost, no new epoch.
+    expect(recovered.buffer.epoch).toBe(0);
     proxy.restore();
     // Drain in progress when the second kill -9 lands: some readings are in flight, unacked.
     await second.waitForStatus((status) => status.mqtt.connected && status.mqtt.published > 0, 15_000, 'publishing after the restore');
@@ -97,11 +108,13 @@ describe('the built daemon delivering readings', () => {
     const connected = await third.waitForStatus((status) => status.mqtt.connected, 15_000, 'a connection');
     const accepted = connected.buffer.lastSeq;
     expect(afterSecondRestart.buffer.lastSeq).toBeGreaterThanOrEqual(acceptedBeforeKill);
+    expect(afterSecondRestart.buffer.epoch).toBe(0);
     await subscriber.waitForAll(accepted, 20_000);
     expect(await third.stop()).toBe(0);
 
     const received = subscriber.seqs();
     expect(missingSeqs(received, accepted)).toEqual([]);
+    expect(subscriber.readings.filter((reading) => reading.epoch !== 0)).toEqual([]);
     // seq is unique per device across restarts: no seq means two different readings.
     const valuesBySeq = new Map<number, string>();
     for (const reading of subscriber.readings) {

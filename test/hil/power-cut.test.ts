@@ -6,6 +6,8 @@
 // Offline nothing is ever deleted and every new seq is above the recovered lastSeq, so a gap left
 // by any cut stays in the store: one full key scan after the last cut (a boot without the agent)
 // proves the seqs gap-free from 1 across all of them, and costs one Node start instead of 20.
+// Every boot after a cut begins a new epoch (the seqs the cut took back are handed out again in
+// it): boot n runs in epoch n - 1.
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -62,6 +64,7 @@ describe.skipIf(skip !== null)(`power cuts on a real kernel${skip ? ` (skipped: 
     const cuts: Cut[] = [];
     const problems: string[] = [];
     let finalCheck: StoreCheck | null = null;
+    const epochs: number[] = [];
 
     // Each guest boots while the previous one still runs (held before it touches the disk), and
     // is released the moment the previous one is cut: the boot costs no time of its own.
@@ -106,6 +109,8 @@ describe.skipIf(skip !== null)(`power cuts on a real kernel${skip ? ` (skipped: 
         }
         const opened = parseBufferOpen(await guest.waitForLine(/"msg":"buffer open"/, 90_000));
         if (opened.recoveredFrom !== null) problems.push(`boot ${n}: the store was moved aside (${opened.recoveredFrom})`);
+        epochs.push(opened.epoch);
+        if (opened.epoch !== n - 1) problems.push(`boot ${n}: epoch ${opened.epoch}, expected ${n - 1} (each power cut begins a new one)`);
         if (n > 1) {
           const previous = cuts[cuts.length - 1] as Cut;
           previous.survivedLastSeq = opened.lastSeq;
@@ -144,6 +149,7 @@ describe.skipIf(skip !== null)(`power cuts on a real kernel${skip ? ` (skipped: 
       lossBound: MAX_LOSS,
       seqReused: losses.filter((loss) => loss > 0).length,
       finalStore: finalCheck,
+      epochs,
       cutAfterMs: cuts.map((cut) => cut.cutAfterMs),
       roundMs: cuts.map((cut) => cut.roundMs),
       ratePerS: cuts.map((cut) => cut.ratePerS),
