@@ -5,10 +5,11 @@
 // not stop cleanly AND the machine rebooted since (a process crash keeps the page cache: nothing
 // is lost, no new epoch). Seqs are never skipped to avoid this: the store stays gap-free.
 //
-// The lifecycle record (one LevelDB key, written synced at open and at a clean stop, never on the
-// publish path) holds the current epoch, the boot id of the run that opened the store, whether it
-// stopped cleanly, and the epoch of each range of stored seqs, so readings left in the store keep
-// the epoch they were accepted in, without a byte added to any reading.
+// The lifecycle record (one LevelDB key, written synced at open and at a clean stop by
+// lifecycle.ts, never on the publish path) holds the current epoch, the boot id of the run that
+// opened the store, whether it stopped cleanly, and the epoch of each range of stored seqs, so
+// readings left in the store keep the epoch they were accepted in, without a byte added to any
+// reading.
 import { readFile } from 'node:fs/promises';
 
 /** Where Linux says which boot this is: a new random UUID at every boot. */

@@ -1,12 +1,13 @@
 // The durable queue (design.md, "The buffer's promises"): append → seq, read in seq order from a
 // cursor, ack → delete; bounded by maxBytes/maxReadings; synced at most every commitIntervalMs and
 // only while readings wait. Writes go through BatchWriter, counters live in QueueState; the epoch
-// of each reading (after power cuts) comes from the lifecycle record (epochs.ts).
+// of each reading (after power cuts) comes from the lifecycle record (epochs.ts, lifecycle.ts).
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { BatchWriter, type PendingBatch } from './batch-writer.js';
-import { decodeReading, encodeMeta, encodeReading, LIFECYCLE_KEY, rawOf, readingKey, seqOfKey, splitStored, storedSize } from './codec.js';
-import { encodeLifecycle, epochOf, LINUX_BOOT_ID_PATH, NO_LIFECYCLE, openLifecycle, readBootId, type Lifecycle } from './epochs.js';
+import { decodeReading, encodeMeta, encodeReading, rawOf, readingKey, seqOfKey, splitStored, storedSize } from './codec.js';
+import { epochOf, LINUX_BOOT_ID_PATH, NO_LIFECYCLE, type Lifecycle } from './epochs.js';
+import { beginRun, markCleanStop } from './lifecycle.js';
 import { BufferError, errorMessage } from './errors.js';
 import { QueueState } from './queue-state.js';
 import { openStore, type ReadingDb } from './store.js';
@@ -59,39 +60,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     const housekeeping = new Housekeeping(store.db, state, this.options.compactEveryDeletes ?? 50_000, this.log);
     housekeeping.oldestTs = store.oldestTs;
     this.recoveredFrom = store.recoveredFrom;
-    await this.beginRun(store.db, store.lifecycle, store.meta.lastSeq, store.firstLiveSeq);
+    this.lifecycle = await beginRun(store.db, store.lifecycle, { lastSeq: store.meta.lastSeq, firstLiveSeq: store.firstLiveSeq }, this.options.bootIdPath ?? LINUX_BOOT_ID_PATH, this.log);
     this.opened = { db: store.db, state, writer, housekeeping };
-  }
-
-  /**
-   * Marks the store as in use by this boot (synced, before any reading can be published: a power
-   * cut must not leave an earlier clean mark behind), starting a new epoch if the last run may
-   * have lost published readings to a power cut.
-   */
-  private async beginRun(db: ReadingDb, previous: Lifecycle, lastSeq: number, firstLiveSeq: number): Promise<void> {
-    const bootId = await readBootId(this.options.bootIdPath ?? LINUX_BOOT_ID_PATH);
-    const { record, newEpoch } = openLifecycle(previous, bootId, lastSeq, firstLiveSeq);
-    this.lifecycle = record;
-    if (newEpoch) {
-      this.log?.warn(
-        { recoveredLastSeq: lastSeq, previousBootId: previous.bootId, bootId, epoch: record.epoch },
-        `buffer: the last run did not stop cleanly and the machine has rebooted since (a power cut?): readings published after the last sync may be lost, so seqs from ${lastSeq + 1} on are handed out again in epoch ${record.epoch}; consumers must de-duplicate on (device, epoch, seq)`,
-      );
-    }
-    try {
-      await db.put(LIFECYCLE_KEY, encodeLifecycle(record), { sync: true });
-    } catch (error) {
-      // A full disk: the agent still runs (an overflow, not a crash). A failed write leaves
-      // LevelDB's log out of step with its file, so start a fresh one, as BatchWriter does.
-      this.log?.error({ err: error }, 'buffer: cannot mark the store as in use; a power cut before the next start may go unnoticed');
-      await db.close();
-      await db.open();
-    }
-  }
-
-  /** The epoch new readings are accepted in (0 until a power cut may have lost published readings). */
-  get epoch(): number {
-    return this.lifecycle.epoch;
   }
 
   /** Resolves with the stored reading once it is written (durable against kill -9), or null when dropped. */
@@ -255,20 +225,10 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     if (this.syncTimer !== null) clearTimeout(this.syncTimer);
     this.syncTimer = null;
     this.opened = null;
-    await this.markCleanStop(db);
-    await db.close();
-  }
-
-  /** Synced after everything else: the next start, even after a reboot, knows nothing was lost. */
-  private async markCleanStop(db: ReadingDb): Promise<void> {
     // After a failed write LevelDB's log is out of step with its file: a mark written now could be
     // lost or outlive what it vouches for. Left unclean, the next start is conservative.
-    if (this.writeFailing) return;
-    try {
-      await db.put(LIFECYCLE_KEY, encodeLifecycle({ ...this.lifecycle, clean: true }), { sync: true });
-    } catch (error) {
-      this.log?.warn({ err: error }, 'buffer: cannot mark a clean stop; the next start after a reboot begins a new epoch');
-    }
+    if (!this.writeFailing) await markCleanStop(db, this.lifecycle, this.log);
+    await db.close();
   }
 
   private require(): Opened {
