@@ -307,8 +307,13 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
     napi_value callback, resource, result;
     napi_get_reference_value(env, line->callback, &callback);
     napi_get_reference_value(env, line->resource, &resource);
-    // make_callback: exceptions go to uncaughtException and microtasks run, as for any I/O callback.
-    napi_make_callback(env, line->async_context, resource, callback, 1, &array, &result);
+    // make_callback: microtasks run afterwards, as for any I/O callback; a throw becomes an
+    // uncaught exception (the process's handler decides), never a silently lost batch.
+    if (napi_make_callback(env, line->async_context, resource, callback, 1, &array, &result) == napi_pending_exception) {
+      napi_value exception;
+      napi_get_and_clear_last_exception(env, &exception);
+      napi_fatal_exception(env, exception);
+    }
   }
   napi_close_handle_scope(env, scope);
 }
