@@ -43,7 +43,7 @@ export async function chooseGpioBackend(options: GpioBackendOptions): Promise<Gp
     return { backend: 'cdev', addon, chip: choice.chip, reason: `hardware.gpio: ${options.setting}`, ...(choice.warning !== undefined ? { warning: choice.warning } : {}) };
   } catch (error) {
     if (options.setting === 'cdev') throw error;
-    return { backend: 'sysfs', reason: `no GPIO character device of the main controller under ${root} (${(error as Error).message})` };
+    return { backend: 'sysfs', reason: (error as Error).message.replace(/^GPIO_CHIP_UNKNOWN: /, '') };
   }
 }
 
