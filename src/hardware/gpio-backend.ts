@@ -8,6 +8,7 @@ import { CDEV_ROOT, chooseCdevChip, readCdevChips, type CdevChip } from './gpio-
 import { createCdevGpio } from './gpio-cdev.js';
 import { GpioError } from './gpio-chip-base.js';
 import { createOnoffGpio, type OnoffGpioClass } from './onoff-gpio.js';
+import { releaseSysfsExport } from './sysfs-leftover.js';
 
 export interface GpioBackendOptions {
   setting: GpioBackendSetting;
@@ -58,7 +59,13 @@ export function createRealGpio(options: GpioBackendOptions): GpioProvider {
     if (choice.warning !== undefined) warn(choice.warning);
     if (choice.backend === 'cdev') {
       info(`GPIO: character device ${choice.chip.path} "${choice.chip.label}" (${choice.reason}): every edge queued by the kernel`);
-      return createCdevGpio({ addon: choice.addon, chip: { chip: choice.chip } });
+      const { chip } = choice;
+      const releaseBusy = async (pin: number): Promise<boolean> => {
+        const released = await releaseSysfsExport(options.sysfsRoot, chip.label, pin).catch(() => null);
+        if (released !== null) warn(`GPIO: BCM ${pin} was still exported in sysfs (gpio${released}, left by an earlier run); released it for the character device`);
+        return released !== null;
+      };
+      return createCdevGpio({ addon: choice.addon, chip: { chip }, releaseBusy });
     }
     info(`GPIO: sysfs at ${options.sysfsRoot} through onoff (${choice.reason})`);
     return createOnoffGpio({ sysfsRoot: options.sysfsRoot, warn, ...(options.loadGpio ? { loadGpio: options.loadGpio } : {}) });

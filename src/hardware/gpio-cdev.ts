@@ -26,6 +26,11 @@ export interface CdevGpioOptions {
   addon: CdevAddon;
   chip: CdevChipChoice;
   clock?: EventClock;
+  /**
+   * Called when the kernel says a line is busy: releases it if sysfs still holds it (a leftover
+   * export, sysfs-leftover.ts) and says so; the request is then tried once more.
+   */
+  releaseBusy?: (pin: number) => Promise<boolean>;
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -145,8 +150,16 @@ export function createCdevGpio(options: CdevGpioOptions): GpioProvider {
       const request: CdevLineRequest = input
         ? { edge: EDGE_FLAGS[edge], activeLow: lineOptions.activeLow ?? false, eventBufferSize: EVENT_BUFFER_SIZE, debounceUs: Math.round(debounceMs * 1000) }
         : { output: true, value: 0, activeLow: lineOptions.activeLow ?? false };
+      const requestOnce = async (): Promise<CdevLineHandle> => {
+        try {
+          return addon.requestLine(chip.path, pin, request);
+        } catch (error) {
+          if (errorCode(error) !== 'EBUSY' || !options.releaseBusy || !(await options.releaseBusy(pin))) throw error;
+          return addon.requestLine(chip.path, pin, request);
+        }
+      };
       try {
-        return new CdevLine(pin, addon, addon.requestLine(chip.path, pin, request), where, clock, null);
+        return new CdevLine(pin, addon, await requestOnce(), where, clock, null);
       } catch (error) {
         if (debounceMs === 0 || edge === 'none' || !DEBOUNCE_REFUSED.has(errorCode(error) ?? '')) throw gpioError(error, where);
       }

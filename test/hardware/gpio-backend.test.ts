@@ -1,11 +1,11 @@
 // hardware.gpio: which adapter real lines get (auto, cdev, sysfs), against a fake of our binding
 // and a folder standing in for /dev (its gpiochipN entries are only listed; the fake describes them).
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chooseGpioBackend, createRealGpio, type GpioBackendOptions } from '../../src/hardware/gpio-backend.js';
 import type { OnoffGpioClass } from '../../src/hardware/onoff-gpio.js';
-import { fakeCdev, type FakeCdev } from '../helpers/fake-gpio-cdev.js';
+import { errnoError, fakeCdev, type FakeCdev } from '../helpers/fake-gpio-cdev.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 let dev: { path: string; cleanup(): Promise<void> };
@@ -97,4 +97,26 @@ describe('hardware.gpio', () => {
     expect(warnings).toEqual([expect.stringContaining('falling back to sysfs')]);
     expect(info).toEqual([expect.stringMatching(/^GPIO: sysfs at \/nonexistent\/gpio through onoff \(the gpio-cdev addon did not load/)]);
   });
+
+  it('takes a line a dead sysfs run left exported: unexports it (with a warning) and requests it again', async () => {
+    const addon = await chips(['pinctrl-bcm2711', 58]);
+    const sysfs = join(dev.path, 'sysfs');
+    await mkdir(join(sysfs, 'gpiochip512'), { recursive: true });
+    await mkdir(join(sysfs, 'gpio529'));
+    for (const [file, text] of [['base', '512'], ['label', 'pinctrl-bcm2711'], ['ngpio', '58']] as const) await writeFile(join(sysfs, 'gpiochip512', file), `${text}\n`);
+    await writeFile(join(sysfs, 'unexport'), '');
+    const warnings: string[] = [];
+    const gpio = createRealGpio(options(addon, 'cdev', { sysfsRoot: sysfs, warn: (message) => warnings.push(message) }));
+    // The kernel refuses the first request: sysfs holds BCM 17.
+    addon.refuse.push(() => errnoError('EBUSY'));
+    await gpio.open(17, { direction: 'in', edge: 'both' });
+    expect(await readFile(join(sysfs, 'unexport'), 'utf8')).toBe('529');
+    expect(warnings).toEqual(['GPIO: BCM 17 was still exported in sysfs (gpio529, left by an earlier run); released it for the character device']);
+    expect(addon.line(17).closed).toBe(false);
+    // Not exported, yet busy (another program, a driver): one attempt, the error names the line.
+    addon.refuse.push(() => errnoError('EBUSY'));
+    await expect(gpio.open(18, { direction: 'in' })).rejects.toMatchObject({ code: 'GPIO_BUSY' });
+    expect(warnings).toHaveLength(1);
+  });
 });
+
