@@ -52,6 +52,7 @@ interface Pi4Results {
 interface CdevResults {
   startMs: number;
   backendLine: string[];
+  sysfsLeftover: { exportedBeforeStart: boolean; warning: string[] };
   lines: { doorExported: boolean; meterExported: boolean };
   edges: EdgeFigure[];
   debounce: Array<{ widthMs: number; readings: number }>;
@@ -133,10 +134,19 @@ describe.skipIf(skip !== null)(`GPIO on real kernel lines (gpio-sim)${skip ? ` (
     expect(pi5.exportedByKilledRun).toBe(true);
   });
 
-  it('with hardware.gpio: cdev, requests the lines from the chip labelled pinctrl-bcm2711 (no sysfs export)', () => {
+  it('with hardware.gpio: cdev, requests the lines from the chip labelled pinctrl-bcm2711 (no sysfs export), releasing a leftover sysfs export', () => {
     ok(pi4);
-    recordHilResult({ scenario: 'hil-gpio-cdev-backend', promise: 'hardware.gpio: cdev opens BCM lines on /dev/gpiochipN of the main controller, without sysfs.', backendLine: pi4.cdev.backendLine, lines: pi4.cdev.lines, startMs: pi4.cdev.startMs, exitCode: pi4.cdev.exitCode });
+    recordHilResult({
+      scenario: 'hil-gpio-cdev-backend',
+      promise: 'hardware.gpio: cdev opens BCM lines on /dev/gpiochipN of the main controller, without sysfs, and takes a line a dead sysfs run left exported.',
+      backendLine: pi4.cdev.backendLine,
+      sysfsLeftover: pi4.cdev.sysfsLeftover,
+      lines: pi4.cdev.lines,
+      startMs: pi4.cdev.startMs,
+      exitCode: pi4.cdev.exitCode,
+    });
     expect(pi4.cdev.backendLine).toEqual([expect.stringMatching(/^GPIO: character device \/dev\/gpiochip\d+ "pinctrl-bcm2711" \(hardware.gpio: cdev\)/)]);
+    expect(pi4.cdev.sysfsLeftover).toEqual({ exportedBeforeStart: true, warning: [`GPIO: BCM 17 was still exported in sysfs (gpio${pi4.base + 17}, left by an earlier run); released it for the character device`] });
     expect(pi4.cdev.lines).toEqual({ doorExported: false, meterExported: false });
     expect(pi4.cdev.exitCode).toBe(0);
   });

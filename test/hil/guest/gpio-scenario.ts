@@ -202,9 +202,13 @@ async function pi4(broker: CapturingBroker): Promise<Record<string, unknown>> {
 async function pi4Cdev(broker: CapturingBroker): Promise<Record<string, unknown>> {
   pull(DOOR_PIN, 0);
   pull(METER_PIN, 0);
+  // As if the last sysfs run had died holding the door line: the character device must get it.
+  writeFileSync(join(ONOFF_SYSFS_ROOT, 'export'), String(base + DOOR_PIN));
+  const leftover = exported(DOOR_PIN);
   const { agent, startMs } = await startAgent(broker, 'pi4-cdev', [door, meter], 'cdev');
   try {
-    const backendLine = agent.logged('GPIO: ').map((line) => line.msg);
+    const backendLine = agent.logged('GPIO: character device').map((line) => line.msg);
+    const sysfsLeftover = { exportedBeforeStart: leftover, warning: agent.logged('still exported in sysfs').map((line) => line.msg) };
     // A character-device line is requested from the chip, never exported in sysfs.
     const lines = { doorExported: exported(DOOR_PIN), meterExported: exported(METER_PIN) };
     const edges: EdgeFigure[] = [];
@@ -219,7 +223,7 @@ async function pi4Cdev(broker: CapturingBroker): Promise<Record<string, unknown>
     const counter = { ...(await pulseCounter(broker)), stalled };
     const output = await outputReadBack(createRealGpio({ setting: 'cdev', sysfsRoot: ONOFF_SYSFS_ROOT }));
     const exitCode = await agent.stop(30_000);
-    return { startMs, backendLine, lines, edges, debounce, counter, output, exitCode };
+    return { startMs, backendLine, sysfsLeftover, lines, edges, debounce, counter, output, exitCode };
   } finally {
     await agent.kill();
   }
