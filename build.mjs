@@ -9,7 +9,7 @@ const { build } = esbuild;
 
 const pkg = JSON.parse(await readFile(new URL('./package.json', import.meta.url), 'utf8'));
 
-export const nativeAddons = ['classic-level', 'i2c-bus', 'onoff', 'epoll'];
+export const nativeAddons = ['classic-level', 'i2c-bus', 'onoff', 'epoll', 'gpio-cdev'];
 
 /**
  * zod re-exports all of its ~50 error-message locales (360 KB of the bundle) as `z.locales`; the

@@ -3,8 +3,9 @@
 # Builds release/sensor-agent-<version>-<arch>.tar.gz and release/sensor-agent_<version>_<arch>.deb:
 # the esbuild bundle and status page, the official Node 20 binary for ARCH (from the npm
 # registry's node-linux-* packages: no Node, compiler or network needed on the device), the
-# native addons for ARCH (classic-level: its own N-API prebuilds; i2c-bus and epoll: cross-compiled
-# with Debian's crossbuild-essential-* against the headers of that same Node), the systemd unit
+# native addons for ARCH (classic-level: its own N-API prebuilds; i2c-bus, epoll and our own
+# gpio-cdev (native/gpio-cdev): cross-compiled with Debian's crossbuild-essential-* against the
+# headers of that same Node), the systemd unit
 # and the default config. Downloads are cached in $SENSOR_AGENT_BUILD_CACHE
 # (/var/cache/sensor-agent-build), keyed by version.
 set -euo pipefail
@@ -76,7 +77,7 @@ const visit = (name, from) => {
   }
 };
 // build.mjs's nativeAddons: what the bundle leaves external.
-for (const name of ['classic-level', 'i2c-bus', 'onoff', 'epoll']) visit(name, process.cwd());
+for (const name of ['classic-level', 'i2c-bus', 'onoff', 'epoll', 'gpio-cdev']) visit(name, process.cwd());
 void roots;
 for (const dir of seen) cpSync(dir, join(target, relative(join(process.cwd(), 'node_modules'), dir)), { recursive: true, dereference: true });
 EOF
@@ -88,9 +89,10 @@ CL=$MODULES/classic-level
 find "$CL/prebuilds" -mindepth 1 -maxdepth 1 ! -name "$PREBUILD" -exec rm -rf {} +
 rm -rf "$CL/deps" "$CL/build" "$CL/binding.cc" "$CL/binding.gyp"
 
-# i2c-bus, epoll: node-gyp for ARCH with the cross compilers, against the target Node's own headers.
+# i2c-bus, epoll, gpio-cdev: node-gyp for ARCH with the cross compilers, against the target Node's
+# own headers (gpio-cdev's <linux/gpio.h> comes from the cross toolchain's kernel headers).
 NODE_GYP=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
-for addon in i2c-bus epoll; do
+for addon in i2c-bus epoll gpio-cdev; do
   say "building $addon for $ARCH"
   (
     cd "$MODULES/$addon"

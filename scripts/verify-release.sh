@@ -50,7 +50,7 @@ for arch in "${ARCHES[@]}"; do
   X=$WORK/$arch && mkdir -p "$X" && tar -xzf "$TGZ" -C "$X" --strip-components=1
   LIB=$X/usr/lib/sensor-agent
   nodes=$(find "$X" -name '*.node' | sort)
-  check "$arch: native addons present (classic-level prebuild, i2c-bus, epoll)" sh -c 'printf "%s\n" "$1" | grep -q "/classic-level/prebuilds/linux-[a-z0-9]*/classic-level[^/]*\.node$" && printf "%s\n" "$1" | grep -q "/i2c-bus/build/Release/i2c\.node$" && printf "%s\n" "$1" | grep -q "/epoll/build/Release/epoll\.node$"' _ "$nodes"
+  check "$arch: native addons present (classic-level prebuild, i2c-bus, epoll, gpio-cdev)" sh -c 'printf "%s\n" "$1" | grep -q "/classic-level/prebuilds/linux-[a-z0-9]*/classic-level[^/]*\.node$" && printf "%s\n" "$1" | grep -q "/i2c-bus/build/Release/i2c\.node$" && printf "%s\n" "$1" | grep -q "/epoll/build/Release/epoll\.node$" && printf "%s\n" "$1" | grep -q "/gpio-cdev/build/Release/gpio_cdev\.node$"' _ "$nodes"
   for file in $nodes "$LIB/node/bin/node"; do
     check "$arch: ${file#$X/} is $ELF" sh -c 'file -b "$1" | grep -q "$2"' _ "$file" "$ELF"
   done
@@ -74,9 +74,10 @@ for arch in "${ARCHES[@]}"; do
   t0=$(date +%s.%N)
   check "$arch: sensor-agent --version prints $VERSION" sh -c '[ "$("$@" 2>&1)" = "'"$VERSION"'" ]' _ "${NODE[@]}" "$LIB/sensor-agent.js" --version
   figure "$arch: --version under ${RUNNER[0]:-native} in $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)") s"
-  check "$arch: native addons load (classic-level, i2c-bus, epoll)" "${NODE[@]}" -e "
+  check "$arch: native addons load (classic-level, i2c-bus, epoll, gpio-cdev)" "${NODE[@]}" -e "
     const { createRequire } = require('node:module'); const r = createRequire('$LIB/sensor-agent.js');
-    r('classic-level'); r('i2c-bus'); r('epoll'); r('onoff');"
+    r('classic-level'); r('i2c-bus'); r('epoll'); r('onoff');
+    const cdev = r('gpio-cdev'); try { cdev.chipInfo('/nonexistent/gpiochip0'); process.exit(1); } catch (e) { if (e.code !== 'ENOENT') throw e; }"
   check "$arch: the shipped config passes check-config" "${NODE[@]}" "$LIB/sensor-agent.js" check-config --config "$X/etc/sensor-agent/config.yaml"
 
   port=$(free_port)

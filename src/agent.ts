@@ -121,7 +121,11 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
     started.push({ name: 'mqtt', stop: () => publisher.stop() });
 
     const hardwareLog = log.child({ part: 'hardware' });
-    const hardware = createHardware(config, (message) => hardwareLog.warn(message));
+    const hardware = createHardware(
+      config,
+      (message) => hardwareLog.warn(message),
+      (message) => hardwareLog.info(message),
+    );
     started.push({ name: 'hardware', stop: () => hardware.close() });
     const schedules = config.sensors.map((sensorConfig) => {
       hub.registerSensor(sensorConfig.id, sensorConfig.driver);

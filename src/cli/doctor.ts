@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Config } from '../config/schema.js';
 import { displayUrl } from '../mqtt/client-options.js';
+import { chooseGpioBackend } from '../hardware/gpio-backend.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
 
@@ -70,16 +71,44 @@ async function checkI2c(config: Config, groups: string[], isRoot: boolean): Prom
   return results;
 }
 
-async function checkGpio(config: Config, groups: string[], isRoot: boolean): Promise<CheckResult[]> {
-  const pins = usedPins(config);
-  if (pins.length === 0) return [];
-  const root = config.hardware.gpioRoot;
+/** The character device the agent would use: readable and writable by this user (GPIO_V2_GET_LINE_IOCTL needs both). */
+async function checkGpioCdev(path: string, label: string): Promise<CheckResult> {
+  return (await accessible(path, constants.R_OK | constants.W_OK))
+    ? { verdict: 'ok', what: `GPIO character device ${path} "${label}" is readable and writable` }
+    : { verdict: 'fail', what: `${path} is not readable and writable by this user`, fix: 'add the service user to the gpio group (Raspberry Pi OS gives it /dev/gpiochip*): sudo usermod -aG gpio sensor-agent' };
+}
+
+async function checkGpioSysfs(root: string): Promise<CheckResult[]> {
   if (!(await accessible(root, constants.F_OK))) {
-    return [{ verdict: 'fail', what: `GPIO sysfs root ${root} does not exist`, fix: 'use a kernel with CONFIG_GPIO_SYSFS, or set hardware.gpioRoot' }];
+    return [{ verdict: 'fail', what: `GPIO sysfs root ${root} does not exist`, fix: 'use a kernel with CONFIG_GPIO_SYSFS, or set hardware.gpioRoot, or hardware.gpio: cdev' }];
   }
   const results: CheckResult[] = [{ verdict: 'ok', what: `GPIO sysfs root ${root} exists` }];
   if (!(await accessible(join(root, 'export'), constants.W_OK))) {
     results.push({ verdict: 'fail', what: `${root}/export is not writable by this user`, fix: 'add the service user to the gpio group: sudo usermod -aG gpio sensor-agent' });
+  }
+  return results;
+}
+
+async function checkGpio(config: Config, groups: string[], isRoot: boolean): Promise<CheckResult[]> {
+  const pins = usedPins(config);
+  if (pins.length === 0) return [];
+  const setting = config.hardware.gpio;
+  const results: CheckResult[] = [];
+  try {
+    const choice = await chooseGpioBackend({ setting, sysfsRoot: config.hardware.gpioRoot });
+    if (choice.backend === 'cdev') {
+      results.push({ verdict: 'ok', what: `GPIO backend: character device (${choice.reason})` }, await checkGpioCdev(choice.chip.path, choice.chip.label));
+    } else {
+      const fellBack = choice.warning !== undefined;
+      results.push({
+        verdict: fellBack ? 'warn' : 'ok',
+        what: `GPIO backend: sysfs (${choice.reason})`,
+        ...(fellBack ? { fix: 'sysfs can fold edges that arrive while the agent is busy (a counter may undercount); reinstall the package so the gpio-cdev addon loads' } : {}),
+      });
+      results.push(...(await checkGpioSysfs(config.hardware.gpioRoot)));
+    }
+  } catch (error) {
+    results.push({ verdict: 'fail', what: `GPIO backend ${setting}: ${(error as Error).message}`, fix: 'set hardware.gpio: auto (or sysfs), or check that /dev/gpiochip* exist (kernel 5.10 or later)' });
   }
   if (!isRoot && !groups.includes('gpio')) results.push({ verdict: 'warn', what: 'this user is not in the gpio group', fix: 'sudo usermod -aG gpio <user>' });
   return results;

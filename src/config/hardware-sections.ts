@@ -4,12 +4,27 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { parseRegisterMap } from '../hardware/register-map.js';
 import { simulatedGpioScript } from '../hardware/simulated-gpio-script.js';
+import { GPIO_BACKENDS } from '../hardware/gpio.js';
 import { expecting } from './fields.js';
+import { closestKey } from './suggest.js';
 import { readNamedFile, type ConfigContext } from './files.js';
 
 export function hardwareSection() {
   return z.strictObject(
     {
+      /**
+       * How real GPIO lines are reached: `cdev` (the character device /dev/gpiochipN, every edge
+       * queued by the kernel), `sysfs` (onoff), or `auto`: cdev when its addon loads and the main
+       * controller's /dev/gpiochipN exists, else sysfs.
+       */
+      gpio: z
+        .enum(GPIO_BACKENDS, {
+          error: (issue) => {
+            const typo = typeof issue.input === 'string' ? closestKey(issue.input, GPIO_BACKENDS) : undefined;
+            return `is not one of ${GPIO_BACKENDS.join(', ')}${typo === undefined ? '' : ` (did you mean ${typo}?)`}`;
+          },
+        })
+        .default('auto'),
       /** sysfs GPIO root; the chip bases are read from its gpiochipN/base and label. */
       gpioRoot: z.string().default('/sys/class/gpio'),
       /** 1-Wire devices folder (28-…/w1_slave). */

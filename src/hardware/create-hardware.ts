@@ -2,25 +2,25 @@
 // the `simulate:` section names it. Buses are opened once and shared by the sensors on them.
 import type { Hardware } from './hardware.js';
 import type { I2cBus } from './i2c-bus.js';
-import type { GpioLine, GpioLineOptions } from './gpio.js';
+import type { GpioBackendSetting, GpioLine, GpioLineOptions } from './gpio.js';
 import { loadRegisterMap } from './register-map.js';
 import { SimulatedI2cBus } from './simulated-i2c.js';
 import { openRealI2cBus } from './real-i2c.js';
 import { createSimulatedGpio } from './simulated-gpio.js';
-import { createOnoffGpio } from './onoff-gpio.js';
+import { createRealGpio } from './gpio-backend.js';
 import type { SimulatedGpioScript } from './simulated-gpio-script.js';
 
 export interface HardwareConfig {
-  hardware: { gpioRoot: string; oneWireRoot: string };
+  hardware: { gpio: GpioBackendSetting; gpioRoot: string; oneWireRoot: string };
   simulate: { i2c: Record<string, string>; gpio: Record<string, SimulatedGpioScript> };
 }
 
-export function createHardware(config: HardwareConfig, warn?: (message: string) => void): Hardware {
+export function createHardware(config: HardwareConfig, warn?: (message: string) => void, info?: (message: string) => void): Hardware {
   const buses = new Map<number, Promise<I2cBus>>();
   const lines = new Set<GpioLine>();
   const simulatedPins = new Map(Object.entries(config.simulate.gpio).map(([pin, script]) => [Number(pin), script]));
   const simulatedGpio = createSimulatedGpio(simulatedPins);
-  const realGpio = createOnoffGpio({ sysfsRoot: config.hardware.gpioRoot, ...(warn ? { warn } : {}) });
+  const realGpio = createRealGpio({ setting: config.hardware.gpio, sysfsRoot: config.hardware.gpioRoot, ...(warn ? { warn } : {}), ...(info ? { info } : {}) });
 
   const openBus = async (busNumber: number): Promise<I2cBus> => {
     const mapFile = config.simulate.i2c[String(busNumber)];

@@ -1,5 +1,10 @@
-// A GPIO line as drivers see it. Config names lines by BCM number; the real adapter (onoff over
-// sysfs) resolves the kernel's number from the chip base, the simulated one plays scripted levels.
+// A GPIO line as drivers see it. Config names lines by BCM number; the real adapters (the GPIO
+// character device, or onoff over sysfs) find the Pi's main controller, the simulated one plays
+// scripted levels.
+
+/** `hardware.gpio`: how real lines are reached (gpio-backend.ts). */
+export const GPIO_BACKENDS = ['auto', 'cdev', 'sysfs'] as const;
+export type GpioBackendSetting = (typeof GPIO_BACKENDS)[number];
 
 export type Edge = 'none' | 'rising' | 'falling' | 'both';
 export type Level = 0 | 1;
@@ -17,8 +22,17 @@ export interface GpioLine {
   readonly pin: number;
   read(): Promise<Level>;
   write(value: Level): Promise<void>;
-  /** Called on every (debounced) edge the line was opened for, with the new level. */
-  watch(listener: (level: Level, ts: number) => void): void;
+  /**
+   * Called on every (debounced) edge the line was opened for, with the new level. `lost` is how
+   * many edges the kernel dropped just before this one (its event FIFO overflowed), known only
+   * when `queuesEvents`; otherwise 0.
+   */
+  watch(listener: (level: Level, ts: number, lost: number) => void): void;
+  /**
+   * True when the kernel queues every edge with a sequence number (character device): nothing is
+   * folded, and overflows are reported as `lost`. sysfs folds edges into one wake-up: false.
+   */
+  readonly queuesEvents?: boolean;
   /** Releases the line (unexport), also after errors: a restart must find it free. */
   close(): Promise<void>;
 }

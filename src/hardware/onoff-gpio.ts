@@ -61,10 +61,10 @@ class OnoffLine implements GpioLine {
     return this.gpio.write(value);
   }
 
-  watch(listener: (level: Level, ts: number) => void): void {
+  watch(listener: (level: Level, ts: number, lost: number) => void): void {
     // An epoll error carries no level; the sampler's heartbeat read() surfaces a broken line.
     this.gpio.watch((error, value) => {
-      if (!error && !this.closed) listener(this.edgeLevel ?? value, Date.now());
+      if (!error && !this.closed) listener(this.edgeLevel ?? value, Date.now(), 0);
     });
   }
 

@@ -8,7 +8,7 @@ import type { Edge, GpioLine, GpioLineOptions, GpioProvider, Level } from './gpi
 import { GpioError } from './gpio-chip-base.js';
 import type { SimulatedGpioScript } from './simulated-gpio-script.js';
 
-type Listener = (level: Level, ts: number) => void;
+type Listener = (level: Level, ts: number, lost: number) => void;
 
 const IDLE_SCRIPT: SimulatedGpioScript = { level: 0 };
 
@@ -107,7 +107,7 @@ export class SimulatedGpioLine implements GpioLine {
     this.settled = level;
     if (!edgeReports(this.options.edge ?? 'none', level)) return;
     const ts = Date.now();
-    for (const listener of [...this.listeners]) listener(level, ts);
+    for (const listener of [...this.listeners]) listener(level, ts, 0);
   }
 
   private assertOpen(): void {

@@ -2,7 +2,9 @@
 // buttons) it publishes `{ level }` on every change, pushed through onReading, and as a heartbeat
 // on every interval. In `counter` mode (pulse meters: S0 outputs, reed switches on gas and water
 // meters) it counts the edges the line reports and publishes `{ count, rate }` each interval:
-// count since start, rate in pulses/s over the last interval.
+// count since start, rate in pulses/s over the last interval. On the character device the kernel
+// queues every edge with a sequence number; a gap means its FIFO overflowed: the dropped edges are
+// still counted (each number is one edge), logged, and published as `overflows`.
 import { z } from 'zod';
 import { duration } from '../config/units.js';
 import { expecting } from '../config/fields.js';
@@ -52,12 +54,17 @@ function stateSensor(line: GpioLine, edge: GpioInputOptions['edge'], initial: Le
   };
 }
 
-function counterSensor(line: GpioLine, now: () => number): Sensor {
+function counterSensor(line: GpioLine, now: () => number, warn: (message: string) => void): Sensor {
   let count = 0;
   let countAtLastRead = 0;
   let lastReadAt = now();
-  line.watch(() => {
-    count += 1;
+  let overflows = 0;
+  line.watch((_level, _ts, lost) => {
+    count += 1 + lost;
+    if (lost > 0) {
+      overflows += lost;
+      warn(`GPIO_EVENTS_OVERFLOW: the kernel's event buffer for BCM ${line.pin} overflowed and dropped ${lost} edge(s) (counted from the sequence gap; ${overflows} since start)`);
+    }
   });
   return {
     read: async (): Promise<Values> => {
@@ -66,16 +73,22 @@ function counterSensor(line: GpioLine, now: () => number): Sensor {
       const rate = seconds > 0 ? round((count - countAtLastRead) / seconds, RATE_DECIMALS) : 0;
       countAtLastRead = count;
       lastReadAt = at;
-      return { count, rate };
+      // Only a line that queues events can tell; elsewhere the value would claim a certainty it lacks.
+      return line.queuesEvents === true ? { count, rate, overflows } : { count, rate };
     },
     close: () => line.close(),
   };
 }
 
 /** Builds the sensor over an opened line (tests pass a simulated one and a clock). */
-export async function createGpioInput(options: GpioInputOptions, line: GpioLine, now: () => number = Date.now): Promise<Sensor> {
+export async function createGpioInput(
+  options: GpioInputOptions,
+  line: GpioLine,
+  now: () => number = Date.now,
+  warn: (message: string) => void = (message) => process.emitWarning(message),
+): Promise<Sensor> {
   try {
-    return options.mode === 'counter' ? counterSensor(line, now) : stateSensor(line, options.edge, await line.read());
+    return options.mode === 'counter' ? counterSensor(line, now, warn) : stateSensor(line, options.edge, await line.read());
   } catch (error) {
     await line.close();
     throw error;
@@ -85,13 +98,13 @@ export async function createGpioInput(options: GpioInputOptions, line: GpioLine,
 export const gpioInputDriver: DriverDefinition<GpioInputOptions> = {
   name: 'gpio-input',
   options: gpioInputOptions,
-  create: async (options, { hardware }) => {
+  create: async (options, { hardware, log }) => {
     const line = await hardware.gpio.open(options.pin, {
       direction: 'in',
       edge: options.edge,
       activeLow: options.activeLow,
       debounceMs: options.debounce,
     });
-    return createGpioInput(options, line);
+    return createGpioInput(options, line, Date.now, (message) => log.warn(message));
   },
 };

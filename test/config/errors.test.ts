@@ -50,6 +50,8 @@ describe('broken configs', () => {
     ['status:\n  listen: "8080"\nsensors:\n' + SENSOR, 'status.listen: "8080" is not "off" or host:port (examples: 0.0.0.0:8080, [::1]:8080)'],
     ['status:\n  listen: 0.0.0.0:70000\nsensors:\n' + SENSOR, 'status.listen: "0.0.0.0:70000" is not "off" or host:port (examples: 0.0.0.0:8080, [::1]:8080)'],
     ['status:\n  tokenFile: token.txt\nsensors:\n' + SENSOR, 'status.tokenFile: "token.txt" cannot be read (TMP/token.txt: not found)'],
+    ['hardware:\n  gpio: cdevv\nsensors:\n' + SENSOR, 'hardware.gpio: "cdevv" is not one of auto, cdev, sysfs (did you mean cdev?)'],
+    ['hardware:\n  gpio: gpiod\nsensors:\n' + SENSOR, 'hardware.gpio: "gpiod" is not one of auto, cdev, sysfs'],
     ['log:\n  level: verbose\nsensors:\n' + SENSOR, 'log.level: "verbose" is not one of fatal, error, warn, info, debug, trace, silent'],
     ['sensors: []\n', 'sensors: [] is empty (expected at least 1 sensor)'],
     ['mqtt: {}\n', 'sensors: missing (expected a list of sensors)'],

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       store: { path: '/var/lib/sensor-agent/buffer', maxBytes: 256_000_000, overflow: 'drop-oldest', commitInterval: 5000 },
       status: { listen: '0.0.0.0:8080', maxClients: 16, token: undefined, tokenFile: undefined },
       log: { level: 'info' },
-      hardware: { gpioRoot: '/sys/class/gpio', oneWireRoot: '/sys/bus/w1/devices' },
+      hardware: { gpio: 'auto', gpioRoot: '/sys/class/gpio', oneWireRoot: '/sys/bus/w1/devices' },
       simulate: { i2c: {}, gpio: {} },
       sensors: [
         {

@@ -1,8 +1,9 @@
 // Part 1 of the real-kernel tier: the agent on real GPIO lines. One boot: a gpio-sim chip labelled
 // as a Pi 4's main controller (pinctrl-bcm2711, 58 lines), then, after it is removed, one labelled
 // as a Pi 5's (pinctrl-rp1, 54 lines) beside a SoC bank the agent must ignore, each at the base the
-// kernel gives it. The built agent (onoff over sysfs) runs inside with a broker in the guest; the
-// guest script (test/hil/guest/gpio-scenario.ts) drives the inputs through sim_gpioK/pull and
+// kernel gives it. The built agent runs inside with a broker in the guest, on the Pi 4 chip twice:
+// with `hardware.gpio: sysfs` (onoff) and with `cdev` (the character device through our addon);
+// the guest script (test/hil/guest/gpio-scenario.ts) drives the inputs through sim_gpioK/pull and
 // times edges on the guest's clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
@@ -14,13 +15,13 @@ import { recordHilResult } from './helpers/results.js';
 const skip = hilSkipReason();
 const EDGE_BOUND_MS = 100;
 const DEBOUNCE_MS = 20;
-// The issue's two timing bounds (edges published within 100 ms; 1,000 pulses generated at 100/s
-// and counted exactly) do not hold under qemu TCG on two shared cores: the guest cannot generate
-// pulses at 100/s, and sysfs folds edges that arrive while the agent is descheduled. They are
-// asserted only with HIL_TIMING=strict (KVM or real hardware); otherwise their figures are recorded
-// and the parts that do not depend on speed are asserted.
+// The issue's timing bounds (edges published within 100 ms; pulses generated at 100/s) do not hold
+// under qemu TCG on two shared cores, and sysfs folds edges that arrive while the agent is
+// descheduled (951 and 999 of 1,000 counted). Those are asserted only with HIL_TIMING=strict (KVM
+// or real hardware). The exact count does not depend on speed on the character device (the
+// kernel queues every edge with a sequence number), so it is asserted there in every run.
 const STRICT_TIMING = process.env.HIL_TIMING === 'strict';
-if (!STRICT_TIMING) console.log('hil gpio: HIL_TIMING is not "strict": the 100 ms edge bound and the exact 1,000-pulse count are reported, not asserted (TCG cannot hold them)');
+if (!STRICT_TIMING) console.log('hil gpio: HIL_TIMING is not "strict": the 100 ms edge bound, the 100/s pulse rate and the sysfs count are reported, not asserted (TCG cannot hold them); the exact count on the character device is asserted');
 
 interface EdgeFigure {
   level: 0 | 1;
@@ -44,6 +45,20 @@ interface Pi4Results {
   output: { sysfsNumber: number; wasExported: boolean; high: string; low: string; unexportedAfterClose: boolean };
   exitCode: number | null;
   unexportedAfterStop: boolean;
+  cdev: CdevResults;
+}
+
+/** The Pi 4 scenario again with `hardware.gpio: cdev`. */
+interface CdevResults {
+  startMs: number;
+  backendLine: string[];
+  sysfsLeftover: { exportedBeforeStart: boolean; warning: string[] };
+  lines: { doorExported: boolean; meterExported: boolean };
+  edges: EdgeFigure[];
+  debounce: Array<{ widthMs: number; readings: number }>;
+  counter: Pi4Results['counter'] & { overflows: number | null; pinned: { irqThreads: string[] } };
+  output: Pi4Results['output'];
+  exitCode: number | null;
 }
 
 interface Pi5Results {
@@ -119,6 +134,23 @@ describe.skipIf(skip !== null)(`GPIO on real kernel lines (gpio-sim)${skip ? ` (
     expect(pi5.exportedByKilledRun).toBe(true);
   });
 
+  it('with hardware.gpio: cdev, requests the lines from the chip labelled pinctrl-bcm2711 (no sysfs export), releasing a leftover sysfs export', () => {
+    ok(pi4);
+    recordHilResult({
+      scenario: 'hil-gpio-cdev-backend',
+      promise: 'hardware.gpio: cdev opens BCM lines on /dev/gpiochipN of the main controller, without sysfs, and takes a line a dead sysfs run left exported.',
+      backendLine: pi4.cdev.backendLine,
+      sysfsLeftover: pi4.cdev.sysfsLeftover,
+      lines: pi4.cdev.lines,
+      startMs: pi4.cdev.startMs,
+      exitCode: pi4.cdev.exitCode,
+    });
+    expect(pi4.cdev.backendLine).toEqual([expect.stringMatching(/^GPIO: character device \/dev\/gpiochip\d+ "pinctrl-bcm2711" \(hardware.gpio: cdev\)/)]);
+    expect(pi4.cdev.sysfsLeftover).toEqual({ exportedBeforeStart: true, warning: [`GPIO: BCM 17 was still exported in sysfs (gpio${pi4.base + 17}, left by an earlier run); released it for the character device`] });
+    expect(pi4.cdev.lines).toEqual({ doorExported: false, meterExported: false });
+    expect(pi4.cdev.exitCode).toBe(0);
+  });
+
   it(`publishes both edges of a gpio-input within ${EDGE_BOUND_MS} ms of the pull change, with debounce honoured`, () => {
     ok(pi4);
     const edges = [...pi4.edges, ...pi5.edges];
@@ -139,16 +171,49 @@ describe.skipIf(skip !== null)(`GPIO on real kernel lines (gpio-sim)${skip ? ` (
     if (STRICT_TIMING) for (const figure of edges) expect(figure.publishedMs).toBeLessThanOrEqual(EDGE_BOUND_MS);
   });
 
-  it('counts 1,000 pulses at 100 pulses/s exactly on a counter sensor', () => {
+  it(`publishes both edges within ${EDGE_BOUND_MS} ms with debounce honoured, on the character device (kernel debounce)`, () => {
     ok(pi4);
+    const { edges, debounce } = pi4.cdev;
+    const published = edges.map((figure) => figure.publishedMs);
+    recordHilResult({
+      scenario: 'hil-gpio-cdev-edges',
+      promise: `On the character device, gpio-input (debounce 20 ms, done by the kernel) publishes both edges within ${EDGE_BOUND_MS} ms; pulses shorter than the debounce publish nothing.`,
+      edges: edges.map((figure) => `${figure.level === 1 ? 'rise' : 'fall'} sampled ${figure.sampledMs} ms, published ${figure.publishedMs} ms`),
+      publishedMaxMs: Math.max(...published),
+      publishedMedianMs: [...published].sort((a, b) => a - b)[Math.floor(published.length / 2)],
+      shortPulses: debounce,
+    });
+    expect(edges.map((figure) => figure.level)).toEqual([1, 0, 1, 0, 1, 0]);
+    const shorter = debounce.filter((pulse) => pulse.widthMs < DEBOUNCE_MS);
+    expect(shorter.length).toBeGreaterThanOrEqual(5);
+    for (const pulse of shorter) expect(pulse).toMatchObject({ readings: 0 });
+    if (STRICT_TIMING) for (const figure of edges) expect(figure.publishedMs).toBeLessThanOrEqual(EDGE_BOUND_MS);
+  });
+
+  it('counts 1,000 pulses at 100 pulses/s exactly on a counter sensor (character device), with no FIFO overflow', () => {
+    ok(pi4);
+    const { counter } = pi4.cdev;
     recordHilResult({
       scenario: 'hil-gpio-counter',
-      promise: 'A counter gpio-input counts 1,000 pulses generated at 100 pulses/s exactly.',
-      counted: pi4.counter.count,
-      generator: pi4.counter.generator,
-      ratesWhilePulsing: pi4.counter.ratesWhilePulsing,
-      whileAgentStopped: pi4.counter.stalled,
+      promise: 'A counter gpio-input counts 1,000 pulses generated at 100 pulses/s exactly (hardware.gpio: cdev; sysfs figures beside).',
+      counted: counter.count,
+      overflows: counter.overflows,
+      pinnedToCpu0: counter.pinned,
+      generator: counter.generator,
+      ratesWhilePulsing: counter.ratesWhilePulsing,
+      whileAgentStopped: counter.stalled,
+      sysfs: { counted: pi4.counter.count, generatorRateHz: pi4.counter.generator.rateHz, whileAgentStopped: pi4.counter.stalled },
     });
+    expect(counter.generator.pulses).toBe(1000);
+    expect(counter.count).toBe(1000);
+    expect(counter.overflows).toBe(0);
+    // Pulses while the agent is stopped wait in the kernel's FIFO: each one counts.
+    expect(counter.stalled).toEqual({ onePulse: 1, threePulses: 3 });
+    if (STRICT_TIMING) expect(counter.generator.rateHz).toBeGreaterThan(95);
+  });
+
+  it('counts the 1,000 pulses on sysfs too, never more than were sent (sysfs may fold edges; exact only with HIL_TIMING=strict)', () => {
+    ok(pi4);
     // A pulse over before the agent could look still counts (onoff alone would drop it).
     expect(pi4.counter.stalled.onePulse).toBe(1);
     expect(pi4.counter.generator.pulses).toBe(1000);
@@ -163,8 +228,9 @@ describe.skipIf(skip !== null)(`GPIO on real kernel lines (gpio-sim)${skip ? ` (
 
   it('reads back an output set by the agent from sim_gpioK/value', () => {
     ok(pi4);
-    recordHilResult({ scenario: 'hil-gpio-output', promise: "An output written through the agent's GPIO adapter reads back from sim_gpioK/value.", ...pi4.output });
+    recordHilResult({ scenario: 'hil-gpio-output', promise: "An output written through the agent's GPIO adapter (sysfs, then cdev) reads back from sim_gpioK/value.", ...pi4.output, cdev: pi4.cdev.output });
     expect(pi4.output).toEqual({ sysfsNumber: pi4.base + 22, wasExported: true, high: '1', low: '0', unexportedAfterClose: true });
+    expect(pi4.cdev.output).toMatchObject({ wasExported: false, high: '1', low: '0' });
     expect(pi4.exitCode).toBe(0);
     expect(pi4.unexportedAfterStop).toBe(true);
   });

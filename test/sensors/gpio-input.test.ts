@@ -1,5 +1,6 @@
 // The gpio-input driver on simulated lines: state mode (level on change and as a heartbeat),
-// counter mode (count and rate per interval), activeLow, debounce, and its options.
+// counter mode (count and rate per interval; on a character-device line, edges lost to a kernel
+// FIFO overflow), activeLow, debounce, and its options.
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createGpioInput, gpioInputDriver, gpioInputOptions } from '../../src/sensors/gpio-input.js';
@@ -9,6 +10,8 @@ import type { GpioLine, Level } from '../../src/hardware/gpio.js';
 import type { Hardware } from '../../src/hardware/hardware.js';
 import type { Sensor, Values } from '../../src/sensors/types.js';
 import { closestKey } from '../../src/config/suggest.js';
+import { createCdevGpio } from '../../src/hardware/gpio-cdev.js';
+import { fakeCdev } from '../helpers/fake-gpio-cdev.js';
 
 function simulatedHardware(scripts: Record<number, unknown>): { hardware: Hardware; gpio: SimulatedGpioProvider } {
   const gpio = createSimulatedGpio(new Map(Object.entries(scripts).map(([pin, raw]) => [Number(pin), simulatedGpioScript.parse(raw)])));
@@ -101,12 +104,12 @@ describe('gpio-input in state mode', () => {
   });
 
   it('with both edges, drops a repeated level (a bounce onoff reports after settling back)', async () => {
-    const listeners: Array<(level: Level, ts: number) => void> = [];
+    const listeners: Array<(level: Level, ts: number, lost: number) => void> = [];
     const line: GpioLine = { pin: 6, read: async () => 0, write: async () => {}, watch: (listener) => void listeners.push(listener), close: async () => {} };
     const sensor: Sensor = await createGpioInput(gpioInputOptions.parse({ pin: 6 }), line);
     const levels: Values[] = [];
     sensor.onReading?.((values) => levels.push(values));
-    for (const level of [0, 1, 1, 0] as const) listeners.forEach((listener) => listener(level, 1));
+    for (const level of [0, 1, 1, 0] as const) listeners.forEach((listener) => listener(level, 1, 0));
     expect(levels).toEqual([{ level: 1 }, { level: 0 }]);
   });
 
@@ -152,4 +155,28 @@ describe('gpio-input in counter mode', () => {
     await vi.advanceTimersByTimeAsync(5_500);
     expect(await sensor.read()).toEqual({ count: 10, rate: 1.818 });
   });
+
+  it('on a line that queues events, counts the edges a kernel FIFO overflow dropped, warns, and publishes overflows', async () => {
+    const addon = fakeCdev({ '/dev/gpiochip0': { name: 'gpiochip0', label: 'pinctrl-bcm2711', lines: 58 } });
+    const gpio = createCdevGpio({ addon, chip: { chip: { path: '/dev/gpiochip0', label: 'pinctrl-bcm2711', lines: 58 } } });
+    const warnings: string[] = [];
+    const line = await gpio.open(27, { direction: 'in', edge: 'rising', debounceMs: 0 });
+    const sensor = await createGpioInput(gpioInputOptions.parse({ pin: 27, mode: 'counter', edge: 'rising', debounce: 0 }), line, Date.now, (message) => warnings.push(message));
+    addon.emit(27, [{ lineSeqno: 1 }, { lineSeqno: 2 }, { lineSeqno: 3 }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await sensor.read()).toEqual({ count: 3, rate: 3, overflows: 0 });
+    expect(warnings).toEqual([]);
+    // Edges 4-1027 fell out of the kernel's 1,024-event FIFO; 1028-2051 arrive.
+    addon.emit(27, Array.from({ length: 1024 }, (_, index) => ({ lineSeqno: 1028 + index })));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await sensor.read()).toEqual({ count: 2051, rate: 2048, overflows: 1024 });
+    expect(warnings).toEqual([expect.stringMatching(/^GPIO_EVENTS_OVERFLOW: .*BCM 27 .*dropped 1024 edge\(s\)/)]);
+    await sensor.close?.();
+  });
+
+  it('publishes no overflows value on lines that cannot tell (sysfs, simulated)', async () => {
+    const { sensor } = await create({ pin: 27, mode: 'counter' }, { 27: { level: 0 } });
+    expect(Object.keys(await sensor.read())).toEqual(['count', 'rate']);
+  });
 });
+

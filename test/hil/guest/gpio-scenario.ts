@@ -4,14 +4,19 @@
 //   pi4: both edges and their latency (state mode, debounce 20 ms), pulses shorter than the
 //        debounce, pulses while the agent is stopped (SIGSTOP), 1,000 pulses at 100/s on a
 //        `counter` sensor (pulses.mjs, a process of its own),
-//        and an output written through the agent's GPIO adapter read back from sim_gpioK/value.
-//   pi5: the agent killed with SIGKILL leaves its line exported; the next run starts and sees edges.
+//        and an output written through the agent's GPIO adapter read back from sim_gpioK/value;
+//        all of it once with `hardware.gpio: sysfs` (onoff), then once with `cdev` (the character
+//        device through our addon: every edge queued by the kernel, so the counts are exact).
+//   pi5: the agent killed with SIGKILL leaves its line exported; the next run starts and sees edges
+//        (sysfs: only sysfs leaves lines behind; the kernel releases a cdev line with its fd).
 // Usage: node dist/hil/gpio-scenario.mjs pi4|pi5 BASE SIM_DIR   → /tmp/hil/gpio-<phase>.json
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createOnoffGpio, ONOFF_SYSFS_ROOT } from '../../../src/hardware/onoff-gpio.js';
+import { createRealGpio } from '../../../src/hardware/gpio-backend.js';
+import type { GpioBackendSetting, GpioProvider } from '../../../src/hardware/gpio.js';
 import { cleanupChildAgents, startChildAgent, writeConfig, type ChildAgent } from '../../helpers/child-agent.js';
 import { guestAgentConfig, runScenario, sleep, startCapturingBroker, type CapturingBroker } from './kit.js';
 
@@ -49,21 +54,25 @@ async function edge(broker: CapturingBroker, pin: number, level: 0 | 1): Promise
   return { level, sampledMs: reading.ts - pulledAt, publishedMs: reading.receivedAt - pulledAt };
 }
 
-async function startAgent(broker: CapturingBroker, name: string, sensors: Array<Record<string, unknown>>): Promise<{ agent: ChildAgent; startMs: number }> {
+async function startAgent(broker: CapturingBroker, name: string, sensors: Array<Record<string, unknown>>, gpio: GpioBackendSetting = 'sysfs'): Promise<{ agent: ChildAgent; startMs: number }> {
   const dir = join('/tmp', `hil-gpio-${name}`);
   mkdirSync(dir, { recursive: true });
   const from = broker.readings.length;
   const startedAt = Date.now();
-  const agent = await startChildAgent(await writeConfig(dir, guestAgentConfig(broker.url, dir, sensors)), { startTimeoutMs: 60_000 });
+  const config = { ...guestAgentConfig(broker.url, dir, sensors), hardware: { gpio } };
+  const agent = await startChildAgent(await writeConfig(dir, config), { startTimeoutMs: 60_000 });
   // The first reading of every sensor is taken at start: the lines are open once they arrive.
   for (const sensor of sensors) await broker.waitFor((reading) => reading.sensor === sensor.id, 60_000, from);
   return { agent, startMs: Date.now() - startedAt };
 }
 
-/** The meter's count in the first reading sampled after `after` (guest clock). */
+/** The meter's first reading sampled after `after` (guest clock). */
+async function meterAfter(broker: CapturingBroker, after: number): Promise<Record<string, number>> {
+  return (await broker.waitFor((candidate) => candidate.sensor === 'meter' && candidate.ts > after, 15_000)).v;
+}
+
 async function meterCountAfter(broker: CapturingBroker, after: number): Promise<number> {
-  const reading = await broker.waitFor((candidate) => candidate.sensor === 'meter' && candidate.ts > after, 15_000);
-  return reading.v.count ?? Number.NaN;
+  return (await meterAfter(broker, after)).count ?? Number.NaN;
 }
 
 /**
@@ -88,19 +97,49 @@ async function pulsesWhileStopped(broker: CapturingBroker, agent: ChildAgent, pu
   return (await meterCountAfter(broker, Date.now() + 500)) - before;
 }
 
+/**
+ * The simulated chip's side of an edge: gpio-sim marks its interrupt pending and the kernel runs it
+ * from irq_work; the character device then queues the event from its IRQ thread. If that thread
+ * is on the other vCPU and the host does not run that vCPU for a pulse period (TCG on a loaded
+ * host), the next edge finds the interrupt still pending and the two become one before any
+ * sequence number is given (939 of 1,000 with 0 overflows, load average 12): a simulator
+ * artefact, not the agent's. So the generator and the agent's IRQ threads share CPU 0: the
+ * thread (SCHED_FIFO) runs right after each edge's write, as on a real controller, which latches
+ * every edge. sysfs has no IRQ thread (its handler runs in hard IRQ context); only the generator
+ * moves there.
+ */
+function pinToCpu0(): { irqThreads: string[] } {
+  const irqThreads: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    // An IRQ thread is named irq/<irq>-<consumer> (cut to 15 characters): ours say sensor-agent.
+    if (!/^irq\/\d+-sensor-a/.test(comm)) continue;
+    execFileSync('taskset', ['-p', '-c', '0', pid], { stdio: 'ignore' });
+    irqThreads.push(comm);
+  }
+  return { irqThreads };
+}
+
 async function pulseCounter(broker: CapturingBroker): Promise<Record<string, unknown>> {
   const countBefore = await meterCountAfter(broker, Date.now());
   const script = join(dirname(fileURLToPath(import.meta.url)), 'pulses.mjs');
-  const child = spawn(process.execPath, [script, join(simDir, `sim_gpio${METER_PIN}`, 'pull'), '1000', '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pinned = pinToCpu0();
+  const child = spawn('taskset', ['-c', '0', process.execPath, script, join(simDir, `sim_gpio${METER_PIN}`, 'pull'), '1000', '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   if (code !== 0) throw new Error(`pulses.mjs exited ${code}`);
   const pulses = JSON.parse(output) as { endedAt: number; startedAt: number };
   // Every edge was seen once a counter reading sampled well after the last pulse has arrived.
-  const settled = await meterCountAfter(broker, pulses.endedAt + 1_500);
+  const settled = await meterAfter(broker, pulses.endedAt + 1_500);
   const during = broker.readings.filter((reading) => reading.sensor === 'meter' && reading.ts > pulses.startedAt + 1_000 && reading.ts < pulses.endedAt);
-  return { generator: pulses, count: settled - countBefore, ratesWhilePulsing: during.map((reading) => reading.v.rate) };
+  // `overflows` (edges the kernel's event FIFO dropped) exists only on the character device.
+  return { generator: pulses, count: (settled.count ?? Number.NaN) - countBefore, overflows: settled.overflows ?? null, pinned, ratesWhilePulsing: during.map((reading) => reading.v.rate) };
 }
 
 /**
@@ -123,8 +162,8 @@ async function shortPulses(broker: CapturingBroker): Promise<Array<{ widthMs: nu
 }
 
 /** An output through the agent's own GPIO adapter (no driver writes outputs yet), read back from the sim. */
-async function outputReadBack(): Promise<Record<string, unknown>> {
-  const line = await createOnoffGpio({ sysfsRoot: ONOFF_SYSFS_ROOT }).open(OUTPUT_PIN, { direction: 'out' });
+async function outputReadBack(gpio: GpioProvider = createOnoffGpio({ sysfsRoot: ONOFF_SYSFS_ROOT })): Promise<Record<string, unknown>> {
+  const line = await gpio.open(OUTPUT_PIN, { direction: 'out' });
   const value = (): string => readFileSync(join(simDir, `sim_gpio${OUTPUT_PIN}`, 'value'), 'utf8').trim();
   const wasExported = exported(OUTPUT_PIN);
   await line.write(1);
@@ -153,7 +192,38 @@ async function pi4(broker: CapturingBroker): Promise<Record<string, unknown>> {
     const counter = { ...(await pulseCounter(broker)), stalled };
     const output = await outputReadBack();
     const exitCode = await agent.stop(30_000);
-    return { base, startMs, lines, edges, debounce, counter, output, exitCode, unexportedAfterStop: !exported(DOOR_PIN) && !exported(METER_PIN) };
+    return { base, startMs, lines, edges, debounce, counter, output, exitCode, unexportedAfterStop: !exported(DOOR_PIN) && !exported(METER_PIN), cdev: await pi4Cdev(broker) };
+  } finally {
+    await agent.kill();
+  }
+}
+
+/** The same on the character device: the agent with `hardware.gpio: cdev` on the same chip. */
+async function pi4Cdev(broker: CapturingBroker): Promise<Record<string, unknown>> {
+  pull(DOOR_PIN, 0);
+  pull(METER_PIN, 0);
+  // As if the last sysfs run had died holding the door line: the character device must get it.
+  writeFileSync(join(ONOFF_SYSFS_ROOT, 'export'), String(base + DOOR_PIN));
+  const leftover = exported(DOOR_PIN);
+  const { agent, startMs } = await startAgent(broker, 'pi4-cdev', [door, meter], 'cdev');
+  try {
+    const backendLine = agent.logged('GPIO: character device').map((line) => line.msg);
+    const sysfsLeftover = { exportedBeforeStart: leftover, warning: agent.logged('still exported in sysfs').map((line) => line.msg) };
+    // A character-device line is requested from the chip, never exported in sysfs.
+    const lines = { doorExported: exported(DOOR_PIN), meterExported: exported(METER_PIN) };
+    const edges: EdgeFigure[] = [];
+    for (let cycle = 0; cycle < 3; cycle += 1) {
+      edges.push(await edge(broker, DOOR_PIN, 1));
+      await sleep(150);
+      edges.push(await edge(broker, DOOR_PIN, 0));
+      await sleep(150);
+    }
+    const debounce = await shortPulses(broker);
+    const stalled = { onePulse: await pulsesWhileStopped(broker, agent, 1), threePulses: await pulsesWhileStopped(broker, agent, 3) };
+    const counter = { ...(await pulseCounter(broker)), stalled };
+    const output = await outputReadBack(createRealGpio({ setting: 'cdev', sysfsRoot: ONOFF_SYSFS_ROOT }));
+    const exitCode = await agent.stop(30_000);
+    return { startMs, backendLine, sysfsLeftover, lines, edges, debounce, counter, output, exitCode };
   } finally {
     await agent.kill();
   }
