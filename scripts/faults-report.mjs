@@ -1,70 +1,100 @@
 #!/usr/bin/env node
-// Writes FAULTS.md from test-output/faults/results.jsonl (one JSON object per line, appended by
-// each fault scenario of `npm run test:faults`): per scenario, the promise and the figures of its
-// last run, with the machine and date they were measured on. When the real-kernel tier
-// (`npm run test:hil`) has left test-output/hil/results.jsonl (same line shape), its power cuts get
-// a section of their own. Regenerated, never typed.
+// Writes FAULTS.md from the recorded fault results. Every scenario of `npm run test:faults` and of
+// the real-kernel tier (`npm run test:hil`) appends one JSON line per run to
+// test-output/{faults,hil}/results.jsonl (not committed). This script folds those into FAULTS.jsonl
+// (committed: the latest run of every scenario, with its machine and date), then renders FAULTS.md
+// from FAULTS.jsonl alone. So a run of one tier, or of one scenario (e.g. the 1,000-kill crash
+// loop), updates its own rows and keeps everyone else's. Regenerated, never typed.
+// Usage: node scripts/faults-report.mjs [--check]   (--check: exit 1 when FAULTS.md is stale)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const input = `${root}test-output/faults/results.jsonl`;
-const hilInput = `${root}test-output/hil/results.jsonl`;
+const recordedFile = `${root}FAULTS.jsonl`;
 const output = `${root}FAULTS.md`;
+const TIERS = {
+  faults: { input: `${root}test-output/faults/results.jsonl`, command: 'npm run test:faults' },
+  hil: { input: `${root}test-output/hil/results.jsonl`, command: 'npm run test:hil' },
+};
 
-/** The last record per scenario of a results file; an absent file is no records. */
-function latestRecords(file) {
-  const latest = new Map();
-  if (!existsSync(file)) return latest;
+/** Every parseable record of a JSON-lines file; an absent file is none, a torn line is skipped. */
+function readRecords(file) {
+  if (!existsSync(file)) return [];
+  const records = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     try {
       const record = JSON.parse(line);
-      if (record !== null && typeof record.scenario === 'string') latest.set(record.scenario, record);
+      if (record !== null && typeof record.scenario === 'string') records.push(record);
     } catch {
-      // a torn line from an interrupted run: skipped
+      // a torn line from an interrupted run
     }
   }
-  return latest;
+  return records;
 }
 
-const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const value = (v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+/** When a record was measured (the fault suite writes `at`, the real-kernel tier `date`). */
+const measuredAt = (record) => Date.parse(record.date ?? record.at ?? '') || 0;
+
+const fallbackMachine = `${hostname()} ${process.platform}/${process.arch} ${release()}, ${cpus().length} cpus, node ${process.version}`;
+
+// Latest record per (tier, scenario): the committed ones, then this machine's new runs.
+const latest = new Map();
+const keep = (record) => {
+  const key = `${record.tier}\u0000${record.scenario}`;
+  const current = latest.get(key);
+  if (current === undefined || measuredAt(record) >= measuredAt(current)) latest.set(key, record);
+};
+for (const record of readRecords(recordedFile)) if (record.tier in TIERS) keep(record);
+for (const [tier, { input }] of Object.entries(TIERS)) {
+  for (const record of readRecords(input)) keep({ tier, machine: fallbackMachine, ...record });
+}
+
 const scenarioOrder = (name) => {
   const match = /^(\d+)/.exec(name);
   return match ? Number(match[1]) : Number.MAX_SAFE_INTEGER;
 };
-const fallbackMachine = `${hostname()} ${process.platform}/${process.arch} ${release()}, ${cpus().length} cpus, node ${process.version}`;
+const byScenario = (a, b) => scenarioOrder(a.scenario) - scenarioOrder(b.scenario) || a.scenario.localeCompare(b.scenario);
+const records = [...latest.values()].sort((a, b) => a.tier.localeCompare(b.tier) || byScenario(a, b));
 
-function rows(latest) {
-  return [...latest.values()]
-    .sort((a, b) => scenarioOrder(a.scenario) - scenarioOrder(b.scenario) || a.scenario.localeCompare(b.scenario))
+const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const value = (v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+const header = ['| scenario | promise | figures of the last run | machine, date |', '| --- | --- | --- | --- |'];
+function rows(tier) {
+  return records
+    .filter((record) => record.tier === tier)
     .map((record) => {
-      const { scenario, promise, machine, date, at, ...figures } = record;
+      const { tier: _tier, scenario, promise, machine, date, at, ...figures } = record;
       const shown = Object.entries(figures).map(([key, v]) => `**${key}**: ${value(v)}`).join('; ');
-      return `| ${cell(scenario)} | ${cell(promise ?? '')} | ${cell(shown)} | ${cell(`${machine ?? fallbackMachine}, ${date ?? at ?? 'date unknown'}`)} |`;
+      return `| ${cell(scenario)} | ${cell(promise ?? '')} | ${cell(shown)} | ${cell(`${machine ?? 'machine unknown'}, ${date ?? at ?? 'date unknown'}`)} |`;
     });
 }
 
-const header = ['| scenario | promise | figures of the last run | machine, date |', '| --- | --- | --- | --- |'];
-const faultRows = rows(latestRecords(input));
-const hilRows = rows(latestRecords(hilInput));
-
+const faultRows = rows('faults');
+const hilRows = rows('hil');
+const jsonl = records.map((record) => JSON.stringify(record)).join('\n') + (records.length > 0 ? '\n' : '');
 const text = [
   '# Fault injection: what survives what',
   '',
-  'Generated by `node scripts/faults-report.mjs` from `test-output/faults/results.jsonl`, which',
-  '`npm run test:faults` fills (one JSON line per scenario and run), and from',
-  '`test-output/hil/results.jsonl` (`npm run test:hil`) when present. Do not edit by hand: run the',
-  'suites and regenerate. Each row shows the last recorded run of that scenario.',
+  'Generated by `node scripts/faults-report.mjs` from [FAULTS.jsonl](FAULTS.jsonl): the last recorded',
+  'run of every scenario of `npm run test:faults` and of the real-kernel tier `npm run test:hil`',
+  '(both run the script at their end, folding their new results from `test-output/` into',
+  'FAULTS.jsonl). Do not edit by hand: run the suites and regenerate.',
   '',
   ...header,
   ...(faultRows.length > 0 ? faultRows : ['| (none) | no results yet: run `npm run test:faults` | | |']),
   '',
   ...(hilRows.length > 0
-    ? ['## Real-kernel power cuts', '', 'From `test-output/hil/results.jsonl` (`npm run test:hil`): the agent on a real kernel, power cut under it.', '', ...header, ...hilRows, '']
+    ? ['## Real kernel: power cuts, GPIO and I2C', '', 'From `npm run test:hil`: the agent on Debian\'s 6.1 kernel under qemu with gpio-sim, i2c-stub and an ext4 disk, the power cut under it (TESTING.md says what a cut does and does not model).', '', ...header, ...hilRows, '']
     : []),
 ].join('\n');
+
+if (process.argv.includes('--check')) {
+  const stale = !existsSync(output) || readFileSync(output, 'utf8') !== text;
+  process.stdout.write(stale ? 'FAULTS.md is stale: run node scripts/faults-report.mjs\n' : 'FAULTS.md is up to date\n');
+  process.exit(stale ? 1 : 0);
+}
+writeFileSync(recordedFile, jsonl);
 writeFileSync(output, text);
-process.stdout.write(`FAULTS.md: ${faultRows.length} scenario(s) from ${input}${hilRows.length > 0 ? `, ${hilRows.length} from ${hilInput}` : ''}\n`);
+process.stdout.write(`FAULTS.md: ${faultRows.length} fault scenario(s), ${hilRows.length} real-kernel scenario(s), from ${recordedFile} and test-output/\n`);

@@ -104,7 +104,8 @@ describe('fault scenario 1: crash loop', () => {
     const figures = deliveryFigures(subscriber, accepted);
     const perCrash = duplicatesPerRun.slice(0, cycles.length).map((count) => count ?? 0);
     const result = {
-      scenario: 'crash-loop',
+      // The long run keeps a row of its own in FAULTS.md beside the 100-kill one CI runs.
+      scenario: CRASHES === 1000 ? 'crash-loop (1,000 kills, FAULTS_LONG=1)' : 'crash-loop',
       promise: 'Every reading accepted before a kill -9 is delivered after the restart (at least once), with duplicates per crash bounded by the in-flight window plus one ack flush (64 + 512).',
       ok: figures.lost === 0 && conflicting === 0 && seqRegressions === 0 && Math.max(0, ...perCrash) <= MAX_INFLIGHT + ACK_FLUSH_MAX,
       ...figures,
