@@ -50,7 +50,7 @@ function printConfigError(error: ConfigError): void {
 
 async function run(file: string): Promise<number> {
   const config = await loadConfig(file);
-  const log = createLogger(config.log.level);
+  const log = await createLogger(config.log.level);
   // A bug must not leave a half-working daemon: log it once and exit 1 so systemd restarts us.
   // Nothing accepted is lost: the buffer is durable against exactly this.
   const fatal = (kind: string) => (error: unknown): void => {
