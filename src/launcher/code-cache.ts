@@ -58,11 +58,14 @@ function readOrNull(file: string): Buffer | null {
   }
 }
 
-/** Removes the caches of other builds (any flags) from the folder; best effort. */
+/** Removes the caches of other builds (any flags), and temp files a killed write left; best effort. */
 function removeStale(cacheDir: string, key: string): void {
   try {
     for (const name of readdirSync(cacheDir)) {
-      if (name.startsWith(PREFIX) && name.endsWith(SUFFIX) && !name.startsWith(`${PREFIX}${key}-`)) rmSync(join(cacheDir, name), { force: true });
+      if (!name.startsWith(PREFIX)) continue;
+      const otherBuild = name.endsWith(SUFFIX) && !name.startsWith(`${PREFIX}${key}-`);
+      const leftOver = name.endsWith('.tmp') && !name.endsWith(`.${process.pid}.tmp`);
+      if (otherBuild || leftOver) rmSync(join(cacheDir, name), { force: true });
     }
   } catch {
     // No folder yet, or not ours to list: nothing to clean.

@@ -59,6 +59,7 @@ describe('runWithCodeCache', () => {
 
   it('ignores the cache of another build and removes it once the new one is written', () => {
     const old = launch(bundle, cacheDir);
+    writeFileSync(join(cacheDir, `${old.cacheFile!.split('/').at(-1)}.999999.tmp`), 'a write killed midway');
     writeFileSync(bundle, `${BUNDLE}globalThis.bundleRan.extra = 1;\n`);
     const rebuilt = launch(bundle, cacheDir);
     expect(rebuilt).toMatchObject({ cache: 'missing', wrote: true, bundle: { extra: 1 } });
