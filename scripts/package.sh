@@ -35,9 +35,11 @@ started=$SECONDS
 # 1. The bundle (fast; always rebuilt so the artifact matches the sources).
 node build.mjs >/dev/null
 mkdir -p "$LIB/status-page" "$OUT"
-cp dist/sensor-agent.js "$LIB/"
+# sensor-agent.js is the launcher; it runs sensor-agent.cjs through a V8 code cache that the first
+# run writes on the device (the unit's StateDirectory): V8 code is only valid for its own CPU and Node.
+cp dist/sensor-agent.js dist/sensor-agent.cjs "$LIB/"
 cp dist/status-page/index.html "$LIB/status-page/"
-# The bundle is ESM: Node needs "type": "module" beside it.
+# The launcher (sensor-agent.js) is ESM: Node needs "type": "module" beside it.
 printf '{ "name": "sensor-agent", "version": "%s", "private": true, "type": "module" }\n' "$VERSION" > "$LIB/package.json"
 
 # 2. Node for ARCH, from the npm registry, cached.

@@ -62,7 +62,7 @@ for arch in "${ARCHES[@]}"; do
   check "$arch: conffile /etc/sensor-agent/config.yaml" sh -c "dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./conffiles | grep -qx /etc/sensor-agent/config.yaml"
   check "$arch: maintainer scripts postinst, prerm, postrm" sh -c "dpkg-deb --ctrl-tarfile '$DEB' | tar -t | grep -cxE './(postinst|prerm|postrm)' | grep -qx 3"
   for path in ./usr/bin/sensor-agent ./usr/lib/systemd/system/sensor-agent.service ./etc/sensor-agent/config.yaml \
-      ./usr/lib/sensor-agent/sensor-agent.js ./usr/lib/sensor-agent/status-page/index.html ./usr/lib/sensor-agent/package.json \
+      ./usr/lib/sensor-agent/sensor-agent.js ./usr/lib/sensor-agent/sensor-agent.cjs ./usr/lib/sensor-agent/status-page/index.html ./usr/lib/sensor-agent/package.json \
       ./usr/lib/sensor-agent/node/bin/node ./usr/lib/sensor-agent/node_modules/classic-level/package.json; do
     check "$arch: deb contains $path" grep -q " $path\$" "$WORK/contents"
   done
@@ -111,6 +111,8 @@ EOF
   AGENT_PID=
   check "$arch: SIGTERM stops it with exit 0" test "$code" -eq 0
   check "$arch: the buffer is on disk" test -f "$WORK/run-$arch/buffer/CURRENT"
+  # Written on the device (here: under the emulator) by the first run, for this CPU and Node.
+  check "$arch: the first run wrote its V8 code cache beside the program" sh -c "ls '$LIB'/code-cache/sensor-agent-*.v8cache >/dev/null"
   figure "$arch: run to 5 buffered readings served on /status.json in $ready s"
   rm -rf "$X"
 done

@@ -2,13 +2,14 @@
 // separated by `__` and matched to schema keys ignoring case and '_' (MQTT__CLIENT_ID and
 // MQTT__CLIENTID both mean mqtt.clientId); list entries go by index (SENSORS__0__INTERVAL).
 // Values are YAML scalars ("1" → 1, "true" → true), except for keys that only take strings, so a
-// password "0123" stays "0123". SENSOR_AGENT_CONFIG is the CLI's config path, not an override.
+// password "0123" stays "0123". SENSOR_AGENT_CONFIG is the CLI's config path and
+// SENSOR_AGENT_CODE_CACHE the launcher's code cache folder (src/launcher/main.ts), not overrides.
 import { parse } from 'yaml';
 import { childNode, formatPath, keysOf, rootNode, type SchemaNode } from './keys.js';
 import { closestKey, sameKey } from './suggest.js';
 
 const PREFIX = 'SENSOR_AGENT_';
-const NOT_OVERRIDES = new Set(['SENSOR_AGENT_CONFIG']);
+const NOT_OVERRIDES = new Set(['SENSOR_AGENT_CONFIG', 'SENSOR_AGENT_CODE_CACHE']);
 
 function onlyTakesStrings(node: SchemaNode | undefined): boolean {
   return node?.type === 'string' || (Array.isArray(node?.type) && node.type.every((type) => type === 'string'));
