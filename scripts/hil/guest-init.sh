@@ -20,7 +20,15 @@ mount -t devtmpfs devtmpfs $r/dev
 mkdir -p $r/dev/pts $r/dev/shm
 mount -t devpts devpts $r/dev/pts
 mount -t tmpfs tmpfs $r/dev/shm
+# A checkout under the host's /tmp (a CI clone, say) would be hidden by the guest's tmpfs on /tmp:
+# the harness names it on the kernel command line (hil.repo=), and it is moved back on top.
+repo=$(sed -n 's/.*hil\.repo=\([^ ]*\).*/\1/p' /proc/cmdline)
+case "$repo" in
+  /tmp/?*) mkdir -p /keep-repo && mount -o bind "$r$repo" /keep-repo || repo= ;;
+  *) repo= ;;
+esac
 mount -t tmpfs -o mode=1777 tmpfs $r/tmp
+if [ -n "$repo" ]; then mkdir -p "$r$repo" && mount -o move /keep-repo "$r$repo"; fi
 mount -t tmpfs tmpfs $r/run
 mkdir -p $r/tmp/hil
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results $r/tmp/hil || { echo "hil-init: cannot mount the results folder"; poweroff -f; }

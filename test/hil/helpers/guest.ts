@@ -155,7 +155,7 @@ export async function startGuest(options: GuestOptions): Promise<Guest> {
     '-accel', 'tcg', '-m', String(options.memoryMb ?? 1024), '-smp', String(options.cpus ?? 2),
     '-nographic', '-no-reboot', '-bios', 'qboot.rom',
     '-kernel', hil.kernel, '-initrd', hil.initramfs,
-    '-append', 'console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off',
+    '-append', `console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off hil.repo=${REPO_ROOT}`,
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${resultsDir},mount_tag=results,security_model=none`,
     '-netdev', `user,id=n0${forwards}`, '-device', 'virtio-net-pci,netdev=n0,romfile=',
