@@ -125,7 +125,7 @@ describe.skipIf(skip !== null)(`power cuts on a real kernel${skip ? ` (skipped: 
         const reportedBeforeCut = watcher.lastReported();
         const ratePerS = Math.round(((reportedBeforeCut - firstReported) * 1000) / cutAfterMs);
         cuts.push({ cut: n, cutAfterMs, ratePerS, reportedBeforeCut, survivedLastSeq: null, loss: null, bootMs: (await guest.done).bootMs, roundMs: Date.now() - released });
-        console.log(`hil power cut ${n}/${CUTS}: recovered lastSeq ${opened.lastSeq}, reported accepted ${reportedBeforeCut} when cut ${cutAfterMs} ms after the first new reading`);
+        console.log(`hil power cut ${n}/${CUTS}: boot ${n} started from lastSeq ${opened.lastSeq}${n > 1 ? ` (cut ${n - 1} lost ${cuts[cuts.length - 2]?.loss})` : ''}; reported accepted ${reportedBeforeCut} when cut ${cutAfterMs} ms after its first new reading`);
       } catch (error) {
         problems.push(`boot ${n}: ${(error as Error).message}`);
         break;
