@@ -54,6 +54,17 @@ function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 }
 
+/**
+ * The record for the fresh store that replaces one moved aside as corrupt. Its seqs start again at
+ * 1 and the lost store's epochs are unknown, so its first epoch must differ from all of them: the
+ * wall clock in seconds, far above any epoch counted up by power cuts (and above an earlier such
+ * recovery while the clock moves forward). It is marked unclean with an unknown boot so that
+ * openLifecycle begins exactly that epoch.
+ */
+export function afterLostStore(nowMs: number): Lifecycle {
+  return { epoch: Math.floor(nowMs / 1000) - 1, ranges: [], bootId: null, clean: false };
+}
+
 /** The boot id, or null when it cannot be read (not Linux, no /proc): then every unclean stop counts as a power cut. */
 export async function readBootId(path: string): Promise<string | null> {
   try {

@@ -16,7 +16,7 @@ export async function beginRun(db: ReadingDb, previous: Lifecycle, recovered: { 
   if (newEpoch) {
     log?.warn(
       { recoveredLastSeq: recovered.lastSeq, previousBootId: previous.bootId, bootId, epoch: record.epoch },
-      `buffer: the last run did not stop cleanly and the machine has rebooted since (a power cut?): readings published after the last sync may be lost, so seqs from ${recovered.lastSeq + 1} on are handed out again in epoch ${record.epoch}; consumers must de-duplicate on (device, epoch, seq)`,
+      `buffer: readings published by an earlier run may be lost (it did not stop cleanly and the machine has rebooted since, a power cut?, or its store was moved aside as corrupt), so seqs from ${recovered.lastSeq + 1} on may be handed out again: they are in epoch ${record.epoch}; consumers must de-duplicate on (device, epoch, seq)`,
     );
   }
   try {

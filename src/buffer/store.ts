@@ -12,7 +12,7 @@ import { rename, rm } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import type { Logger } from 'pino';
 import { decodeMeta, decodeReading, EMPTY_META, encodeMeta, LIFECYCLE_KEY, META_KEY, READINGS_END, readingKey, seqOfKey, storedSize, type Meta } from './codec.js';
-import { decodeLifecycle, encodeLifecycle, NO_LIFECYCLE, type Lifecycle } from './epochs.js';
+import { afterLostStore, decodeLifecycle, encodeLifecycle, NO_LIFECYCLE, type Lifecycle } from './epochs.js';
 import { BufferError, errorMessage, levelErrorCode } from './errors.js';
 
 export type ReadingDb = ClassicLevel<string, string>;
@@ -58,8 +58,9 @@ export async function openStore(path: string, log?: Logger): Promise<OpenedStore
     if (!(error instanceof CorruptStoreError)) throw error;
     const movedTo = await moveAside(path);
     log?.error({ path, movedTo, err: error.cause }, 'buffer store was corrupt: moved aside, starting with an empty store');
-    ({ db, meta, lifecycle } = await openAndReadMeta(path));
-    return { db, meta, lifecycle, firstLiveSeq: meta.lastSeq + 1, oldestTs: null, gaps: [], recoveredFrom: movedTo };
+    ({ db, meta } = await openAndReadMeta(path));
+    // Seqs start again at 1: a new epoch keeps (epoch, seq) apart from what the lost store published.
+    return { db, meta, lifecycle: afterLostStore(Date.now()), firstLiveSeq: meta.lastSeq + 1, oldestTs: null, gaps: [], recoveredFrom: movedTo };
   }
   let audit: Audit;
   try {

@@ -29,7 +29,13 @@ describe('ReadingBuffer: recovery at start', () => {
     expect((await readdir(fx.dir)).sort()).toEqual(['store', movedTo!.split('/').pop()]);
     expect(await readdir(movedTo!)).toContain('CURRENT');
     expect(buffer.stats()).toMatchObject({ backlog: 0, lastSeq: 0 });
+    // Seqs start again at 1, so the fresh store is a new epoch (the clock in seconds): (epoch, seq)
+    // stays apart from what the lost store published in its epochs 0, 1, ...
+    const before = Math.floor(Date.now() / 1000);
+    expect(buffer.stats().epoch).toBeGreaterThan(1_000_000_000);
+    expect(buffer.stats().epoch).toBeLessThanOrEqual(before);
     expect((await buffer.append(reading(1)))?.seq).toBe(1);
+    expect((await buffer.readFrom(0, 10))[0]).toMatchObject({ seq: 1, epoch: buffer.stats().epoch });
   });
 
   it('moves a store whose manifest is garbage aside', async () => {
