@@ -174,22 +174,31 @@ async function outputReadBack(gpio: GpioProvider = createOnoffGpio({ sysfsRoot: 
   return { sysfsNumber: base + OUTPUT_PIN, wasExported, high, low, unexportedAfterClose: !exported(OUTPUT_PIN) };
 }
 
+/**
+ * What both backends go through on the Pi 4 chip: door edges (`cycles` rises and falls), pulses
+ * shorter than the debounce, pulses while the agent is stopped, and 1,000 pulses on the meter.
+ */
+async function exerciseInputs(broker: CapturingBroker, agent: ChildAgent, cycles: number): Promise<{ edges: EdgeFigure[]; debounce: Array<{ widthMs: number; readings: number }>; counter: Record<string, unknown> }> {
+  const edges: EdgeFigure[] = [];
+  for (let cycle = 0; cycle < cycles; cycle += 1) {
+    edges.push(await edge(broker, DOOR_PIN, 1));
+    await sleep(150);
+    edges.push(await edge(broker, DOOR_PIN, 0));
+    await sleep(150);
+  }
+  const debounce = await shortPulses(broker);
+  const stalled = { onePulse: await pulsesWhileStopped(broker, agent, 1), threePulses: await pulsesWhileStopped(broker, agent, 3) };
+  const counter = { ...(await pulseCounter(broker)), stalled };
+  return { edges, debounce, counter };
+}
+
 async function pi4(broker: CapturingBroker): Promise<Record<string, unknown>> {
   pull(DOOR_PIN, 0);
   pull(METER_PIN, 0);
   const { agent, startMs } = await startAgent(broker, 'pi4', [door, meter]);
   try {
     const lines = { door: { sysfsNumber: base + DOOR_PIN, exported: exported(DOOR_PIN) }, meter: { sysfsNumber: base + METER_PIN, exported: exported(METER_PIN) } };
-    const edges: EdgeFigure[] = [];
-    for (let cycle = 0; cycle < 5; cycle += 1) {
-      edges.push(await edge(broker, DOOR_PIN, 1));
-      await sleep(150);
-      edges.push(await edge(broker, DOOR_PIN, 0));
-      await sleep(150);
-    }
-    const debounce = await shortPulses(broker);
-    const stalled = { onePulse: await pulsesWhileStopped(broker, agent, 1), threePulses: await pulsesWhileStopped(broker, agent, 3) };
-    const counter = { ...(await pulseCounter(broker)), stalled };
+    const { edges, debounce, counter } = await exerciseInputs(broker, agent, 5);
     const output = await outputReadBack();
     const exitCode = await agent.stop(30_000);
     return { base, startMs, lines, edges, debounce, counter, output, exitCode, unexportedAfterStop: !exported(DOOR_PIN) && !exported(METER_PIN), cdev: await pi4Cdev(broker) };
@@ -211,16 +220,7 @@ async function pi4Cdev(broker: CapturingBroker): Promise<Record<string, unknown>
     const sysfsLeftover = { exportedBeforeStart: leftover, warning: agent.logged('still exported in sysfs').map((line) => line.msg) };
     // A character-device line is requested from the chip, never exported in sysfs.
     const lines = { doorExported: exported(DOOR_PIN), meterExported: exported(METER_PIN) };
-    const edges: EdgeFigure[] = [];
-    for (let cycle = 0; cycle < 3; cycle += 1) {
-      edges.push(await edge(broker, DOOR_PIN, 1));
-      await sleep(150);
-      edges.push(await edge(broker, DOOR_PIN, 0));
-      await sleep(150);
-    }
-    const debounce = await shortPulses(broker);
-    const stalled = { onePulse: await pulsesWhileStopped(broker, agent, 1), threePulses: await pulsesWhileStopped(broker, agent, 3) };
-    const counter = { ...(await pulseCounter(broker)), stalled };
+    const { edges, debounce, counter } = await exerciseInputs(broker, agent, 3);
     const output = await outputReadBack(createRealGpio({ setting: 'cdev', sysfsRoot: ONOFF_SYSFS_ROOT }));
     const exitCode = await agent.stop(30_000);
     return { startMs, backendLine, sysfsLeftover, lines, edges, debounce, counter, output, exitCode };
