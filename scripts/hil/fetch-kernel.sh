@@ -11,14 +11,7 @@ set -euo pipefail
 [ -e "$HIL_CACHE/.fetched" ] && exit 0
 mkdir -p "$HIL_CACHE/debs" "$HIL_CACHE/root" "$HIL_CACHE/src"
 cd "$HIL_CACHE/debs"
-v=$HIL_KERNEL_DEB_VERSION
-pkgs=(
-  "linux-image-$HIL_KERNEL_ABI=$v"
-  "linux-headers-$HIL_KERNEL_ABI=$v"
-  "linux-headers-${HIL_KERNEL_ABI%-amd64}-common=$v"
-  "$HIL_KBUILD=$v"
-  "$HIL_KERNEL_SOURCE=$v"
-)
+mapfile -t pkgs < <(hil_kernel_set "$HIL_KERNEL_ABI" "$HIL_KERNEL_DEB_VERSION")
 missing=()
 for p in "${pkgs[@]}"; do
   ls "${p%%=*}"_*.deb >/dev/null 2>&1 || missing+=("$p")
