@@ -7,15 +7,24 @@
 // written when it came up: older readings are the backlog lane (read up to that seq, within the
 // rate budget), newer ones the live lane (read first, never held back). Cursors live only as long
 // as their connection, so nothing read but unacked can be skipped: the next connection rereads it.
+//
+// Every connection brings its broker's limits (broker-limits.ts): the window counts every QoS > 0
+// publish, the birth included, within Receive Maximum; a batch too large for Maximum Packet Size
+// is split, and a single reading that can never fit is taken out of the queue and counted
+// (`unsendable`), so one packet never blocks the rest. Refused publishes: refusals.ts.
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { RawReading } from '../buffer/types.js';
 import type { MqttConnection } from './connection.js';
 import { OFFLINE_PAYLOAD } from './client-options.js';
+import { AckBatcher } from './ack-batcher.js';
+import { limitWarnings, linkLimits, publishPacketSize, RouteOptions, type ConnackProperties, type LinkLimits } from './broker-limits.js';
 import { DrainBudget } from './drain-budget.js';
 import { OpenBatches, type BatchOptions } from './open-batches.js';
-import { encodeBatchPayload, encodeRawPayload, type Route, type Routes } from './topics.js';
+import { RefusalRetry, refusalCode, type Refused, type RefusalInfo } from './refusals.js';
+import { birthPayload, statusPublishOptions } from './status-messages.js';
+import { encodeBatchPayload, encodeRawPayload, type QoS, type Routes } from './topics.js';
 
 /** The part of the buffer the publisher uses: stored JSON texts, read between two seqs. */
 export interface PublishSource {
@@ -36,15 +45,18 @@ export interface PublisherEvents {
   published: [count: number];
   /** The same, per sensor (emitted before `published`). */
   sensorPublished: [sensor: string, count: number];
+  /** The limits in force on the new connection. */
+  limits: [limits: LinkLimits];
+  /** Readings taken out of the queue because no packet the broker takes can hold them. */
+  unsendable: [sensor: string, count: number];
+  /** The broker refused a publish, or accepted again after refusals (inARow 0). */
+  refusal: [info: RefusalInfo];
 }
 
 /** Most readings one buffer read returns. */
 const READ_MAX = 1024;
 /** Readings the live lane reads at once and hands out as the window opens. */
 const READ_AHEAD = 512;
-/** Acks are deleted from the buffer in one write per this many ms (or per turn once this many wait). */
-const ACK_FLUSH_MS = 10;
-const ACK_FLUSH_NOW = 512;
 const NOTHING: RawReading[] = [];
 
 interface Lane {
@@ -64,6 +76,8 @@ interface Lane {
 
 interface Session {
   client: MqttClient;
+  limits: LinkLimits;
+  routeOptions: RouteOptions;
   window: number;
   inflight: number;
   live: Lane;
@@ -74,7 +88,10 @@ export interface PublisherOptions {
   connection: MqttConnection;
   source: PublishSource;
   routes: Routes;
-  maxInflight: number;
+  /** mqtt.maxInflight; absent: 64 on MQTT 5, 20 on 3.1.1 (broker-limits.ts). */
+  maxInflight?: number | undefined;
+  /** mqtt.maxPacketSize (bytes); absent: the broker's on MQTT 5, 64 KiB on 3.1.1. */
+  maxPacketSize?: number | undefined;
   version: string;
   log: Logger;
   /** mqtt.batch: several readings of a sensor per message. */
@@ -88,18 +105,16 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private pumping = false;
   private pumpAgain = false;
   private stopping = false;
-  private ackQueue: number[] = [];
-  private readonly ackedBySensor = new Map<string, number>();
-  /** Acked by the broker, not yet deleted from the buffer: never resend these. */
-  private readonly ackPending = new Set<number>();
-  private ackFlush: Promise<void> | null = null;
-  private ackFlushNow = false;
-  private rejectedLogged = false;
+  private readonly acks: AckBatcher;
+  private readonly refusals: RefusalRetry;
+  private readonly warned = new Set<string>();
   private readonly budget: DrainBudget | null;
   /** Backlog readings read at once under a rate limit: a batch, or ~50 ms worth. */
   private readonly backlogChunk: number;
   private budgetTimer: NodeJS.Timeout | null = null;
   published = 0;
+  /** Readings taken out of the queue as unsendable (too large for the broker) since start. */
+  unsendable = 0;
 
   private readonly wake = (): void => void this.pump();
 
@@ -109,6 +124,17 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const batchSize = options.batch?.maxReadings ?? 1;
     this.budget = rate === undefined ? null : new DrainBudget(rate, Math.max(rate, batchSize));
     this.backlogChunk = rate === undefined ? READ_MAX : Math.max(1, Math.min(batchSize > 1 ? batchSize : Math.ceil(rate / 20), READ_MAX));
+    this.acks = new AckBatcher(options.source, options.log, (published, bySensor) => {
+      this.published += published;
+      for (const [sensor, count] of bySensor) this.emit('sensorPublished', sensor, count);
+      this.emit('published', published);
+    });
+    this.refusals = new RefusalRetry(options.log, this.wake, (info) => this.emit('refusal', info));
+  }
+
+  /** The last publish refusal and how many since start. */
+  get refusalStats(): { total: number; last: RefusalInfo | null } {
+    return { total: this.refusals.total, last: this.refusals.last };
   }
 
   get inflight(): number {
@@ -117,7 +143,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   start(): void {
     const { connection, source } = this.options;
-    connection.on('up', (client, receiveMaximum) => this.onUp(client, receiveMaximum));
+    connection.on('up', (client, properties) => this.onUp(client, properties));
     connection.on('down', (reason) => {
       this.endSession();
       // Nothing is in flight any more: drop-oldest may now drop the oldest, whatever was read.
@@ -141,11 +167,12 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     while (this.session && this.session.inflight > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await this.flushAcks();
+    await this.acks.flush();
     const client = this.options.connection.client;
     if (client) {
+      const options = session ? statusPublishOptions(session.limits) : { qos: 1 as QoS, retain: this.options.connection.retainAvailable };
       await Promise.race([
-        client.publishAsync(this.options.routes.statusTopic, OFFLINE_PAYLOAD, { qos: 1, retain: true }).catch(() => undefined),
+        client.publishAsync(this.options.routes.statusTopic, OFFLINE_PAYLOAD, options).catch(() => undefined),
         new Promise((resolve) => setTimeout(resolve, Math.max(100, deadline - Date.now())).unref()),
       ]);
     }
@@ -153,27 +180,52 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     await this.options.connection.stop();
   }
 
-  private onUp(client: MqttClient, receiveMaximum: number | undefined): void {
+  private onUp(client: MqttClient, properties: ConnackProperties | undefined): void {
     this.endSession();
-    // MQTT.js does not enforce the broker's Receive Maximum; exceeding it gets us disconnected.
-    // One slot stays free for the birth and offline status messages.
-    const brokerLimit = receiveMaximum !== undefined ? Math.max(1, receiveMaximum - 1) : Infinity;
-    const split = this.budget === null ? 0 : this.options.source.stats().lastSeq;
+    const { connection, source, routes } = this.options;
+    const limits = linkLimits(connection.version, properties, this.options, connection.retainAvailable);
+    this.warnOnce(limitWarnings(limits, routes.wanted()));
+    const split = this.budget === null ? 0 : source.stats().lastSeq;
     const session: Session = {
       client,
-      window: Math.min(this.options.maxInflight, brokerLimit),
+      limits,
+      routeOptions: new RouteOptions(limits),
+      // MQTT.js does not enforce the broker's Receive Maximum; exceeding it gets us disconnected.
+      window: limits.window,
       inflight: 0,
       live: this.lane(true, split, Number.POSITIVE_INFINITY),
       backlog: this.budget === null ? null : this.lane(false, 0, split),
     };
     this.session = session;
-    const { dropped, lastSeq, epoch = 0 } = this.options.source.stats();
-    const birth = JSON.stringify({ state: 'online', version: this.options.version, dropped, epoch, lastSeq, ts: Date.now() });
-    client.publish(this.options.routes.statusTopic, birth, { qos: 1, retain: true }, (error) => {
-      if (error) this.options.log.warn({ err: error.message }, 'birth message not acknowledged');
-    });
+    this.emit('limits', limits);
+    this.sendBirth(session);
     this.emit('connected');
     void this.pump();
+  }
+
+  /** One birth per connection; a QoS 1 birth takes a window slot until its PUBACK. */
+  private sendBirth(session: Session): void {
+    const { dropped, lastSeq, epoch = 0 } = this.options.source.stats();
+    const topic = this.options.routes.statusTopic;
+    const birth = birthPayload({ version: this.options.version, dropped, epoch, lastSeq, unsendable: this.unsendable }, topic, session.limits);
+    if (birth === null) return this.warnOnce([`the broker's Maximum Packet Size (${session.limits.maxPacketSize} bytes) cannot hold a birth message; none is sent`]);
+    const options = statusPublishOptions(session.limits);
+    if (options.qos > 0) session.inflight += 1;
+    session.client.publish(topic, birth, options, (error) => {
+      if (session !== this.session) return;
+      if (options.qos > 0) session.inflight -= 1;
+      if (error && refusalCode(error) !== null) this.options.log.warn({ err: error.message }, 'broker refused the birth message');
+      void this.pump();
+    });
+  }
+
+  /** A warning per run, not per connection: the same broker says the same at every connect. */
+  private warnOnce(warnings: string[]): void {
+    for (const warning of warnings) {
+      if (this.warned.has(warning)) this.options.log.debug(warning);
+      else this.options.log.warn(warning);
+      this.warned.add(warning);
+    }
   }
 
   private lane(live: boolean, afterSeq: number, upToSeq: number): Lane {
@@ -186,6 +238,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const session = this.session;
     this.session = null;
     if (session) for (const lane of lanes(session)) lane.batches?.discard();
+    this.refusals.reset();
     if (this.budgetTimer !== null) clearTimeout(this.budgetTimer);
     this.budgetTimer = null;
   }
@@ -213,10 +266,15 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     for (;;) {
       const session = this.session;
       if (!session || this.stopping) return;
+      if (this.refusals.holding) {
+        // Nothing new while refused publishes wait: they go first, oldest seq first.
+        for (const item of this.refusals.take(session.window - session.inflight)) this.retry(session, item);
+        return;
+      }
       this.sendReady(session, session.live);
       if (session.backlog) this.sendReady(session, session.backlog);
       const room = session.window - session.inflight;
-      if (room <= 0) return;
+      if (room <= 0 || this.refusals.holding) return;
       const readLimit = Math.min(READ_MAX, room * (this.options.batch?.maxReadings ?? 1));
       // Live first: whatever is newer than the split goes before any backlog.
       if ((await this.readLane(session, session.live, readLimit)) > 0) continue;
@@ -257,9 +315,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     while (taken < limit && lane.head < lane.queued.length) {
       const reading = lane.queued[lane.head++]!;
       taken++;
-      if (this.ackPending.has(reading.seq)) continue;
+      if (this.acks.isPending(reading.seq)) continue;
       if (lane.batches) lane.batches.add(reading);
-      else this.sendOne(session, lane, reading);
+      else this.sendReadings(session, lane, [reading], false);
     }
     process.nextTick(() => stream.uncork());
     if (lane.head >= lane.queued.length) {
@@ -285,87 +343,59 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   }
 
   private sendReady(session: Session, lane: Lane): void {
-    while (lane.ready.length > 0 && session.inflight < session.window && session === this.session) {
-      this.sendBatch(session, lane, lane.ready.shift()!);
+    while (lane.ready.length > 0 && session.inflight < session.window && session === this.session && !this.refusals.holding) {
+      const readings = lane.ready.shift()!;
+      if (this.sendReadings(session, lane, readings, true) === 'too large') {
+        // Halves go back to the front, in seq order: each still waits for its own window slot.
+        const half = Math.ceil(readings.length / 2);
+        lane.ready.unshift(readings.slice(0, half), readings.slice(half));
+      }
     }
   }
 
-  private sendOne(session: Session, lane: Lane, reading: RawReading): void {
-    const route = this.options.routes.for(reading.sensor);
-    session.inflight += 1;
-    if (lane.live) this.budget?.spend(1);
-    session.client.publish(route.topic, encodeRawPayload(reading), route.publishOptions, (error) => {
-      if (this.settled(session, route, error)) {
-        this.acked(reading.seq);
-        this.ackedBySensor.set(reading.sensor, (this.ackedBySensor.get(reading.sensor) ?? 0) + 1);
-        this.scheduleAckFlush();
-      }
-      void this.pump();
-    });
-  }
-
-  private sendBatch(session: Session, lane: Lane, readings: RawReading[]): void {
-    const sensor = readings[0]!.sensor;
-    const route = this.options.routes.for(sensor);
-    session.inflight += 1;
-    if (lane.live) this.budget?.spend(readings.length);
-    session.client.publish(route.topic, encodeBatchPayload(readings), route.publishOptions, (error) => {
-      if (this.settled(session, route, error)) {
-        // Acked as a unit: every seq of the batch is deleted in the same buffer write.
-        for (const reading of readings) this.acked(reading.seq);
-        this.ackedBySensor.set(sensor, (this.ackedBySensor.get(sensor) ?? 0) + readings.length);
-        this.scheduleAckFlush();
-      }
-      void this.pump();
-    });
-  }
-
-  /** A publish finished: true when it was acknowledged on the current connection. */
-  private settled(session: Session, route: Route, error: Error | undefined): boolean {
-    if (session !== this.session) return false; // that connection is gone: resent from the buffer
-    session.inflight -= 1;
-    if (!error) return true;
-    // The broker refused it (an MQTT 5 reason code): it stays in the buffer for the next connection.
-    if (!this.rejectedLogged) this.options.log.warn({ err: error.message, topic: route.topic }, 'broker refused a publish; kept for retry');
-    this.rejectedLogged = true;
-    return false;
-  }
-
-  private acked(seq: number): void {
-    this.ackPending.add(seq);
-    this.ackQueue.push(seq);
-  }
-
-  private scheduleAckFlush(): void {
-    if (this.ackFlush && this.ackQueue.length < ACK_FLUSH_NOW) return;
-    if (this.ackFlush && this.ackFlushNow) return;
-    // Fewer, larger deletes: each LevelDB batch has a fixed cost. A crash before the delete only
-    // means a duplicate (at-least-once), never a loss.
-    const soon = this.ackQueue.length >= ACK_FLUSH_NOW;
-    this.ackFlushNow = soon;
-    this.ackFlush = new Promise<void>((resolve) => (soon ? setImmediate(resolve) : setTimeout(resolve, ACK_FLUSH_MS)))
-      .then(() => this.flushAcks())
-      // Nobody awaits this promise: a rejection would reach the fatal handler and kill the agent.
-      // The readings stay in the buffer and go out again after the next reconnect (at-least-once).
-      .catch((error: unknown) => this.options.log.error({ err: error }, 'deleting acknowledged readings from the buffer failed'));
-  }
-
-  /** Deletes acknowledged readings from the buffer in one batch per event-loop turn. */
-  private async flushAcks(): Promise<void> {
-    this.ackFlush = null;
-    if (this.ackQueue.length === 0) return;
-    const seqs = this.ackQueue;
-    this.ackQueue = [];
-    const bySensor = [...this.ackedBySensor];
-    this.ackedBySensor.clear();
-    try {
-      await this.options.source.ack(seqs);
-    } finally {
-      for (const seq of seqs) this.ackPending.delete(seq);
+  /**
+   * Publishes one reading, or one batch, if it fits the broker's Maximum Packet Size. A batch that
+   * does not fit is handed back to be split; a single reading that does not is taken out.
+   */
+  private sendReadings(session: Session, lane: Lane | null, readings: RawReading[], batch: boolean, retry = false): 'sent' | 'too large' | 'unsendable' {
+    const route = this.options.routes.for(readings[0]!.sensor);
+    const options = session.routeOptions.for(route);
+    const payload = batch ? encodeBatchPayload(readings) : encodeRawPayload(readings[0]!);
+    const size = publishPacketSize(route.topic, payload, options.qos, session.limits.protocolVersion);
+    if (size > session.limits.maxPacketSize) {
+      if (readings.length > 1) return 'too large';
+      this.takeOutUnsendable(readings, size, session.limits.maxPacketSize);
+      return 'unsendable';
     }
-    this.published += seqs.length;
-    for (const [sensor, count] of bySensor) this.emit('sensorPublished', sensor, count);
-    this.emit('published', seqs.length);
+    session.inflight += 1;
+    if (lane?.live) this.budget?.spend(readings.length);
+    session.client.publish(route.topic, payload, options, (error) => {
+      if (session === this.session) {
+        session.inflight -= 1;
+        const code = refusalCode(error);
+        if (!error) {
+          this.refusals.accepted(retry);
+          // A batch is acked as a unit: every seq of it is deleted in the same buffer write.
+          this.acks.published(readings);
+        } else if (code !== null) this.refusals.refused({ readings, batch }, code, error.message, route.topic, retry);
+        // Any other error: the link went down; the readings are read again on the next connection.
+      }
+      void this.pump();
+    });
+    return 'sent';
+  }
+
+  private retry(session: Session, item: Refused): void {
+    this.sendReadings(session, null, item.readings, item.batch, true);
+  }
+
+  private takeOutUnsendable(readings: RawReading[], bytes: number, maxPacketSize: number): void {
+    const reading = readings[0]!;
+    this.unsendable += readings.length;
+    this.acks.unsendable(readings);
+    this.warnOnce([`readings of sensor ${reading.sensor} do not fit the broker's Maximum Packet Size (${maxPacketSize} bytes): taken out of the queue and counted as unsendable`]);
+    this.options.log.debug({ sensor: reading.sensor, seq: reading.seq, bytes, maxPacketSize }, 'unsendable reading taken out of the queue');
+    this.emit('unsendable', reading.sensor, readings.length);
   }
 }
 
