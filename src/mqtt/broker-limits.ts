@@ -2,6 +2,7 @@
 // agent assumes on 3.1.1 where a broker cannot announce anything, and what they mean for one
 // publish: its window slot, its size on the wire, its QoS and retain flag. One BrokerLimits per
 // connection: a reconnect may land on a broker with other limits.
+import type { BrokerProfile } from './broker-profiles.js';
 import type { Route, QoS } from './topics.js';
 
 /** What the agent's config says about the link, before any broker answered. */
@@ -10,6 +11,8 @@ export interface LimitSettings {
   maxInflight?: number | undefined;
   /** mqtt.maxPacketSize when set: the largest PUBLISH the agent sends, whatever the broker says. */
   maxPacketSize?: number | undefined;
+  /** mqtt.brokerProfile: stands in for the announcements 3.1.1 cannot make. */
+  profile?: BrokerProfile | undefined;
 }
 
 /** The window without mqtt.maxInflight on MQTT 5 (the broker's Receive Maximum may lower it). */
@@ -51,7 +54,11 @@ export interface LinkLimits {
 
 export function linkLimits(protocolVersion: 4 | 5, properties: ConnackProperties | undefined, settings: LimitSettings, retainAvailable = true): LinkLimits {
   const v5 = protocolVersion === 5;
-  const announced = v5 ? (properties ?? {}) : {};
+  const profile = settings.profile;
+  // On 3.1.1 the profile's documented limits stand in for the CONNACK that cannot carry them.
+  const announced: ConnackProperties = v5
+    ? (properties ?? {})
+    : { receiveMaximum: profile?.receiveMaximum, maximumPacketSize: profile?.maxPacketSize, maximumQoS: profile?.maximumQoS, retainAvailable: profile?.retainAvailable };
   const defaultWindow = v5 ? DEFAULT_WINDOW_V5 : DEFAULT_WINDOW_V4;
   const receiveMaximum = announced.receiveMaximum ?? null;
   const ownPacketSize = settings.maxPacketSize ?? (v5 ? PROTOCOL_MAX_PACKET_SIZE : DEFAULT_PACKET_SIZE_V4);

@@ -14,65 +14,22 @@
 // (`unsendable`), so one packet never blocks the rest. Refused publishes: refusals.ts.
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
-import type { Logger } from 'pino';
 import type { RawReading } from '../buffer/types.js';
-import type { MqttConnection } from './connection.js';
 import { OFFLINE_PAYLOAD } from './client-options.js';
 import { AckBatcher } from './ack-batcher.js';
 import { limitWarnings, linkLimits, publishPacketSize, RouteOptions, type ConnackProperties, type LinkLimits } from './broker-limits.js';
 import { DrainBudget } from './drain-budget.js';
-import { OpenBatches, type BatchOptions } from './open-batches.js';
+import { newLane, NOTHING, type Lane, type PublisherEvents, type PublisherOptions } from './publisher-types.js';
 import { RefusalRetry, refusalCode, type Refused, type RefusalInfo } from './refusals.js';
 import { birthPayload, statusPublishOptions } from './status-messages.js';
-import { encodeBatchPayload, encodeRawPayload, type QoS, type Routes } from './topics.js';
+import { encodeBatchPayload, encodeRawPayload, type QoS } from './topics.js';
 
-/** The part of the buffer the publisher uses: stored JSON texts, read between two seqs. */
-export interface PublishSource {
-  readRawFrom(afterSeq: number, limit: number, upToSeq?: number): Promise<RawReading[]>;
-  ack(seqs: readonly number[]): Promise<void>;
-  on(event: 'appended', listener: () => void): unknown;
-  off(event: 'appended', listener: () => void): unknown;
-  /** Forgets which readings were handed out: they are no longer in flight once the link is down. */
-  releaseHandedOut?(): void;
-  /** lastSeq: the highest seq written (the live/backlog split); epoch: the current one (birth message). */
-  stats(): { dropped: number; lastSeq: number; epoch?: number };
-}
-
-export interface PublisherEvents {
-  connected: [];
-  disconnected: [reason: string];
-  /** Readings the broker acknowledged (or, QoS 0, that were written), deleted from the buffer. */
-  published: [count: number];
-  /** The same, per sensor (emitted before `published`). */
-  sensorPublished: [sensor: string, count: number];
-  /** The limits in force on the new connection. */
-  limits: [limits: LinkLimits];
-  /** Readings taken out of the queue because no packet the broker takes can hold them. */
-  unsendable: [sensor: string, count: number];
-  /** The broker refused a publish, or accepted again after refusals (inARow 0). */
-  refusal: [info: RefusalInfo];
-}
+export type { PublishSource, PublisherEvents, PublisherOptions } from './publisher-types.js';
 
 /** Most readings one buffer read returns. */
 const READ_MAX = 1024;
 /** Readings the live lane reads at once and hands out as the window opens. */
 const READ_AHEAD = 512;
-const NOTHING: RawReading[] = [];
-
-interface Lane {
-  live: boolean;
-  /** Last seq read from the buffer (readings up to it are queued or handed out). */
-  cursor: number;
-  upToSeq: number;
-  /** Read ahead, not yet handed out: queued[head..]. */
-  queued: RawReading[];
-  head: number;
-  /** Closed batches waiting for room in the window (batching only). */
-  ready: RawReading[][];
-  batches: OpenBatches | null;
-  /** The backlog lane was read to its end. */
-  done: boolean;
-}
 
 interface Session {
   client: MqttClient;
@@ -82,22 +39,6 @@ interface Session {
   inflight: number;
   live: Lane;
   backlog: Lane | null;
-}
-
-export interface PublisherOptions {
-  connection: MqttConnection;
-  source: PublishSource;
-  routes: Routes;
-  /** mqtt.maxInflight; absent: 64 on MQTT 5, 20 on 3.1.1 (broker-limits.ts). */
-  maxInflight?: number | undefined;
-  /** mqtt.maxPacketSize (bytes); absent: the broker's on MQTT 5, 64 KiB on 3.1.1. */
-  maxPacketSize?: number | undefined;
-  version: string;
-  log: Logger;
-  /** mqtt.batch: several readings of a sensor per message. */
-  batch?: BatchOptions | undefined;
-  /** mqtt.drainRate (readings per second): live-first, the backlog within the rest of the budget. */
-  drainRatePerSecond?: number | undefined;
 }
 
 export class Publisher extends EventEmitter<PublisherEvents> {
@@ -229,9 +170,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   }
 
   private lane(live: boolean, afterSeq: number, upToSeq: number): Lane {
-    const lane: Lane = { live, cursor: afterSeq, upToSeq, queued: NOTHING, head: 0, ready: [], batches: null, done: false };
-    if (this.options.batch) lane.batches = new OpenBatches(this.options.batch, (readings) => this.batchClosed(lane, readings));
-    return lane;
+    return newLane(live, afterSeq, upToSeq, this.options.batch, (lane, readings) => this.batchClosed(lane, readings));
   }
 
   private endSession(): void {

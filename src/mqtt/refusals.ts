@@ -1,13 +1,14 @@
 // Publishes the broker refused (MQTT 5: a PUBACK or PUBREC reason code >= 0x80, e.g. 0x87 not
 // authorized, 0x97 quota exceeded). They are retried on the live connection, oldest seq first,
-// after a backoff that doubles per refusal in a row; while any wait, nothing new is sent, so the
-// readings still leave in seq order. A refusal that repeats (REFUSALS_PERSISTENT in a row) is
+// after a backoff that doubles per round refused in a row (a round: the refusals that arrive before
+// the next retry); while any wait, nothing new is sent, so the readings still leave in seq order.
+// A refusal that repeats (REFUSALS_PERSISTENT rounds in a row) is
 // logged at error level and shown as the link's error: a technician must fix the broker's side
 // (its ACL, its quota), the agent alone cannot.
 import type { Logger } from 'pino';
 import type { RawReading } from '../buffer/types.js';
 
-/** A refusal this many times in a row is persistent: logged as an error, shown on the status page. */
+/** Refused this many rounds in a row is persistent: logged as an error, shown on the status page. */
 export const REFUSALS_PERSISTENT = 3;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 60_000;
@@ -17,7 +18,7 @@ export interface RefusalInfo {
   reasonCode: number;
   reason: string;
   topic: string;
-  /** Refusals in a row without an accepted publish between them. */
+  /** Retry rounds refused in a row, without an accepted publish between them; 0 once one is accepted. */
   inARow: number;
   persistent: boolean;
   at: number;
@@ -60,16 +61,19 @@ export class RefusalRetry {
   refused(item: Refused, reasonCode: number, message: string, topic: string, retry: boolean): void {
     if (retry) this.retrying -= 1;
     this.total += 1;
-    this.inARow += 1;
+    // Refusals of publishes already in flight together are one round: no retry came between them.
+    const newRound = this.timer === null;
+    if (newRound) this.inARow += 1;
     const persistent = this.inARow >= REFUSALS_PERSISTENT;
     const reason = message.replace(/^Publish error: /, '');
     this.last = { reasonCode, reason, topic, inARow: this.inARow, persistent, at: Date.now() };
     const delayMs = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.inARow - 1, 20));
     const fields = { reasonCode: hex(reasonCode), reason, topic, seq: item.readings[0]?.seq, retryInMs: delayMs };
-    if (this.inARow === 1) this.log.warn(fields, 'broker refused a publish; retrying it on this connection');
+    if (!newRound) this.log.debug(fields, 'publish refused in the same round');
+    else if (this.inARow === 1) this.log.warn(fields, 'broker refused a publish; retrying it on this connection');
     else if (persistent && !this.persistentLogged) {
       this.persistentLogged = true;
-      this.log.error(fields, `broker keeps refusing publishes (${this.inARow} in a row): fix the broker's side (ACL, quota); the readings wait in the buffer`);
+      this.log.error(fields, `broker keeps refusing publishes (${this.inARow} retries in a row): fix the broker's side (ACL, quota); the readings wait in the buffer`);
     } else this.log.debug(fields, 'publish refused again');
     this.held.push(item);
     this.onChange(this.last);
