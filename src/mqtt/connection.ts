@@ -17,6 +17,11 @@ const CLOSES_BEFORE_UNRETAINED_WILL = 2;
 /** CONNACK 0x9A: Retain not supported (the retained will); 0x9B: QoS not supported (the QoS 1 will). */
 const RETAIN_NOT_SUPPORTED = 0x9a;
 const QOS_NOT_SUPPORTED = 0x9b;
+/**
+ * MQTT.js (mqtt-packet) rejects a PUBACK/PUBREC whose reason code the spec does not allow there:
+ * Mosquitto answers a publish above message_size_limit on MQTT 5 with PUBACK 0x95.
+ */
+const UNREADABLE_ACK = /Invalid (puback|pubrec|pubcomp) reason code/i;
 
 export interface ConnectionEvents {
   /** Connected (CONNACK accepted), with the limits the CONNACK announced (MQTT 5). */
@@ -24,6 +29,8 @@ export interface ConnectionEvents {
   down: [reason: string];
   /** The broker sent DISCONNECT (MQTT 5) with this reason code and reason string. */
   serverDisconnect: [reasonCode: number, reason: string];
+  /** A publish was answered with an ack MQTT.js cannot read; the connection is ended. */
+  unreadableAck: [];
 }
 
 type ConnectFn = (url: string, options: IClientOptions) => MqttClient;
@@ -148,6 +155,12 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       if (!this.connected && code === QOS_NOT_SUPPORTED && this.willQos === 1) this.weakenWill('the broker refused the QoS 1 last will (0x9b)', 'qos');
       // MQTT.js keeps the socket after some errors (a refused CONNACK); make sure the attempt ends.
       if (!this.connected) client.end(true);
+      else if (UNREADABLE_ACK.test(error.message)) {
+        // The parser is lost for this connection and the publish is never acknowledged: reconnect now.
+        this.lastError = `the broker answered a publish with a reason code not allowed there (${error.message})`;
+        this.emit('unreadableAck');
+        client.end(true);
+      }
     });
     client.on('close', () => {
       if (client !== this.current) return;

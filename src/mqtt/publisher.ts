@@ -19,9 +19,10 @@ import { OFFLINE_PAYLOAD } from './client-options.js';
 import { AckBatcher } from './ack-batcher.js';
 import { limitWarnings, linkLimits, publishPacketSize, RouteOptions, type ConnackProperties, type LinkLimits } from './broker-limits.js';
 import { DrainBudget } from './drain-budget.js';
+import { PacketFit } from './packet-fit.js';
 import { newLane, NOTHING, type Lane, type PublisherEvents, type PublisherOptions } from './publisher-types.js';
-import { RefusalRetry, refusalCode, type Refused, type RefusalInfo } from './refusals.js';
-import { birthPayload, statusPublishOptions } from './status-messages.js';
+import { RefusalRetry, refusalCode, type RefusalInfo } from './refusals.js';
+import { birthPayload, statusPublishOptions, WarnOnce } from './status-messages.js';
 import { encodeBatchPayload, encodeRawPayload, type QoS } from './topics.js';
 
 export type { PublishSource, PublisherEvents, PublisherOptions } from './publisher-types.js';
@@ -30,9 +31,13 @@ export type { PublishSource, PublisherEvents, PublisherOptions } from './publish
 const READ_MAX = 1024;
 /** Readings the live lane reads at once and hands out as the window opens. */
 const READ_AHEAD = 512;
+/** PUBACK/PUBREC reason code 0x95. */
+const PACKET_TOO_LARGE = 0x95;
 
 interface Session {
   client: MqttClient;
+  /** Bytes of each publish in flight (the largest is the suspect when an ack cannot be read). */
+  sizes: Map<RawReading[], number>;
   limits: LinkLimits;
   routeOptions: RouteOptions;
   window: number;
@@ -48,14 +53,13 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private stopping = false;
   private readonly acks: AckBatcher;
   private readonly refusals: RefusalRetry;
-  private readonly warned = new Set<string>();
+  private readonly warned: WarnOnce;
   private readonly budget: DrainBudget | null;
   /** Backlog readings read at once under a rate limit: a batch, or ~50 ms worth. */
   private readonly backlogChunk: number;
   private budgetTimer: NodeJS.Timeout | null = null;
   published = 0;
-  /** Readings taken out of the queue as unsendable (too large for the broker) since start. */
-  unsendable = 0;
+  private readonly fit: PacketFit;
 
   private readonly wake = (): void => void this.pump();
 
@@ -70,7 +74,17 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       for (const [sensor, count] of bySensor) this.emit('sensorPublished', sensor, count);
       this.emit('published', published);
     });
+    this.warned = new WarnOnce(options.log);
+    this.fit = new PacketFit(this.acks, this.warned, options.log, {
+      limits: (limits) => this.emit('limits', limits),
+      unsendable: (sensor, count) => this.emit('unsendable', sensor, count),
+    });
     this.refusals = new RefusalRetry(options.log, this.wake, (info) => this.emit('refusal', info));
+  }
+
+  /** Readings taken out of the queue as unsendable (too large for the broker) since start. */
+  get unsendable(): number {
+    return this.fit.unsendable;
   }
 
   /** The last publish refusal and how many since start. */
@@ -85,6 +99,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   start(): void {
     const { connection, source } = this.options;
     connection.on('up', (client, properties) => this.onUp(client, properties));
+    connection.on('unreadableAck', () => this.ackUnreadable());
     connection.on('down', (reason) => {
       this.endSession();
       // Nothing is in flight any more: drop-oldest may now drop the oldest, whatever was read.
@@ -125,10 +140,12 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.endSession();
     const { connection, source, routes } = this.options;
     const limits = linkLimits(connection.version, properties, this.options, connection.retainAvailable);
-    this.warnOnce(limitWarnings(limits, routes.wanted()));
+    this.warned.warn(limitWarnings(limits, routes.wanted()));
     const split = this.budget === null ? 0 : source.stats().lastSeq;
+    this.fit.apply(limits);
     const session: Session = {
       client,
+      sizes: new Map(),
       limits,
       routeOptions: new RouteOptions(limits),
       // MQTT.js does not enforce the broker's Receive Maximum; exceeding it gets us disconnected.
@@ -148,8 +165,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private sendBirth(session: Session): void {
     const { dropped, lastSeq, epoch = 0 } = this.options.source.stats();
     const topic = this.options.routes.statusTopic;
-    const birth = birthPayload({ version: this.options.version, dropped, epoch, lastSeq, unsendable: this.unsendable }, topic, session.limits);
-    if (birth === null) return this.warnOnce([`the broker's Maximum Packet Size (${session.limits.maxPacketSize} bytes) cannot hold a birth message; none is sent`]);
+    const birth = birthPayload({ version: this.options.version, dropped, epoch, lastSeq, unsendable: this.fit.unsendable }, topic, session.limits);
+    if (birth === null) return this.warned.warn([`the broker's Maximum Packet Size (${session.limits.maxPacketSize} bytes) cannot hold a birth message; none is sent`]);
     const options = statusPublishOptions(session.limits);
     if (options.qos > 0) session.inflight += 1;
     session.client.publish(topic, birth, options, (error) => {
@@ -158,15 +175,6 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       if (error && refusalCode(error) !== null) this.options.log.warn({ err: error.message }, 'broker refused the birth message');
       void this.pump();
     });
-  }
-
-  /** A warning per run, not per connection: the same broker says the same at every connect. */
-  private warnOnce(warnings: string[]): void {
-    for (const warning of warnings) {
-      if (this.warned.has(warning)) this.options.log.debug(warning);
-      else this.options.log.warn(warning);
-      this.warned.add(warning);
-    }
   }
 
   private lane(live: boolean, afterSeq: number, upToSeq: number): Lane {
@@ -207,7 +215,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       if (!session || this.stopping) return;
       if (this.refusals.holding) {
         // Nothing new while refused publishes wait: they go first, oldest seq first.
-        for (const item of this.refusals.take(session.window - session.inflight)) this.retry(session, item);
+        for (const item of this.refusals.take(session.window - session.inflight)) this.sendReadings(session, null, item.readings, item.batch, true);
         return;
       }
       this.sendReady(session, session.live);
@@ -303,20 +311,23 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const size = publishPacketSize(route.topic, payload, options.qos, session.limits.protocolVersion);
     if (size > session.limits.maxPacketSize) {
       if (readings.length > 1) return 'too large';
-      this.takeOutUnsendable(readings, size, session.limits.maxPacketSize);
+      this.fit.takeOut(readings, size, session.limits.maxPacketSize);
       return 'unsendable';
     }
     session.inflight += 1;
+    session.sizes.set(readings, size);
     if (lane?.live) this.budget?.spend(readings.length);
     session.client.publish(route.topic, payload, options, (error) => {
       if (session === this.session) {
         session.inflight -= 1;
+        session.sizes.delete(readings);
         const code = refusalCode(error);
         if (!error) {
           this.refusals.accepted(retry);
           // A batch is acked as a unit: every seq of it is deleted in the same buffer write.
           this.acks.published(readings);
-        } else if (code !== null) this.refusals.refused({ readings, batch }, code, error.message, route.topic, retry);
+        } else if (code === PACKET_TOO_LARGE) this.refusedAsTooLarge(session, lane, readings, size, retry);
+        else if (code !== null) this.refusals.refused({ readings, batch }, code, error.message, route.topic, retry);
         // Any other error: the link went down; the readings are read again on the next connection.
       }
       void this.pump();
@@ -324,17 +335,21 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     return 'sent';
   }
 
-  private retry(session: Session, item: Refused): void {
-    this.sendReadings(session, null, item.readings, item.batch, true);
+  /**
+   * PUBACK 0x95 (Packet too large) from a broker that limits payloads without announcing it (Mosquitto's
+   * message_size_limit on MQTT 5): this connection's limit drops below that size and the batch is split.
+   */
+  private refusedAsTooLarge(session: Session, lane: Lane | null, readings: RawReading[], size: number, retry: boolean): void {
+    this.refusals.forget(retry);
+    this.fit.learn(session.limits, size);
+    if (readings.length === 1) this.fit.takeOut(readings, size, session.limits.maxPacketSize);
+    else (lane ?? session.live).ready.unshift(readings);
   }
 
-  private takeOutUnsendable(readings: RawReading[], bytes: number, maxPacketSize: number): void {
-    const reading = readings[0]!;
-    this.unsendable += readings.length;
-    this.acks.unsendable(readings);
-    this.warnOnce([`readings of sensor ${reading.sensor} do not fit the broker's Maximum Packet Size (${maxPacketSize} bytes): taken out of the queue and counted as unsendable`]);
-    this.options.log.debug({ sensor: reading.sensor, seq: reading.seq, bytes, maxPacketSize }, 'unsendable reading taken out of the queue');
-    this.emit('unsendable', reading.sensor, readings.length);
+  /** The connection's ack parser failed (connection.ts): the largest publish in flight is taken as too large. */
+  private ackUnreadable(): void {
+    const session = this.session;
+    if (session && session.sizes.size > 0) this.fit.learn(session.limits, Math.max(...session.sizes.values()));
   }
 }
 

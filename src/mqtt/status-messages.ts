@@ -2,6 +2,7 @@
 // counters, one per connection) and the graceful `offline`. Both follow the connection's limits:
 // at most its QoS, retained only where the broker takes retain, and a birth too large for its
 // Maximum Packet Size is shortened to `{"state":"online"}` (or, below even that, not sent).
+import type { Logger } from 'pino';
 import type { LinkLimits } from './broker-limits.js';
 import { publishPacketSize } from './broker-limits.js';
 import type { QoS } from './topics.js';
@@ -29,4 +30,19 @@ export function birthPayload(facts: BirthFacts, topic: string, limits: LinkLimit
     if (publishPacketSize(topic, payload, qos, limits.protocolVersion) <= limits.maxPacketSize) return payload;
   }
   return null;
+}
+
+/** What a broker's limits cost: warned once per run, not per connection (the same broker says the same at every connect). */
+export class WarnOnce {
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly log: Logger) {}
+
+  warn(warnings: string[]): void {
+    for (const warning of warnings) {
+      if (this.warned.has(warning)) this.log.debug(warning);
+      else this.log.warn(warning);
+      this.warned.add(warning);
+    }
+  }
 }
