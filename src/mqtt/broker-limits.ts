@@ -61,7 +61,7 @@ export function linkLimits(protocolVersion: 4 | 5, properties: ConnackProperties
     : { receiveMaximum: profile?.receiveMaximum, maximumPacketSize: profile?.maxPacketSize, maximumQoS: profile?.maximumQoS, retainAvailable: profile?.retainAvailable };
   const defaultWindow = v5 ? DEFAULT_WINDOW_V5 : DEFAULT_WINDOW_V4;
   const receiveMaximum = announced.receiveMaximum ?? null;
-  const ownPacketSize = settings.maxPacketSize ?? (v5 ? PROTOCOL_MAX_PACKET_SIZE : DEFAULT_PACKET_SIZE_V4);
+  const ownPacketSize = settings.maxPacketSize ?? (v5 ? PROTOCOL_MAX_PACKET_SIZE : (profile?.maxPacketSize ?? DEFAULT_PACKET_SIZE_V4));
   return {
     protocolVersion,
     // Receive Maximum is absent when it is the protocol default 65,535 (3.2.2.3.3).
