@@ -121,6 +121,8 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     this.current = client;
     let reached = false;
     let attemptError: (Error & { code?: string | number }) | null = null;
+    /** The broker said why it disconnected: a socket error after that does not replace its words. */
+    let disconnectSaid = false;
     const onReached = (): void => void (reached = true);
     client.stream?.once?.('connect', onReached);
     client.stream?.once?.('secureConnect', onReached);
@@ -143,12 +145,13 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       const reasonString = packet.properties?.reasonString;
       const reason = `broker disconnected: ${hex(code)} ${reasonText(code)}${reasonString ? ` (${reasonString})` : ''}`;
       this.lastError = reason;
+      disconnectSaid = true;
       this.log.warn({ reasonCode: hex(code), reasonString }, reason);
       this.emit('serverDisconnect', code, reason);
     });
     client.on('error', (error) => {
       if (client !== this.current) return;
-      this.lastError = describe(error);
+      if (!disconnectSaid) this.lastError = describe(error);
       if (!this.connected) attemptError = error;
       const code = (error as { code?: unknown }).code;
       if (!this.connected && code === RETAIN_NOT_SUPPORTED && this.willRetain) this.weakenWill('the broker refused the retained last will (0x9a)');

@@ -11,7 +11,7 @@
 // Every connection brings its broker's limits (broker-limits.ts): the window counts every QoS > 0
 // publish, the birth included, within Receive Maximum; a batch too large for Maximum Packet Size
 // is split, and a single reading that can never fit is taken out of the queue and counted
-// (`unsendable`), so one packet never blocks the rest. Refused publishes: refusals.ts.
+// (`unsendable`, packet-fit.ts), so one packet never blocks the rest. Refused publishes: refusals.ts.
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import type { RawReading } from '../buffer/types.js';

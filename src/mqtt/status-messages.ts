@@ -2,6 +2,7 @@
 // counters, one per connection) and the graceful `offline`. Both follow the connection's limits:
 // at most its QoS, retained only where the broker takes retain, and a birth too large for its
 // Maximum Packet Size is shortened to `{"state":"online"}` (or, below even that, not sent).
+// Also the once-per-run warnings about what a broker's limits cost (WarnOnce).
 import type { Logger } from 'pino';
 import type { LinkLimits } from './broker-limits.js';
 import { publishPacketSize } from './broker-limits.js';
