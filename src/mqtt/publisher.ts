@@ -31,8 +31,6 @@ export type { PublishSource, PublisherEvents, PublisherOptions } from './publish
 const READ_MAX = 1024;
 /** Readings the live lane reads at once and hands out as the window opens. */
 const READ_AHEAD = 512;
-/** PUBACK/PUBREC reason code 0x95. */
-const PACKET_TOO_LARGE = 0x95;
 
 interface Session {
   client: MqttClient;
@@ -326,8 +324,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
           this.refusals.accepted(retry);
           // A batch is acked as a unit: every seq of it is deleted in the same buffer write.
           this.acks.published(readings);
-        } else if (code === PACKET_TOO_LARGE) this.refusedAsTooLarge(session, lane, readings, size, retry);
-        else if (code !== null) this.refusals.refused({ readings, batch }, code, error.message, route.topic, retry);
+        } else if (code !== null) this.refusals.refused({ readings, batch }, code, error.message, route.topic, retry);
         // Any other error: the link went down; the readings are read again on the next connection.
       }
       void this.pump();
@@ -336,17 +333,10 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   }
 
   /**
-   * PUBACK 0x95 (Packet too large) from a broker that limits payloads without announcing it (Mosquitto's
-   * message_size_limit on MQTT 5): this connection's limit drops below that size and the batch is split.
+   * The connection's ack parser failed (connection.ts): Mosquitto answers a publish above its
+   * MQTT 5 message_size_limit with PUBACK 0x95, which mqtt-packet cannot read. The largest publish
+   * in flight is taken as too large: smaller ones from now on, and batches are split to fit.
    */
-  private refusedAsTooLarge(session: Session, lane: Lane | null, readings: RawReading[], size: number, retry: boolean): void {
-    this.refusals.forget(retry);
-    this.fit.learn(session.limits, size);
-    if (readings.length === 1) this.fit.takeOut(readings, size, session.limits.maxPacketSize);
-    else (lane ?? session.live).ready.unshift(readings);
-  }
-
-  /** The connection's ack parser failed (connection.ts): the largest publish in flight is taken as too large. */
   private ackUnreadable(): void {
     const session = this.session;
     if (session && session.sizes.size > 0) this.fit.learn(session.limits, Math.max(...session.sizes.values()));

@@ -99,11 +99,6 @@ export class RefusalRetry {
     }
   }
 
-  /** A retried publish settled some other way (split as too large, say). */
-  forget(retry: boolean): void {
-    if (retry) this.retrying -= 1;
-  }
-
   /** The refused publishes to send again now (oldest seq first), at most `room`; none before the backoff ended. */
   take(room: number): Refused[] {
     if (!this.due || room <= 0) return [];
