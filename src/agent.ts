@@ -10,6 +10,7 @@ import { StatusServer } from './status/status-server.js';
 import { MqttConnection } from './mqtt/connection.js';
 import { Publisher } from './mqtt/publisher.js';
 import { Routes } from './mqtt/topics.js';
+import { BROKER_PROFILES } from './mqtt/broker-profiles.js';
 import { displayUrl, type MqttLinkOptions } from './mqtt/client-options.js';
 import { SensorSchedule } from './sampling/sensor-schedule.js';
 import { findDriver } from './sensors/registry.js';
@@ -108,6 +109,8 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
       source: buffer,
       routes,
       maxInflight: config.mqtt.maxInflight,
+      maxPacketSize: config.mqtt.maxPacketSize,
+      profile: config.mqtt.brokerProfile && BROKER_PROFILES[config.mqtt.brokerProfile],
       version,
       log: log.child({ part: 'mqtt' }),
       batch: config.mqtt.batch && { maxReadings: config.mqtt.batch.maxReadings, maxDelayMs: config.mqtt.batch.maxDelay },
@@ -117,6 +120,10 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
     publisher.on('connected', () => hub.mqttConnected());
     publisher.on('disconnected', (reason) => hub.mqttDisconnected(reason));
     publisher.on('published', (count) => hub.mqttPublished(count, publisher.inflight));
+    publisher.on('limits', (limits) => hub.mqttLimits(limits));
+    publisher.on('unsendable', (_sensor, count) => hub.mqttUnsendable(count));
+    publisher.on('refusal', (info) => hub.mqttRefusal(info, publisher.refusalStats.total));
+    connection.on('serverDisconnect', (reasonCode, reason) => hub.mqttServerDisconnect(reasonCode, reason));
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });
 

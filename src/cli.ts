@@ -86,6 +86,12 @@ async function run(file: string): Promise<number> {
 async function checkConfig(file: string): Promise<number> {
   const config = await loadConfig(file);
   process.stdout.write(`${JSON.stringify(maskSecrets(config), null, 2)}\n`);
+  const { mqtt } = config;
+  if (mqtt.brokerProfile !== undefined) {
+    const { profileWarnings } = await import('./mqtt/broker-profiles.js');
+    const warnings = profileWarnings(mqtt.brokerProfile, { ...mqtt, sensors: config.sensors });
+    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+  }
   process.stderr.write(`${file}: ok\n`);
   return EXIT_OK;
 }

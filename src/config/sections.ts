@@ -7,6 +7,8 @@ import {
   durationField, evenWithFieldProblems, exclusive, expecting, qosField, readableFileField, secretFileField, sizeField, topicField,
 } from './fields.js';
 import { idField } from './sensor-schema.js';
+import { size } from './units.js';
+import { BROKER_PROFILE_NAMES } from '../mqtt/broker-profiles.js';
 
 const MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
 const URL_EXPECTED = 'a URL such as mqtt://broker:1883';
@@ -105,7 +107,11 @@ export function mqttSection(context: ConfigContext) {
         topicPrefix: topicField.default('sensors/{deviceId}'),
         qos: qosField.default(1),
         retain: bool().default(false),
-        maxInflight: z.number(expecting('a whole number')).int().min(1).max(65535).default(64),
+        // Absent: 64 on MQTT 5 (within the broker's Receive Maximum), 20 on 3.1.1 (broker-limits.ts).
+        maxInflight: z.number(expecting('a whole number')).int().min(1).max(65535).optional(),
+        // Absent: the broker's Maximum Packet Size on MQTT 5, 64 KiB on 3.1.1.
+        maxPacketSize: z.union([z.string(), z.number()], { error: () => 'is not a size (examples: 64KiB, 1MB, or a number of bytes)' }).pipe(size(128)).optional(),
+        brokerProfile: z.enum(BROKER_PROFILE_NAMES, { error: () => `is not a known broker (expected one of ${BROKER_PROFILE_NAMES.join(', ')})` }).optional(),
         reconnect: reconnectSection().prefault({}),
         batch: batchSection().optional(),
         drainRate: rateField.optional(),

@@ -13,6 +13,10 @@ export interface MqttLinkOptions {
   keepaliveMs: number;
   connectTimeoutMs?: number;
   statusTopic: string;
+  /** False once the broker refused a retained last will (connection.ts). */
+  willRetain?: boolean;
+  /** 0 once the broker refused a QoS 1 last will (connection.ts). */
+  willQos?: 0 | 1;
 }
 
 export const OFFLINE_PAYLOAD = '{"state":"offline"}';
@@ -30,7 +34,7 @@ export function clientOptions(link: MqttLinkOptions): IClientOptions {
     clean: true,
     queueQoSZero: false,
     resubscribe: false,
-    will: { topic: link.statusTopic, payload: Buffer.from(OFFLINE_PAYLOAD), qos: 1, retain: true },
+    will: { topic: link.statusTopic, payload: Buffer.from(OFFLINE_PAYLOAD), qos: link.willQos ?? 1, retain: link.willRetain ?? true },
   };
   if (link.username !== undefined) options.username = link.username;
   if (link.password !== undefined) options.password = link.password;

@@ -1,15 +1,36 @@
 // The MQTT link: one MQTT.js client per attempt, our own reconnect loop with jittered backoff,
-// and one log line per state change (not one per failed retry).
+// and one log line per state change (not one per failed retry). It also learns, once per run, what
+// the broker cannot take: MQTT 5 (protocol-fallback.ts) or a retained last will (CONNACK 0x9A on
+// 5; on 3.1.1 a bare close at CONNECT, as Mosquitto with retain_available false does).
 import { EventEmitter } from 'node:events';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { ReconnectBackoff, type BackoffOptions } from './backoff.js';
 import { clientOptions, displayUrl, type MqttLinkOptions } from './client-options.js';
+import type { ConnackProperties } from './broker-limits.js';
+import { ProtocolFallback } from './protocol-fallback.js';
+import { hex } from './refusals.js';
+import { reasonText } from './reason-codes.js';
+
+/** 3.1.1 CONNECTs with a retained will answered by a bare close, in a row, before the will loses retain. */
+const CLOSES_BEFORE_UNRETAINED_WILL = 2;
+/** CONNACK 0x9A: Retain not supported (the retained will); 0x9B: QoS not supported (the QoS 1 will). */
+const RETAIN_NOT_SUPPORTED = 0x9a;
+const QOS_NOT_SUPPORTED = 0x9b;
+/**
+ * MQTT.js (mqtt-packet) rejects a PUBACK/PUBREC whose reason code the spec does not allow there:
+ * Mosquitto answers a publish above message_size_limit on MQTT 5 with PUBACK 0x95.
+ */
+const UNREADABLE_ACK = /Invalid (puback|pubrec|pubcomp) reason code/i;
 
 export interface ConnectionEvents {
-  /** Connected (CONNACK accepted). receiveMaximum is the broker's (MQTT 5), if it sent one. */
-  up: [client: MqttClient, receiveMaximum: number | undefined];
+  /** Connected (CONNACK accepted), with the limits the CONNACK announced (MQTT 5). */
+  up: [client: MqttClient, properties: ConnackProperties | undefined];
   down: [reason: string];
+  /** The broker sent DISCONNECT (MQTT 5) with this reason code and reason string. */
+  serverDisconnect: [reasonCode: number, reason: string];
+  /** A publish was answered with an ack MQTT.js cannot read; the connection is ended. */
+  unreadableAck: [];
 }
 
 type ConnectFn = (url: string, options: IClientOptions) => MqttClient;
@@ -21,9 +42,15 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   private retryTimer: NodeJS.Timeout | null = null;
   private offlineAnnounced = false;
   private readonly backoff: ReconnectBackoff;
-  /** Starts as configured; falls back to 3.1.1 once if the broker refuses MQTT 5 (Aedes, old brokers). */
+  /** Starts as configured; falls back to 3.1.1 for the run if the broker refuses MQTT 5 (protocol-fallback.ts). */
   private protocolVersion: 4 | 5;
   private retryNow = false;
+  private readonly fallback = new ProtocolFallback();
+  /** False once the broker refused a retained will: will and status messages go without retain. */
+  private willRetain = true;
+  /** 0 once the broker refused a QoS 1 will. */
+  private willQos: 0 | 1 = 1;
+  private unretainedCloses = 0;
   lastError: string | null = null;
   reconnects = 0;
 
@@ -41,6 +68,11 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   /** The MQTT version in use: 5, or 4 after the broker refused 5. */
   get version(): 4 | 5 {
     return this.protocolVersion;
+  }
+
+  /** Whether the broker takes retained messages, as far as the connection learned (3.1.1 cannot say). */
+  get retainAvailable(): boolean {
+    return this.willRetain;
   }
 
   get isConnected(): boolean {
@@ -84,28 +116,54 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
 
   private attempt(): void {
     if (this.stopped || this.connect === null) return;
-    const client = this.connect(this.link.url, clientOptions({ ...this.link, protocolVersion: this.protocolVersion }));
+    const options = clientOptions({ ...this.link, protocolVersion: this.protocolVersion, willRetain: this.willRetain, willQos: this.willQos });
+    const client = this.connect(this.link.url, options);
     this.current = client;
+    let reached = false;
+    let attemptError: (Error & { code?: string | number }) | null = null;
+    /** The broker said why it disconnected: a socket error after that does not replace its words. */
+    let disconnectSaid = false;
+    const onReached = (): void => void (reached = true);
+    client.stream?.once?.('connect', onReached);
+    client.stream?.once?.('secureConnect', onReached);
     client.on('connect', (connack) => {
       if (client !== this.current) return;
       this.connected = true;
       this.offlineAnnounced = false;
+      this.fallback.answered();
+      this.unretainedCloses = 0;
       // The next disconnect gets its own reason, not one left over from an earlier attempt.
       this.lastError = null;
       this.backoff.reset();
-      this.log.info({ broker: displayUrl(this.link.url), protocolVersion: this.protocolVersion, topicAliases: connack.properties?.topicAliasMaximum ?? 0 }, 'mqtt connected');
-      this.emit('up', client, connack.properties?.receiveMaximum);
+      const properties = connack.properties;
+      this.log.info({ broker: displayUrl(this.link.url), protocolVersion: this.protocolVersion, ...properties }, 'mqtt connected');
+      this.emit('up', client, properties);
+    });
+    client.on('disconnect', (packet) => {
+      if (client !== this.current) return;
+      const code = packet.reasonCode ?? 0;
+      const reasonString = packet.properties?.reasonString;
+      const reason = `broker disconnected: ${hex(code)} ${reasonText(code)}${reasonString ? ` (${reasonString})` : ''}`;
+      this.lastError = reason;
+      disconnectSaid = true;
+      this.log.warn({ reasonCode: hex(code), reasonString }, reason);
+      this.emit('serverDisconnect', code, reason);
     });
     client.on('error', (error) => {
       if (client !== this.current) return;
-      this.lastError = describe(error);
-      if (!this.connected && this.protocolVersion === 5 && isUnacceptableVersion(error)) {
-        this.protocolVersion = 4;
-        this.retryNow = true;
-        this.log.warn({ broker: displayUrl(this.link.url) }, 'broker does not accept MQTT 5; using MQTT 3.1.1');
-      }
+      if (!disconnectSaid) this.lastError = describe(error);
+      if (!this.connected) attemptError = error;
+      const code = (error as { code?: unknown }).code;
+      if (!this.connected && code === RETAIN_NOT_SUPPORTED && this.willRetain) this.weakenWill('the broker refused the retained last will (0x9a)');
+      if (!this.connected && code === QOS_NOT_SUPPORTED && this.willQos === 1) this.weakenWill('the broker refused the QoS 1 last will (0x9b)', 'qos');
       // MQTT.js keeps the socket after some errors (a refused CONNACK); make sure the attempt ends.
       if (!this.connected) client.end(true);
+      else if (UNREADABLE_ACK.test(error.message)) {
+        // The parser is lost for this connection and the publish is never acknowledged: reconnect now.
+        this.lastError = `the broker answered a publish with a reason code not allowed there (${error.message})`;
+        this.emit('unreadableAck');
+        client.end(true);
+      }
     });
     client.on('close', () => {
       if (client !== this.current) return;
@@ -115,7 +173,8 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       this.current = null;
       const wasConnected = this.connected;
       this.connected = false;
-      const reason = this.lastError ?? 'connection closed';
+      if (!wasConnected) this.learnFromFailedAttempt(reached, attemptError);
+      const reason = this.lastError ?? (wasConnected || !reached ? 'connection closed' : 'connection closed before CONNACK');
       if (this.retryNow) {
         this.retryNow = false;
         this.attempt();
@@ -137,6 +196,34 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     });
   }
 
+  /** An attempt ended before CONNACK: maybe the broker does not speak MQTT 5, or takes no retained will. */
+  private learnFromFailedAttempt(reached: boolean, error: (Error & { code?: string | number }) | null): void {
+    if (this.protocolVersion === 5) {
+      if (!this.fallback.closedWithoutConnack(reached, error)) return;
+      this.protocolVersion = 4;
+      this.retryNow = true;
+      const how = error?.code === 1 || error?.code === 0x84 ? 'does not accept MQTT 5' : 'closes MQTT 5 connections without CONNACK';
+      this.log.warn({ broker: displayUrl(this.link.url) }, `broker ${how}; using MQTT 3.1.1 for the rest of this run`);
+      return;
+    }
+    // 3.1.1 has no reason codes: a broker that hangs up at every CONNECT (Mosquitto with
+    // retain_available false or max_qos 0) is tried with a plainer will, first without retain, then at QoS 0.
+    const hungUp = reached && (error === null || error.code === 'ECONNRESET');
+    this.unretainedCloses = hungUp && this.willQos === 1 ? this.unretainedCloses + 1 : 0;
+    if (this.unretainedCloses < CLOSES_BEFORE_UNRETAINED_WILL) return;
+    this.unretainedCloses = 0;
+    if (this.willRetain) this.weakenWill('the broker closes 3.1.1 connections with a retained last will');
+    else this.weakenWill('the broker closes 3.1.1 connections with a QoS 1 last will', 'qos');
+  }
+
+  private weakenWill(why: string, what: 'retain' | 'qos' = 'retain'): void {
+    if (what === 'retain') this.willRetain = false;
+    else this.willQos = 0;
+    this.retryNow = true;
+    const effect = what === 'retain' ? 'last will and status messages go without retain' : 'the last will goes at QoS 0';
+    this.log.warn({ broker: displayUrl(this.link.url) }, `${why}; ${effect} for the rest of this run`);
+  }
+
   private scheduleRetry(): void {
     if (this.stopped) return;
     const delay = this.backoff.next();
@@ -145,11 +232,6 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       this.attempt();
     }, delay);
   }
-}
-
-function isUnacceptableVersion(error: Error & { code?: string | number }): boolean {
-  // CONNACK return code 1 (3.1.1) or reason code 0x84 (5): unsupported protocol version.
-  return error.code === 1 || error.code === 0x84 || /protocol version/i.test(error.message);
 }
 
 /** An error in the words a technician understands. */

@@ -7,80 +7,41 @@
 // written when it came up: older readings are the backlog lane (read up to that seq, within the
 // rate budget), newer ones the live lane (read first, never held back). Cursors live only as long
 // as their connection, so nothing read but unacked can be skipped: the next connection rereads it.
+//
+// Every connection brings its broker's limits (broker-limits.ts): the window counts every QoS > 0
+// publish, the birth included, within Receive Maximum; a batch too large for Maximum Packet Size
+// is split, and a single reading that can never fit is taken out of the queue and counted
+// (`unsendable`, packet-fit.ts), so one packet never blocks the rest. Refused publishes: refusals.ts.
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
-import type { Logger } from 'pino';
 import type { RawReading } from '../buffer/types.js';
-import type { MqttConnection } from './connection.js';
 import { OFFLINE_PAYLOAD } from './client-options.js';
+import { AckBatcher } from './ack-batcher.js';
+import { limitWarnings, linkLimits, publishPacketSize, RouteOptions, type ConnackProperties, type LinkLimits } from './broker-limits.js';
 import { DrainBudget } from './drain-budget.js';
-import { OpenBatches, type BatchOptions } from './open-batches.js';
-import { encodeBatchPayload, encodeRawPayload, type Route, type Routes } from './topics.js';
+import { PacketFit } from './packet-fit.js';
+import { newLane, NOTHING, type Lane, type PublisherEvents, type PublisherOptions } from './publisher-types.js';
+import { RefusalRetry, refusalCode, type RefusalInfo } from './refusals.js';
+import { birthPayload, statusPublishOptions, WarnOnce } from './status-messages.js';
+import { encodeBatchPayload, encodeRawPayload, type QoS } from './topics.js';
 
-/** The part of the buffer the publisher uses: stored JSON texts, read between two seqs. */
-export interface PublishSource {
-  readRawFrom(afterSeq: number, limit: number, upToSeq?: number): Promise<RawReading[]>;
-  ack(seqs: readonly number[]): Promise<void>;
-  on(event: 'appended', listener: () => void): unknown;
-  off(event: 'appended', listener: () => void): unknown;
-  /** Forgets which readings were handed out: they are no longer in flight once the link is down. */
-  releaseHandedOut?(): void;
-  /** lastSeq: the highest seq written (the live/backlog split); epoch: the current one (birth message). */
-  stats(): { dropped: number; lastSeq: number; epoch?: number };
-}
-
-export interface PublisherEvents {
-  connected: [];
-  disconnected: [reason: string];
-  /** Readings the broker acknowledged (or, QoS 0, that were written), deleted from the buffer. */
-  published: [count: number];
-  /** The same, per sensor (emitted before `published`). */
-  sensorPublished: [sensor: string, count: number];
-}
+export type { PublishSource, PublisherEvents, PublisherOptions } from './publisher-types.js';
 
 /** Most readings one buffer read returns. */
 const READ_MAX = 1024;
 /** Readings the live lane reads at once and hands out as the window opens. */
 const READ_AHEAD = 512;
-/** Acks are deleted from the buffer in one write per this many ms (or per turn once this many wait). */
-const ACK_FLUSH_MS = 10;
-const ACK_FLUSH_NOW = 512;
-const NOTHING: RawReading[] = [];
-
-interface Lane {
-  live: boolean;
-  /** Last seq read from the buffer (readings up to it are queued or handed out). */
-  cursor: number;
-  upToSeq: number;
-  /** Read ahead, not yet handed out: queued[head..]. */
-  queued: RawReading[];
-  head: number;
-  /** Closed batches waiting for room in the window (batching only). */
-  ready: RawReading[][];
-  batches: OpenBatches | null;
-  /** The backlog lane was read to its end. */
-  done: boolean;
-}
 
 interface Session {
   client: MqttClient;
+  /** Bytes of each publish in flight (the largest is the suspect when an ack cannot be read). */
+  sizes: Map<RawReading[], number>;
+  limits: LinkLimits;
+  routeOptions: RouteOptions;
   window: number;
   inflight: number;
   live: Lane;
   backlog: Lane | null;
-}
-
-export interface PublisherOptions {
-  connection: MqttConnection;
-  source: PublishSource;
-  routes: Routes;
-  maxInflight: number;
-  version: string;
-  log: Logger;
-  /** mqtt.batch: several readings of a sensor per message. */
-  batch?: BatchOptions | undefined;
-  /** mqtt.drainRate (readings per second): live-first, the backlog within the rest of the budget. */
-  drainRatePerSecond?: number | undefined;
 }
 
 export class Publisher extends EventEmitter<PublisherEvents> {
@@ -88,18 +49,15 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private pumping = false;
   private pumpAgain = false;
   private stopping = false;
-  private ackQueue: number[] = [];
-  private readonly ackedBySensor = new Map<string, number>();
-  /** Acked by the broker, not yet deleted from the buffer: never resend these. */
-  private readonly ackPending = new Set<number>();
-  private ackFlush: Promise<void> | null = null;
-  private ackFlushNow = false;
-  private rejectedLogged = false;
+  private readonly acks: AckBatcher;
+  private readonly refusals: RefusalRetry;
+  private readonly warned: WarnOnce;
   private readonly budget: DrainBudget | null;
   /** Backlog readings read at once under a rate limit: a batch, or ~50 ms worth. */
   private readonly backlogChunk: number;
   private budgetTimer: NodeJS.Timeout | null = null;
   published = 0;
+  private readonly fit: PacketFit;
 
   private readonly wake = (): void => void this.pump();
 
@@ -109,6 +67,27 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const batchSize = options.batch?.maxReadings ?? 1;
     this.budget = rate === undefined ? null : new DrainBudget(rate, Math.max(rate, batchSize));
     this.backlogChunk = rate === undefined ? READ_MAX : Math.max(1, Math.min(batchSize > 1 ? batchSize : Math.ceil(rate / 20), READ_MAX));
+    this.acks = new AckBatcher(options.source, options.log, (published, bySensor) => {
+      this.published += published;
+      for (const [sensor, count] of bySensor) this.emit('sensorPublished', sensor, count);
+      this.emit('published', published);
+    });
+    this.warned = new WarnOnce(options.log);
+    this.fit = new PacketFit(this.acks, this.warned, options.log, {
+      limits: (limits) => this.emit('limits', limits),
+      unsendable: (sensor, count) => this.emit('unsendable', sensor, count),
+    });
+    this.refusals = new RefusalRetry(options.log, this.wake, (info) => this.emit('refusal', info));
+  }
+
+  /** Readings taken out of the queue as unsendable (too large for the broker) since start. */
+  get unsendable(): number {
+    return this.fit.unsendable;
+  }
+
+  /** The last publish refusal and how many since start. */
+  get refusalStats(): { total: number; last: RefusalInfo | null } {
+    return { total: this.refusals.total, last: this.refusals.last };
   }
 
   get inflight(): number {
@@ -117,7 +96,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   start(): void {
     const { connection, source } = this.options;
-    connection.on('up', (client, receiveMaximum) => this.onUp(client, receiveMaximum));
+    connection.on('up', (client, properties) => this.onUp(client, properties));
+    connection.on('unreadableAck', () => this.ackUnreadable());
     connection.on('down', (reason) => {
       this.endSession();
       // Nothing is in flight any more: drop-oldest may now drop the oldest, whatever was read.
@@ -141,11 +121,12 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     while (this.session && this.session.inflight > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await this.flushAcks();
+    await this.acks.flush();
     const client = this.options.connection.client;
     if (client) {
+      const options = session ? statusPublishOptions(session.limits) : { qos: 1 as QoS, retain: this.options.connection.retainAvailable };
       await Promise.race([
-        client.publishAsync(this.options.routes.statusTopic, OFFLINE_PAYLOAD, { qos: 1, retain: true }).catch(() => undefined),
+        client.publishAsync(this.options.routes.statusTopic, OFFLINE_PAYLOAD, options).catch(() => undefined),
         new Promise((resolve) => setTimeout(resolve, Math.max(100, deadline - Date.now())).unref()),
       ]);
     }
@@ -153,39 +134,56 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     await this.options.connection.stop();
   }
 
-  private onUp(client: MqttClient, receiveMaximum: number | undefined): void {
+  private onUp(client: MqttClient, properties: ConnackProperties | undefined): void {
     this.endSession();
-    // MQTT.js does not enforce the broker's Receive Maximum; exceeding it gets us disconnected.
-    // One slot stays free for the birth and offline status messages.
-    const brokerLimit = receiveMaximum !== undefined ? Math.max(1, receiveMaximum - 1) : Infinity;
-    const split = this.budget === null ? 0 : this.options.source.stats().lastSeq;
+    const { connection, source, routes } = this.options;
+    const limits = linkLimits(connection.version, properties, this.options, connection.retainAvailable);
+    this.warned.warn(limitWarnings(limits, routes.wanted()));
+    const split = this.budget === null ? 0 : source.stats().lastSeq;
+    this.fit.apply(limits);
     const session: Session = {
       client,
-      window: Math.min(this.options.maxInflight, brokerLimit),
+      sizes: new Map(),
+      limits,
+      routeOptions: new RouteOptions(limits),
+      // MQTT.js does not enforce the broker's Receive Maximum; exceeding it gets us disconnected.
+      window: limits.window,
       inflight: 0,
       live: this.lane(true, split, Number.POSITIVE_INFINITY),
       backlog: this.budget === null ? null : this.lane(false, 0, split),
     };
     this.session = session;
-    const { dropped, lastSeq, epoch = 0 } = this.options.source.stats();
-    const birth = JSON.stringify({ state: 'online', version: this.options.version, dropped, epoch, lastSeq, ts: Date.now() });
-    client.publish(this.options.routes.statusTopic, birth, { qos: 1, retain: true }, (error) => {
-      if (error) this.options.log.warn({ err: error.message }, 'birth message not acknowledged');
-    });
+    this.emit('limits', limits);
+    this.sendBirth(session);
     this.emit('connected');
     void this.pump();
   }
 
+  /** One birth per connection; a QoS 1 birth takes a window slot until its PUBACK. */
+  private sendBirth(session: Session): void {
+    const { dropped, lastSeq, epoch = 0 } = this.options.source.stats();
+    const topic = this.options.routes.statusTopic;
+    const birth = birthPayload({ version: this.options.version, dropped, epoch, lastSeq, unsendable: this.fit.unsendable }, topic, session.limits);
+    if (birth === null) return this.warned.warn([`the broker's Maximum Packet Size (${session.limits.maxPacketSize} bytes) cannot hold a birth message; none is sent`]);
+    const options = statusPublishOptions(session.limits);
+    if (options.qos > 0) session.inflight += 1;
+    session.client.publish(topic, birth, options, (error) => {
+      if (session !== this.session) return;
+      if (options.qos > 0) session.inflight -= 1;
+      if (error && refusalCode(error) !== null) this.options.log.warn({ err: error.message }, 'broker refused the birth message');
+      void this.pump();
+    });
+  }
+
   private lane(live: boolean, afterSeq: number, upToSeq: number): Lane {
-    const lane: Lane = { live, cursor: afterSeq, upToSeq, queued: NOTHING, head: 0, ready: [], batches: null, done: false };
-    if (this.options.batch) lane.batches = new OpenBatches(this.options.batch, (readings) => this.batchClosed(lane, readings));
-    return lane;
+    return newLane(live, afterSeq, upToSeq, this.options.batch, (lane, readings) => this.batchClosed(lane, readings));
   }
 
   private endSession(): void {
     const session = this.session;
     this.session = null;
     if (session) for (const lane of lanes(session)) lane.batches?.discard();
+    this.refusals.reset();
     if (this.budgetTimer !== null) clearTimeout(this.budgetTimer);
     this.budgetTimer = null;
   }
@@ -213,10 +211,15 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     for (;;) {
       const session = this.session;
       if (!session || this.stopping) return;
+      if (this.refusals.holding) {
+        // Nothing new while refused publishes wait: they go first, oldest seq first.
+        for (const item of this.refusals.take(session.window - session.inflight)) this.sendReadings(session, null, item.readings, item.batch, true);
+        return;
+      }
       this.sendReady(session, session.live);
       if (session.backlog) this.sendReady(session, session.backlog);
       const room = session.window - session.inflight;
-      if (room <= 0) return;
+      if (room <= 0 || this.refusals.holding) return;
       const readLimit = Math.min(READ_MAX, room * (this.options.batch?.maxReadings ?? 1));
       // Live first: whatever is newer than the split goes before any backlog.
       if ((await this.readLane(session, session.live, readLimit)) > 0) continue;
@@ -257,9 +260,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     while (taken < limit && lane.head < lane.queued.length) {
       const reading = lane.queued[lane.head++]!;
       taken++;
-      if (this.ackPending.has(reading.seq)) continue;
+      if (this.acks.isPending(reading.seq)) continue;
       if (lane.batches) lane.batches.add(reading);
-      else this.sendOne(session, lane, reading);
+      else this.sendReadings(session, lane, [reading], false);
     }
     process.nextTick(() => stream.uncork());
     if (lane.head >= lane.queued.length) {
@@ -285,87 +288,58 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   }
 
   private sendReady(session: Session, lane: Lane): void {
-    while (lane.ready.length > 0 && session.inflight < session.window && session === this.session) {
-      this.sendBatch(session, lane, lane.ready.shift()!);
+    while (lane.ready.length > 0 && session.inflight < session.window && session === this.session && !this.refusals.holding) {
+      const readings = lane.ready.shift()!;
+      if (this.sendReadings(session, lane, readings, true) === 'too large') {
+        // Halves go back to the front, in seq order: each still waits for its own window slot.
+        const half = Math.ceil(readings.length / 2);
+        lane.ready.unshift(readings.slice(0, half), readings.slice(half));
+      }
     }
   }
 
-  private sendOne(session: Session, lane: Lane, reading: RawReading): void {
-    const route = this.options.routes.for(reading.sensor);
-    session.inflight += 1;
-    if (lane.live) this.budget?.spend(1);
-    session.client.publish(route.topic, encodeRawPayload(reading), route.publishOptions, (error) => {
-      if (this.settled(session, route, error)) {
-        this.acked(reading.seq);
-        this.ackedBySensor.set(reading.sensor, (this.ackedBySensor.get(reading.sensor) ?? 0) + 1);
-        this.scheduleAckFlush();
-      }
-      void this.pump();
-    });
-  }
-
-  private sendBatch(session: Session, lane: Lane, readings: RawReading[]): void {
-    const sensor = readings[0]!.sensor;
-    const route = this.options.routes.for(sensor);
-    session.inflight += 1;
-    if (lane.live) this.budget?.spend(readings.length);
-    session.client.publish(route.topic, encodeBatchPayload(readings), route.publishOptions, (error) => {
-      if (this.settled(session, route, error)) {
-        // Acked as a unit: every seq of the batch is deleted in the same buffer write.
-        for (const reading of readings) this.acked(reading.seq);
-        this.ackedBySensor.set(sensor, (this.ackedBySensor.get(sensor) ?? 0) + readings.length);
-        this.scheduleAckFlush();
-      }
-      void this.pump();
-    });
-  }
-
-  /** A publish finished: true when it was acknowledged on the current connection. */
-  private settled(session: Session, route: Route, error: Error | undefined): boolean {
-    if (session !== this.session) return false; // that connection is gone: resent from the buffer
-    session.inflight -= 1;
-    if (!error) return true;
-    // The broker refused it (an MQTT 5 reason code): it stays in the buffer for the next connection.
-    if (!this.rejectedLogged) this.options.log.warn({ err: error.message, topic: route.topic }, 'broker refused a publish; kept for retry');
-    this.rejectedLogged = true;
-    return false;
-  }
-
-  private acked(seq: number): void {
-    this.ackPending.add(seq);
-    this.ackQueue.push(seq);
-  }
-
-  private scheduleAckFlush(): void {
-    if (this.ackFlush && this.ackQueue.length < ACK_FLUSH_NOW) return;
-    if (this.ackFlush && this.ackFlushNow) return;
-    // Fewer, larger deletes: each LevelDB batch has a fixed cost. A crash before the delete only
-    // means a duplicate (at-least-once), never a loss.
-    const soon = this.ackQueue.length >= ACK_FLUSH_NOW;
-    this.ackFlushNow = soon;
-    this.ackFlush = new Promise<void>((resolve) => (soon ? setImmediate(resolve) : setTimeout(resolve, ACK_FLUSH_MS)))
-      .then(() => this.flushAcks())
-      // Nobody awaits this promise: a rejection would reach the fatal handler and kill the agent.
-      // The readings stay in the buffer and go out again after the next reconnect (at-least-once).
-      .catch((error: unknown) => this.options.log.error({ err: error }, 'deleting acknowledged readings from the buffer failed'));
-  }
-
-  /** Deletes acknowledged readings from the buffer in one batch per event-loop turn. */
-  private async flushAcks(): Promise<void> {
-    this.ackFlush = null;
-    if (this.ackQueue.length === 0) return;
-    const seqs = this.ackQueue;
-    this.ackQueue = [];
-    const bySensor = [...this.ackedBySensor];
-    this.ackedBySensor.clear();
-    try {
-      await this.options.source.ack(seqs);
-    } finally {
-      for (const seq of seqs) this.ackPending.delete(seq);
+  /**
+   * Publishes one reading, or one batch, if it fits the broker's Maximum Packet Size. A batch that
+   * does not fit is handed back to be split; a single reading that does not is taken out.
+   */
+  private sendReadings(session: Session, lane: Lane | null, readings: RawReading[], batch: boolean, retry = false): 'sent' | 'too large' | 'unsendable' {
+    const route = this.options.routes.for(readings[0]!.sensor);
+    const options = session.routeOptions.for(route);
+    const payload = batch ? encodeBatchPayload(readings) : encodeRawPayload(readings[0]!);
+    const size = publishPacketSize(route.topic, payload, options.qos, session.limits.protocolVersion);
+    if (size > session.limits.maxPacketSize) {
+      if (readings.length > 1) return 'too large';
+      this.fit.takeOut(readings, size, session.limits.maxPacketSize);
+      return 'unsendable';
     }
-    this.published += seqs.length;
-    for (const [sensor, count] of bySensor) this.emit('sensorPublished', sensor, count);
-    this.emit('published', seqs.length);
+    session.inflight += 1;
+    session.sizes.set(readings, size);
+    if (lane?.live) this.budget?.spend(readings.length);
+    session.client.publish(route.topic, payload, options, (error) => {
+      if (session === this.session) {
+        session.inflight -= 1;
+        session.sizes.delete(readings);
+        const code = refusalCode(error);
+        if (!error) {
+          this.refusals.accepted(retry);
+          // A batch is acked as a unit: every seq of it is deleted in the same buffer write.
+          this.acks.published(readings);
+        } else if (code !== null) this.refusals.refused({ readings, batch }, code, error.message, route.topic, retry);
+        // Any other error: the link went down; the readings are read again on the next connection.
+      }
+      void this.pump();
+    });
+    return 'sent';
+  }
+
+  /**
+   * The connection's ack parser failed (connection.ts): Mosquitto answers a publish above its
+   * MQTT 5 message_size_limit with PUBACK 0x95, which mqtt-packet cannot read. The largest publish
+   * in flight is taken as too large: smaller ones from now on, and batches are split to fit.
+   */
+  private ackUnreadable(): void {
+    const session = this.session;
+    if (session && session.sizes.size > 0) this.fit.learn(session.limits, Math.max(...session.sizes.values()));
   }
 }
 

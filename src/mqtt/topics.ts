@@ -52,6 +52,15 @@ export class Routes {
     return route;
   }
 
+  /** The highest QoS and whether any retain the config asks for (set against a broker's limits). */
+  wanted(): { maxQoS: QoS; anyRetain: boolean } {
+    const routes = [...this.routes.values()];
+    return {
+      maxQoS: routes.reduce<QoS>((max, route) => (route.qos > max ? route.qos : max), this.defaults.qos),
+      anyRetain: this.defaults.retain || routes.some((route) => route.retain),
+    };
+  }
+
   get statusTopic(): string {
     return `${this.defaults.topicPrefix}/status`;
   }

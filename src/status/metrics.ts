@@ -92,6 +92,30 @@ function register(prom: typeof import('prom-client'), hub: StatusHub, snapshot: 
   counter('mqtt_reconnects_total', 'Connections to the broker after the first one.', (status) => status.mqtt.reconnects);
   gauge('mqtt_inflight_readings', 'Readings sent and not yet acknowledged.', (status) => status.mqtt.inflight);
   counter('mqtt_published_total', 'Readings the broker acknowledged since start, all sensors.', (status) => status.mqtt.published);
+  counter('mqtt_unsendable_total', "Readings taken out of the queue since start because they are larger than the broker's Maximum Packet Size.", (status) => status.mqtt.unsendable);
+  gauge('mqtt_publish_refused', '1 while the broker keeps refusing publishes (the last refusals in a row, see lastRefusal in /status.json).', (status) => Number(status.mqtt.lastRefusal?.persistent ?? false));
+  gauge('mqtt_window', "QoS > 0 publishes allowed in flight on the current connection (mqtt.maxInflight within the broker's Receive Maximum); 0 before the first.", (status) => status.mqtt.limits?.window ?? 0);
+  gauge('mqtt_max_packet_bytes', 'The largest PUBLISH the agent sends on the current connection; 0 before the first.', (status) => status.mqtt.limits?.maxPacketSize ?? 0);
+  new Counter({
+    name: `${prefix}mqtt_publish_refusals_total`,
+    help: 'Publishes the broker refused (PUBACK/PUBREC reason code >= 0x80), by reason code, since start; each is retried.',
+    labelNames: ['reason_code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reasonCode, count] of Object.entries(snapshot().mqtt.refusalsByCode)) this.inc({ reason_code: reasonCode }, count);
+    },
+  });
+  new Counter({
+    name: `${prefix}mqtt_server_disconnects_total`,
+    help: 'DISCONNECT packets the broker sent (MQTT 5), by reason code, since start.',
+    labelNames: ['reason_code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reasonCode, count] of Object.entries(snapshot().mqtt.serverDisconnects)) this.inc({ reason_code: reasonCode }, count);
+    },
+  });
   gauge('up_since_seconds', 'Agent start time, seconds since the epoch.', (status) => status.startedAt / 1000);
   new Gauge({
     name: `${prefix}info`,

@@ -5,6 +5,7 @@ import type { BufferStats } from '../buffer/types.js';
 import type { Values } from '../sensors/types.js';
 import { History, type HistorySnapshot } from './history.js';
 import { hostInfoReader, type HostInfo } from './host-info.js';
+import type { LinkLimits, RefusalInfo } from './status-types.js';
 import type { Health, MqttStatus, SensorStatus, StatusReading, StatusSnapshot } from './status-types.js';
 
 export type { SensorStatus, MqttStatus, StatusSnapshot, StatusReading, Health } from './status-types.js';
@@ -68,6 +69,13 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
       reconnects: 0,
       inflight: 0,
       published: 0,
+      limits: null,
+      unsendable: 0,
+      refusals: 0,
+      refusalsByCode: {},
+      lastRefusal: null,
+      lastDisconnect: null,
+      serverDisconnects: {},
     };
   }
 
@@ -142,6 +150,36 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.emit('change');
   }
 
+  mqttLimits(limits: LinkLimits): void {
+    this.mqtt.limits = { ...limits };
+    this.emit('change');
+  }
+
+  /** Readings taken out of the queue as unsendable (too large for the broker). */
+  mqttUnsendable(count: number): void {
+    this.mqtt.unsendable += count;
+    this.emit('change');
+  }
+
+  /** A refusal (or, inARow 0, the broker accepting again): a persistent one is the link's error. */
+  mqttRefusal(info: RefusalInfo, total: number): void {
+    this.mqtt.refusals = total;
+    this.mqtt.lastRefusal = { ...info };
+    if (info.inARow > 0) {
+      const key = hexCode(info.reasonCode);
+      this.mqtt.refusalsByCode = { ...this.mqtt.refusalsByCode, [key]: (this.mqtt.refusalsByCode[key] ?? 0) + 1 };
+    }
+    if (info.persistent) this.mqtt.lastError = `broker keeps refusing publishes: ${hexCode(info.reasonCode)} ${info.reason} on ${info.topic} (${info.inARow} in a row)`;
+    this.emit('change');
+  }
+
+  mqttServerDisconnect(reasonCode: number, reason: string): void {
+    this.mqtt.lastDisconnect = { reasonCode, reason, at: this.now() };
+    const key = hexCode(reasonCode);
+    this.mqtt.serverDisconnects = { ...this.mqtt.serverDisconnects, [key]: (this.mqtt.serverDisconnects[key] ?? 0) + 1 };
+    this.emit('change');
+  }
+
   /** The buffer moved; its figures are read again at the next snapshot. */
   bufferChanged(): void {
     this.emit('change');
@@ -158,7 +196,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
       time,
       healthy: this.healthOf(buffer).healthy,
       ...this.hostInfo(),
-      mqtt: { ...this.mqtt },
+      mqtt: { ...this.mqtt, refusalsByCode: { ...this.mqtt.refusalsByCode }, serverDisconnects: { ...this.mqtt.serverDisconnects } },
       buffer: buffer.stats,
       sensors: [...this.sensors.values()].map((sensor) => ({
         ...sensor,
@@ -234,4 +272,8 @@ function emptyBufferStats(): BufferStats {
 
 function newSensor(id: string, driver: string, now: number): SensorStatus {
   return { id, driver, state: 'starting', lastReading: null, lastError: null, failures: 0, since: now, readingsAccepted: 0, readingsPublished: 0, readingsDropped: 0 };
+}
+
+function hexCode(code: number): string {
+  return `0x${code.toString(16).padStart(2, '0')}`;
 }

@@ -3,6 +3,10 @@
 import type { BufferStats } from '../buffer/types.js';
 import type { Values } from '../sensors/types.js';
 import type { ClockStatus } from './host-info.js';
+import type { LinkLimits } from '../mqtt/broker-limits.js';
+import type { RefusalInfo } from '../mqtt/refusals.js';
+
+export type { LinkLimits, RefusalInfo };
 
 export interface SensorStatus {
   id: string;
@@ -39,6 +43,20 @@ export interface MqttStatus {
   inflight: number;
   /** Readings published since start. */
   published: number;
+  /** The limits in force on the current (or last) connection; null before the first. */
+  limits: LinkLimits | null;
+  /** Readings taken out of the queue since start: larger than any packet the broker takes. */
+  unsendable: number;
+  /** Publishes the broker refused (reason code >= 0x80) since start. */
+  refusals: number;
+  /** The same, by reason code ("0x87"). */
+  refusalsByCode: Record<string, number>;
+  /** The last refusal; `persistent` while the broker keeps refusing. */
+  lastRefusal: RefusalInfo | null;
+  /** The broker's last DISCONNECT (MQTT 5): reason code and words; null when it never sent one. */
+  lastDisconnect: { reasonCode: number; reason: string; at: number } | null;
+  /** Server DISCONNECTs since start, by reason code ("0x95"). */
+  serverDisconnects: Record<string, number>;
 }
 
 export interface StatusSnapshot {

@@ -105,6 +105,25 @@ describe('sensor-agent check-config', () => {
     expect(await readdir(dir)).toEqual(['config.yaml']);
   });
 
+  it.concurrent('warns (exit 0) where the config asks for more than mqtt.brokerProfile allows', async ({ expect }) => {
+    const text = [
+      'mqtt: { url: "mqtt://broker.local:1883", brokerProfile: azure-iot-hub, qos: 2, maxPacketSize: 1MB }',
+      'sensors:',
+      '  - { id: door, driver: simulated, retain: true }',
+      '  - { id: air, driver: simulated, qos: 1 }',
+      '',
+    ].join('\n');
+    const { file } = await configIn(text);
+    const result = await runCli(['check-config', '--config', file]);
+    expect(result.code).toBe(0);
+    expect(result.stderr.split('\n').filter((line) => line.startsWith('warning: '))).toEqual([
+      'warning: mqtt.qos: 2 is more than mqtt.brokerProfile azure-iot-hub allows (QoS 1); published at QoS 1',
+      'warning: sensors[0].retain (door): true is more than mqtt.brokerProfile azure-iot-hub allows (no retained messages); published without retain',
+      'warning: mqtt.maxPacketSize: 1000000 bytes is more than mqtt.brokerProfile azure-iot-hub allows (262144 bytes); larger messages are refused or dropped',
+    ]);
+    expect(result.stderr).toContain(`${file}: ok`);
+  });
+
   it.concurrent('reads the config named by SENSOR_AGENT_CONFIG when --config is absent', async ({ expect }) => {
     const { file } = await configIn(VALID);
     const result = await runCli(['check-config'], { env: { SENSOR_AGENT_CONFIG: file } });

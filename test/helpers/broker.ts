@@ -63,8 +63,18 @@ function mosquittoBinary(): string {
   return probe.stdout.trim();
 }
 
-/** Starts Mosquitto on a loopback port; `persistence` keeps its in-memory state across restarts. */
-export async function startMosquitto(options: { port?: number; persistence?: boolean } = {}): Promise<TestBroker & { restart(): Promise<void>; kill(): Promise<void> }> {
+export interface MosquittoOptions {
+  port?: number;
+  /** Keeps its in-memory state across restarts. */
+  persistence?: boolean;
+  /** More mosquitto.conf lines (limits: `max_inflight_messages 20`, `max_packet_size 1024`, ...). */
+  settings?: string[];
+  /** Logs (notice and up) to its stderr, which `log()` returns, instead of nowhere. */
+  log?: boolean;
+}
+
+/** Starts Mosquitto on a loopback port. */
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<TestBroker & { restart(): Promise<void>; kill(): Promise<void>; log(): Promise<string> }> {
   const dir = await makeTempDir('mosquitto-');
   const port = options.port ?? (await freePort());
   const configFile = join(dir.path, 'mosquitto.conf');
@@ -75,14 +85,18 @@ export async function startMosquitto(options: { port?: number; persistence?: boo
       'allow_anonymous true',
       `persistence ${options.persistence ? 'true' : 'false'}`,
       `persistence_location ${dir.path}/`,
-      'log_dest none',
+      // stderr, not a file: Mosquitto started as root drops to its own user, which cannot write our temp dir.
+      options.log ? 'log_dest stderr' : 'log_dest none',
       'max_queued_messages 100000',
+      ...(options.settings ?? []),
       '',
     ].join('\n'),
   );
   let child: ChildProcess | null = null;
+  let logText = '';
   const launch = async (): Promise<void> => {
-    child = spawn(mosquittoBinary(), ['-c', configFile], { stdio: 'ignore' });
+    child = spawn(mosquittoBinary(), ['-c', configFile], { stdio: ['ignore', 'ignore', options.log ? 'pipe' : 'ignore'] });
+    child.stderr?.on('data', (chunk: Buffer) => void (logText += chunk.toString()));
     await waitForPort(port, 5000);
   };
   const kill = async (): Promise<void> => {
@@ -99,6 +113,7 @@ export async function startMosquitto(options: { port?: number; persistence?: boo
     port,
     url: `mqtt://127.0.0.1:${port}`,
     kill,
+    log: async () => logText,
     restart: async () => {
       await kill();
       await launch();

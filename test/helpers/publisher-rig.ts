@@ -1,6 +1,6 @@
 // The publisher wired to a real buffer (LevelDB in a temp dir) and a real broker, optionally
 // through the TCP fault proxy: what the agent does, without sensors, so tests drive the load.
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
 import { MqttConnection } from '../../src/mqtt/connection.js';
 import { Publisher } from '../../src/mqtt/publisher.js';
@@ -22,6 +22,10 @@ export interface RigOptions {
   storePath?: string;
   /** The buffer's boot id file (epochs). */
   bootIdPath?: string;
+  /** mqtt.maxPacketSize, parsed (bytes). */
+  maxPacketSize?: number;
+  /** Where the publisher and connection log (default: silent). */
+  log?: Logger;
 }
 
 export interface PublisherRig {
@@ -35,6 +39,13 @@ export interface PublisherRig {
 }
 
 export const silentLog = pino({ level: 'silent' });
+
+/** A logger that keeps every line (debug and up) for the test to read. */
+export function capturingLog(): { log: Logger; lines: Array<{ level: number; msg: string } & Record<string, unknown>> } {
+  const lines: Array<{ level: number; msg: string } & Record<string, unknown>> = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  return { log, lines };
+}
 
 export async function startPublisherRig(options: RigOptions): Promise<PublisherRig> {
   const dir = await makeTempDir('pub-');
@@ -60,9 +71,11 @@ export async function startPublisherRig(options: RigOptions): Promise<PublisherR
       connectTimeoutMs: 2000,
     },
     { minMs: 50, maxMs: 300 },
-    silentLog,
+    options.log ?? silentLog,
   );
-  const publisher = new Publisher({ connection, source: buffer, routes, maxInflight: options.maxInflight ?? 64, version: 'test', log: silentLog, batch: options.batch, drainRatePerSecond: options.drainRatePerSecond });
+  const publisher = new Publisher({
+    connection, source: buffer, routes, maxInflight: options.maxInflight, maxPacketSize: options.maxPacketSize, version: 'test', log: options.log ?? silentLog, batch: options.batch, drainRatePerSecond: options.drainRatePerSecond,
+  });
   publisher.start();
   return {
     buffer,

@@ -46,9 +46,27 @@ export function mqttCard(status: StatusSnapshot, now: number): HTMLElement {
       ['Published', count(mqtt.published)],
       ['In flight', count(mqtt.inflight)],
       ['Reconnects', count(mqtt.reconnects)],
+      ...limitFacts(mqtt),
     ]),
     mqtt.lastError && lastError(mqtt.lastError),
+    mqtt.lastRefusal && mqtt.lastRefusal.inARow > 0 ? h('p', { class: 'err' }, `Broker refused a publish: ${mqtt.lastRefusal.reason} (${mqtt.lastRefusal.topic}, ${count(mqtt.lastRefusal.inARow)} in a row; retrying)`) : null,
   );
+}
+
+/** The broker's limits on this connection (README, "MQTT conformance"). */
+function limitFacts(mqtt: StatusSnapshot['mqtt']): Array<[string, Child]> {
+  const limits = mqtt.limits;
+  if (limits === null) return [];
+  const facts: Array<[string, Child]> = [
+    ['Protocol', limits.protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1'],
+    ['Window', `${count(limits.window)} in flight${limits.receiveMaximum === null ? '' : ` (broker: ${count(limits.receiveMaximum)})`}`],
+    ['Max packet', bytes(limits.maxPacketSize)],
+  ];
+  if (limits.maximumQoS < 2) facts.push(['Max QoS', String(limits.maximumQoS)]);
+  if (!limits.retainAvailable) facts.push(['Retain', 'not available']);
+  if (mqtt.unsendable > 0) facts.push(['Too large', `${count(mqtt.unsendable)} reading(s) taken out`]);
+  if (mqtt.refusals > 0) facts.push(['Refused', count(mqtt.refusals)]);
+  return facts;
 }
 
 function lastError(message: string): HTMLElement {

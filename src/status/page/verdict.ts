@@ -14,6 +14,11 @@ export function problems(status: StatusSnapshot): string[] {
     const since = mqtt.since === null ? '' : ` for ${duration(status.time - mqtt.since)}`;
     found.push(`MQTT broker not connected${since}. ${mqtt.lastError ? explain(mqtt.lastError) : 'Connecting…'} Readings are kept in the buffer.`);
   }
+  const refusal = mqtt.lastRefusal;
+  if (refusal?.persistent) {
+    found.push(`The broker keeps refusing publishes (${refusal.reason}, ${refusal.inARow} in a row, topic ${refusal.topic}): fix its ACL or quota. Readings wait in the buffer.`);
+  }
+  if (mqtt.unsendable > 0) found.push(`${mqtt.unsendable} reading(s) were too large for the broker's maximum packet size and were taken out of the queue.`);
   if (buffer.writeFailing) found.push('The buffer refuses writes (disk full or storage error): new readings are being dropped.');
   if (buffer.recoveredFrom) found.push(`The buffer store was corrupt and was replaced at start (old copy: ${buffer.recoveredFrom}).`);
   if (buffer.dropped > 0) found.push(`${buffer.dropped} reading(s) were dropped because the buffer was full or failing.`);

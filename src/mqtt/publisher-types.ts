@@ -1,0 +1,78 @@
+// What the publisher consumes and emits: the buffer's side (PublishSource, an interface defined by
+// its consumer), its options, its events, and a lane (a cursor over the buffer, publisher.ts).
+import type { Logger } from 'pino';
+import type { RawReading } from '../buffer/types.js';
+import type { LinkLimits } from './broker-limits.js';
+import type { BrokerProfile } from './broker-profiles.js';
+import type { MqttConnection } from './connection.js';
+import { OpenBatches, type BatchOptions } from './open-batches.js';
+import type { RefusalInfo } from './refusals.js';
+import type { Routes } from './topics.js';
+
+/** The part of the buffer the publisher uses: stored JSON texts, read between two seqs. */
+export interface PublishSource {
+  readRawFrom(afterSeq: number, limit: number, upToSeq?: number): Promise<RawReading[]>;
+  ack(seqs: readonly number[]): Promise<void>;
+  on(event: 'appended', listener: () => void): unknown;
+  off(event: 'appended', listener: () => void): unknown;
+  /** Forgets which readings were handed out: they are no longer in flight once the link is down. */
+  releaseHandedOut?(): void;
+  /** lastSeq: the highest seq written (the live/backlog split); epoch: the current one (birth message). */
+  stats(): { dropped: number; lastSeq: number; epoch?: number };
+}
+
+export interface PublisherEvents {
+  connected: [];
+  disconnected: [reason: string];
+  /** Readings the broker acknowledged (or, QoS 0, that were written), deleted from the buffer. */
+  published: [count: number];
+  /** The same, per sensor (emitted before `published`). */
+  sensorPublished: [sensor: string, count: number];
+  /** The limits in force on the new connection. */
+  limits: [limits: LinkLimits];
+  /** Readings taken out of the queue because no packet the broker takes can hold them. */
+  unsendable: [sensor: string, count: number];
+  /** The broker refused a publish, or accepted again after refusals (inARow 0). */
+  refusal: [info: RefusalInfo];
+}
+
+export interface PublisherOptions {
+  connection: MqttConnection;
+  source: PublishSource;
+  routes: Routes;
+  /** mqtt.maxInflight; absent: 64 on MQTT 5, 20 on 3.1.1 (broker-limits.ts). */
+  maxInflight?: number | undefined;
+  /** mqtt.maxPacketSize (bytes); absent: the broker's on MQTT 5, 64 KiB on 3.1.1. */
+  maxPacketSize?: number | undefined;
+  /** mqtt.brokerProfile: the limits a 3.1.1 broker cannot announce. */
+  profile?: BrokerProfile | undefined;
+  version: string;
+  log: Logger;
+  /** mqtt.batch: several readings of a sensor per message. */
+  batch?: BatchOptions | undefined;
+  /** mqtt.drainRate (readings per second): live-first, the backlog within the rest of the budget. */
+  drainRatePerSecond?: number | undefined;
+}
+
+export interface Lane {
+  live: boolean;
+  /** Last seq read from the buffer (readings up to it are queued or handed out). */
+  cursor: number;
+  upToSeq: number;
+  /** Read ahead, not yet handed out: queued[head..]. */
+  queued: RawReading[];
+  head: number;
+  /** Closed batches waiting for room in the window (batching only). */
+  ready: RawReading[][];
+  batches: OpenBatches | null;
+  /** The backlog lane was read to its end. */
+  done: boolean;
+}
+
+export const NOTHING: RawReading[] = [];
+
+export function newLane(live: boolean, afterSeq: number, upToSeq: number, batch: BatchOptions | undefined, closed: (lane: Lane, readings: RawReading[]) => void): Lane {
+  const lane: Lane = { live, cursor: afterSeq, upToSeq, queued: NOTHING, head: 0, ready: [], batches: null, done: false };
+  if (batch) lane.batches = new OpenBatches(batch, (readings) => closed(lane, readings));
+  return lane;
+}
