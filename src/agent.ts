@@ -150,7 +150,8 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
           failed: (sensorId, message) => hub.sensorFailed(sensorId, message),
           recovered: (sensorId) => hub.sensorRecovered(sensorId),
         },
-        log: sensorLog,
+        // The schedule names the sensor in each line itself; sensorLog would name it twice.
+        log,
       });
     });
     // Stopped in reverse: sensors first, then a synced commit of what they left, then the link.
