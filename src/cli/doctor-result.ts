@@ -34,7 +34,8 @@ export function summarize(config: Config, results: readonly CheckResult[]): stri
   const failing = new Set(failed.flatMap((result) => result.sensors ?? []));
   const lines: string[] = [];
   if (failing.size > 0 && failing.size >= total) {
-    lines.push(`the agent starts, but all ${plural(total, 'sensor')} would fail: /healthz answers 503, and under systemd the watchdog restarts it`);
+    const every = total === 1 ? 'its only sensor' : `all ${total} sensors`;
+    lines.push(`the agent starts, but ${every} would fail: /healthz answers 503, and under systemd the watchdog restarts it`);
   } else if (failing.size > 0) {
     lines.push(`the agent runs, but ${failing.size} of ${plural(total, 'sensor')} would fail and be retried (${[...failing].join(', ')}); the others keep going`);
   }
