@@ -6,6 +6,7 @@
 import type { Registry } from 'prom-client';
 import type { StatusHub } from './status-hub.js';
 import type { StatusSnapshot } from './status-types.js';
+import { histogramSampled, registerProcessMetrics } from './process-metrics.js';
 
 export interface Metrics {
   contentType: string;
@@ -25,6 +26,8 @@ export function createMetrics(hub: StatusHub): Metrics {
     async render(): Promise<string> {
       registry ??= import('prom-client').then((prom) => register(prom, hub, snapshot));
       const loaded = await registry;
+      // Each scrape waits until the event-loop histogram has sampled since the last (process-metrics.ts).
+      await histogramSampled();
       current = null;
       try {
         return await loaded.metrics();
@@ -40,6 +43,8 @@ function register(prom: typeof import('prom-client'), hub: StatusHub, snapshot: 
   const registry = new Registry();
   // Process memory, CPU, file descriptors, event loop lag, heap: prom-client's standard set.
   collectDefaultMetrics({ register: registry });
+  // Its CPU counters and event-loop stats would start at this (first) scrape: ours are true from it.
+  registerProcessMetrics(prom, registry);
 
   const perSensor = (name: string, help: string, pick: (sensor: StatusSnapshot['sensors'][number]) => number): void => {
     new Counter({
