@@ -116,6 +116,7 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
     publisher.on('sensorPublished', (sensor, count) => hub.sensorPublished(sensor, count));
     publisher.on('connected', () => hub.mqttConnected());
     publisher.on('disconnected', (reason) => hub.mqttDisconnected(reason));
+    connection.on('retrying', (delayMs) => hub.mqttRetrying(delayMs));
     publisher.on('published', (count) => hub.mqttPublished(count, publisher.inflight));
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });

@@ -10,6 +10,8 @@ export interface ConnectionEvents {
   /** Connected (CONNACK accepted). receiveMaximum is the broker's (MQTT 5), if it sent one. */
   up: [client: MqttClient, receiveMaximum: number | undefined];
   down: [reason: string];
+  /** A connect attempt failed (or the link dropped); the next one starts in delayMs. */
+  retrying: [delayMs: number];
 }
 
 type ConnectFn = (url: string, options: IClientOptions) => MqttClient;
@@ -140,6 +142,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   private scheduleRetry(): void {
     if (this.stopped) return;
     const delay = this.backoff.next();
+    this.emit('retrying', delay);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.attempt();

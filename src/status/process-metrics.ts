@@ -4,8 +4,9 @@
 // scrape printed a minimum of 9223372036.854776 s and a mean of NaN), and its plain lag gauge is
 // set after the scrape that measures it (0 on the first). Here: CPU as process.cpuUsage() totals
 // since the process started, the plain lag awaited within its scrape, and every scrape held until
-// the histogram has sampled since the previous one (it is reset at each scrape, so two scrapes
-// within 10 ms showed the empty figures too). A scrape takes 20 ms longer; nothing else changes.
+// the histogram has a sample since the previous one (it is reset at each scrape, so two scrapes
+// within 10 ms showed the empty figures too): a scrape waits about 10-20 ms for it.
+import perfHooks, { type IntervalHistogram } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 
 type Prom = typeof import('prom-client');
@@ -18,7 +19,7 @@ const CPU = ['process_cpu_user_seconds_total', 'process_cpu_system_seconds_total
 type Collect = (this: unknown) => void | Promise<void>;
 
 /** Replaces prom-client's CPU counters, and makes its lag gauge report the scrape it is in. */
-export function registerProcessMetrics(prom: Prom, registry: Registry): void {
+function registerProcessMetrics(prom: Prom, registry: Registry): void {
   for (const name of CPU) registry.removeSingleMetric(name);
   const { Counter } = prom;
   const cpu = (name: string, help: string, seconds: (usage: NodeJS.CpuUsage) => number): void => {
@@ -49,10 +50,25 @@ export function registerProcessMetrics(prom: Prom, registry: Registry): void {
 }
 
 /**
- * Resolves once the default set's event-loop histogram (enabled when the registry was made, reset
- * at each scrape) has sampled again: libuv runs due timers in order, so its 10 ms repeating timer
- * fires before this later one.
+ * prom-client's default set, with a handle on the event-loop histogram it makes (it keeps it to
+ * itself): monitorEventLoopDelay is wrapped for the duration of the call only, to see it created.
+ * Returns a function that resolves once that histogram holds a sample since its last reset.
  */
-export function histogramSampled(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 2 * HISTOGRAM_RESOLUTION_MS));
+export function collectDefaults(prom: Prom, registry: Registry): () => Promise<void> {
+  const hooks = perfHooks as { monitorEventLoopDelay: typeof perfHooks.monitorEventLoopDelay };
+  const original = hooks.monitorEventLoopDelay;
+  let histogram: IntervalHistogram | null = null;
+  hooks.monitorEventLoopDelay = (options) => (histogram = original(options));
+  try {
+    prom.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: HISTOGRAM_RESOLUTION_MS });
+  } finally {
+    hooks.monitorEventLoopDelay = original;
+  }
+  registerProcessMetrics(prom, registry);
+  return async () => {
+    // A busy loop delays the histogram's ticks as much as this timer: wait for a sample, not a time.
+    for (let waited = 0; (histogram?.count ?? 1) === 0 && waited < 2000; waited += HISTOGRAM_RESOLUTION_MS) {
+      await new Promise((resolve) => setTimeout(resolve, HISTOGRAM_RESOLUTION_MS));
+    }
+  };
 }

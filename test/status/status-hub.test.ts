@@ -124,7 +124,7 @@ describe('StatusHub', () => {
       hub.sensorFailed('a', 'no answer');
       expect(hub.isHealthy()).toBe(true);
       hub.sensorFailed('b', 'no answer');
-      expect(hub.health()).toEqual({ healthy: false, reason: 'all 2 sensor(s) failed' });
+      expect(hub.health()).toEqual({ healthy: false, reason: 'all 2 sensors failed' });
       expect(hub.snapshot().healthy).toBe(false);
       hub.sensorRecovered('b');
       expect(hub.isHealthy()).toBe(true);
