@@ -56,6 +56,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     throw new UsageError(describeParseError(error as Error & { code?: string }, argv));
   }
   const { values, positionals } = parsed;
+  if (positionals.length > 1 && positionals[0] !== 'help') throw new UsageError(`unexpected argument ${positionals[1] ?? ''} after ${positionals[0] ?? ''} (a config file goes after --config); ${HINT}`);
   if (values.config === '') throw new UsageError(`--config needs a file name (--config FILE); ${HINT}`);
   return {
     command: positionals[0],

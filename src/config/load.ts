@@ -23,7 +23,8 @@ async function readConfigText(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied' : `cannot be read (${code ?? String(error)})`;
+    const reasons: Record<string, string> = { ENOENT: 'not found', EACCES: 'permission denied', EISDIR: 'is a folder, not a config file' };
+    const reason = (code !== undefined ? reasons[code] : undefined) ?? `cannot be read (${code ?? String(error)})`;
     throw new ConfigError([`config file ${file}: ${reason}`]);
   }
 }

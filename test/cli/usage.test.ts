@@ -34,6 +34,7 @@ describe('usage mistakes', () => {
     [['--version=2'], `--version takes no value; ${HELP}`],
     [['rnu'], `unknown command rnu (did you mean run?); ${HELP}`],
     [['check-confg'], `unknown command check-confg (did you mean check-config?); ${HELP}`],
+    [['run', 'config.yaml'], `unexpected argument config.yaml after run (a config file goes after --config); ${HELP}`],
     [[], `no command given (one of: run, check-config, doctor, scan-i2c); ${HELP}`],
   ] as Array<[string[], string]>)('%j → one line, exit 1', async ([args, line], { expect }) => {
     const result = await runCli(args);
@@ -61,6 +62,12 @@ describe('check-config', () => {
     const file = await configIn('{ "sensors": [ { "id": "a", "driver": "simulated" }, ] }\n', 'config.json');
     const result = await runCli(['check-config', '--config', file]);
     expect(result).toMatchObject({ code: 78, stderr: `config file ${file}: line 1, column 52: not valid JSON (a trailing comma before a closing bracket is not allowed in JSON)\n` });
+  });
+
+  it('says a folder given as the config is a folder (exit 78)', async () => {
+    const dir = await agentFolder('sensor-agent-usage-');
+    const result = await runCli(['check-config', '--config', dir]);
+    expect(result).toMatchObject({ code: 78, stderr: `config file ${dir}: is a folder, not a config file\n` });
   });
 
   it('says an empty config file is empty (exit 78)', async () => {
