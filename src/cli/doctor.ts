@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Config } from '../config/schema.js';
 import { displayUrl } from '../mqtt/client-options.js';
+import { maskCredentialsIn } from '../config/mask-url.js';
 import { chooseGpioBackend } from '../hardware/gpio-backend.js';
 import { plural, type CheckResult } from './doctor-result.js';
 import { checkStatusPort, checkStoreFolder, checkStoreLock } from './doctor-start.js';
@@ -147,12 +148,13 @@ async function checkBroker(config: Config): Promise<CheckResult[]> {
     ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
     ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
   });
-  const outcome = await new Promise<string | null>((resolve) => {
+  let outcome = await new Promise<string | null>((resolve) => {
     client.once('connect', () => resolve(null));
     client.once('error', (error) => resolve(error.message));
     client.once('close', () => resolve('connection closed'));
   });
   client.end(true);
+  if (outcome !== null) outcome = maskCredentialsIn(outcome);
   if (outcome === null) return [{ verdict: 'ok', what: `broker ${shown} accepts the connection and credentials` }];
   if (/protocol version/i.test(outcome) && config.mqtt.protocolVersion === 5) {
     return [{ verdict: 'warn', what: `broker ${shown} does not speak MQTT 5`, fix: 'the agent falls back to 3.1.1; set mqtt.protocolVersion: 4 to skip the attempt' }];

@@ -21,6 +21,11 @@ export function maskUrlCredentials(url: string): string {
   return url.endsWith('/') || parsed.pathname !== '/' || parsed.search !== '' ? text : text.replace(/\/$/, '');
 }
 
+/** Free text (an error message) with the password of every URL in it masked. */
+export function maskCredentialsIn(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s@/]*@/gi, '$1***@');
+}
+
 /** True when a string holds a URL with user info or a query: worth masking before it is echoed. */
 export function mayHoldCredentials(text: string): boolean {
   return /:\/\/[^\s/]*@|[?&][^=\s]*=/.test(text);

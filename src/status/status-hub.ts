@@ -5,6 +5,7 @@ import type { BufferStats } from '../buffer/types.js';
 import type { Values } from '../sensors/types.js';
 import { History, type HistorySnapshot } from './history.js';
 import { hostInfoReader, type HostInfo } from './host-info.js';
+import { maskCredentialsIn } from '../config/mask-url.js';
 import type { Health, MqttStatus, SensorStatus, StatusReading, StatusSnapshot } from './status-types.js';
 
 export type { SensorStatus, MqttStatus, StatusSnapshot, StatusReading, Health } from './status-types.js';
@@ -146,7 +147,8 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.linkDropped = this.mqtt.connected;
     this.mqtt.connected = false;
     this.mqtt.since = this.now();
-    if (error !== null) this.mqtt.lastError = error;
+    // An error message may quote the URL it failed on: never with its password.
+    if (error !== null) this.mqtt.lastError = maskCredentialsIn(error);
     // What was in flight goes back to the buffer and is sent again after the reconnect.
     this.mqtt.inflight = 0;
     this.emit('change');

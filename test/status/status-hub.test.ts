@@ -90,6 +90,12 @@ describe('StatusHub', () => {
     expect(hub.snapshot().mqtt).toMatchObject({ connected: true, reconnects: 2, lastError: 'connect ECONNREFUSED 10.0.0.2:8883' });
   });
 
+  it('masks a URL password quoted in an MQTT error', () => {
+    const { hub } = makeHub();
+    hub.mqttDisconnected('Unexpected server response: 401 from wss://agent:s3cret@broker.example/mqtt');
+    expect(hub.snapshot().mqtt.lastError).toBe('Unexpected server response: 401 from wss://agent:***@broker.example/mqtt');
+  });
+
   it('counts failed connect attempts and the next try while the link is down, and clears them on connect', () => {
     const { hub, clock } = makeHub();
     // Never connected: every retry follows a failed attempt.
