@@ -122,4 +122,5 @@ export function median(values: number[]): number {
 }
 
 export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
-export const mb = (bytes: number): number => round(bytes / 1024 / 1024, 1);
+/** MB of 10^6 bytes: the one size convention of the agent's output and docs (README, Configuration). */
+export const mb = (bytes: number): number => round(bytes / 1e6, 1);

@@ -5,13 +5,26 @@ import { createServer } from 'node:net';
 
 export async function startDemoBroker(port = 1883, host = '127.0.0.1') {
   const aedes = await Aedes.createBroker();
-  const server = createServer(aedes.handle);
+  // server.close() waits for every open connection to end; a subscriber (`npx mqtt sub`, as the
+  // README suggests) never ends its own, so close() destroys them instead of waiting.
+  const sockets = new Set();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    aedes.handle(socket);
+  });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
   return {
-    close: () => new Promise((resolve) => server.close(() => aedes.close(resolve))),
+    port: server.address().port,
+    /** Stops listening, cuts every client (subscribers included) and closes the broker. */
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => aedes.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }
 

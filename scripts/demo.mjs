@@ -36,10 +36,14 @@ const agent = spawn(process.execPath, ['dist/sensor-agent.js', 'run', '--config'
   // Its own process group: Ctrl-C reaches the demo once, which passes it on exactly once.
   detached: true,
 });
+let signals = 0;
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => agent.kill(signal));
+  process.on(signal, () => {
+    // A second Ctrl-C means now: the agent's buffer is durable, nothing accepted is lost.
+    agent.kill(++signals > 1 ? 'SIGKILL' : signal);
+  });
 }
 agent.on('exit', async (code, signal) => {
-  await broker?.close();
+  await Promise.race([broker?.close(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   process.exit(code ?? (signal ? 1 : 0));
 });

@@ -119,6 +119,7 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
     publisher.on('sensorPublished', (sensor, count) => hub.sensorPublished(sensor, count));
     publisher.on('connected', () => hub.mqttConnected());
     publisher.on('disconnected', (reason) => hub.mqttDisconnected(reason));
+    connection.on('retrying', (delayMs) => hub.mqttRetrying(delayMs));
     publisher.on('published', (count) => hub.mqttPublished(count, publisher.inflight));
     publisher.on('limits', (limits) => hub.mqttLimits(limits));
     publisher.on('unsendable', (_sensor, count) => hub.mqttUnsendable(count));
@@ -157,7 +158,8 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
           failed: (sensorId, message) => hub.sensorFailed(sensorId, message),
           recovered: (sensorId) => hub.sensorRecovered(sensorId),
         },
-        log: sensorLog,
+        // The schedule names the sensor in each line itself; sensorLog would name it twice.
+        log,
       });
     });
     // Stopped in reverse: sensors first, then a synced commit of what they left, then the link.

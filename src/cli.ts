@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // The command line: parses arguments, loads the config, runs the agent until SIGTERM/SIGINT.
 // Exit codes: 0 clean stop, 78 (EX_CONFIG) bad config, 1 anything else.
-import { parseArgs } from 'node:util';
-import { loadConfig, maskSecrets } from './config/load.js';
+import { loadConfigWithWarnings, maskSecrets } from './config/load.js';
 import { ConfigError } from './config/errors.js';
 import { createLogger } from './log.js';
 import { startAgent } from './agent.js';
 import { version } from './version.js';
 import { startSystemdIntegration } from './systemd/service.js';
+import { commandProblem, parseCommandLine, UsageError } from './cli/args.js';
+import { describeFailure, wantsStack } from './cli/failure.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -49,8 +50,9 @@ function printConfigError(error: ConfigError): void {
 }
 
 async function run(file: string): Promise<number> {
-  const config = await loadConfig(file);
+  const { config, warnings } = await loadConfigWithWarnings(file);
   const log = await createLogger(config.log.level);
+  for (const warning of warnings) log.warn({ config: file }, `config: ${warning}`);
   // A bug must not leave a half-working daemon: log it once and exit 1 so systemd restarts us.
   // Nothing accepted is lost: the buffer is durable against exactly this.
   const fatal = (kind: string) => (error: unknown): void => {
@@ -61,7 +63,15 @@ async function run(file: string): Promise<number> {
   process.on('uncaughtException', fatal('uncaught exception'));
   process.on('unhandledRejection', fatal('unhandled promise rejection'));
   log.info({ version, device: config.device.id, config: file }, 'sensor-agent starting');
-  const agent = await startAgent(config, log);
+  let agent;
+  try {
+    agent = await startAgent(config, log);
+  } catch (error) {
+    // One line for a known start failure (buffer locked, status port in use): the exit code says the rest.
+    log.flush();
+    process.stderr.write(describeFailure(error, wantsStack(config.log.level)));
+    return EXIT_FAILURE;
+  }
   // Under systemd (Type=notify): READY=1 now, WATCHDOG=1 while healthy; null otherwise.
   const systemd = await startSystemdIntegration(agent, { sensorIntervalsMs: config.sensors.map((sensor) => sensor.interval), log: log.child({ part: 'systemd' }) });
   log.info({ sensors: config.sensors.length }, 'sensor-agent running');
@@ -84,13 +94,14 @@ async function run(file: string): Promise<number> {
 }
 
 async function checkConfig(file: string): Promise<number> {
-  const config = await loadConfig(file);
+  const { config, warnings } = await loadConfigWithWarnings(file);
   process.stdout.write(`${JSON.stringify(maskSecrets(config), null, 2)}\n`);
+  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   const { mqtt } = config;
   if (mqtt.brokerProfile !== undefined) {
     const { profileWarnings } = await import('./mqtt/broker-profiles.js');
-    const warnings = profileWarnings(mqtt.brokerProfile, { ...mqtt, sensors: config.sensors });
-    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+    const profile = profileWarnings(mqtt.brokerProfile, { ...mqtt, sensors: config.sensors });
+    for (const warning of profile) process.stderr.write(`warning: ${warning}\n`);
   }
   process.stderr.write(`${file}: ok\n`);
   return EXIT_OK;
@@ -98,57 +109,48 @@ async function checkConfig(file: string): Promise<number> {
 
 async function doctor(file: string): Promise<number> {
   // Loaded on demand (as scan-i2c): `run` starts without parsing them or MQTT.js.
-  const { formatResult, runDoctor } = await import('./cli/doctor.js');
-  const results = await runDoctor(await loadConfig(file));
+  const { formatResult, runDoctor, summarize } = await import('./cli/doctor.js');
+  const { config, warnings } = await loadConfigWithWarnings(file);
+  const results = await runDoctor(config, warnings);
   for (const result of results) process.stdout.write(`${formatResult(result)}\n`);
-  const failed = results.filter((result) => result.verdict === 'fail').length;
-  process.stdout.write(failed === 0 ? 'nothing stops the agent here\n' : `${failed} problem(s) would stop the agent\n`);
-  return failed === 0 ? EXIT_OK : EXIT_FAILURE;
+  process.stdout.write(`${summarize(config, results)}\n`);
+  return results.some((result) => result.verdict === 'fail') ? EXIT_FAILURE : EXIT_OK;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let args;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        bus: { type: 'string' },
-        version: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    args = parseCommandLine(argv);
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`sensor-agent: ${error.message}\n`);
     return EXIT_FAILURE;
   }
-  const { values, positionals } = parsed;
-  if (values.version) {
+  if (args.version) {
     process.stdout.write(`${version}\n`);
     return EXIT_OK;
   }
-  const command = positionals[0];
-  if (values.help || command === 'help') {
+  const { command } = args;
+  if (args.help || command === 'help') {
     process.stdout.write(HELP);
     return EXIT_OK;
   }
-  if (command === undefined) {
-    process.stderr.write(HELP);
+  const problem = commandProblem(command);
+  if (problem !== undefined) {
+    process.stderr.write(`sensor-agent: ${problem}\n`);
     return EXIT_FAILURE;
   }
   try {
     switch (command) {
       case 'run':
-        return await run(configPath(values.config));
+        return await run(configPath(args.config));
       case 'check-config':
-        return await checkConfig(configPath(values.config));
+        return await checkConfig(configPath(args.config));
       case 'doctor':
-        return await doctor(configPath(values.config));
+        return await doctor(configPath(args.config));
       case 'scan-i2c':
-        return await (await import('./cli/scan-i2c.js')).runScanI2c({ bus: values.bus, configFile: values.config }, process.stdout, process.stderr);
+        return await (await import('./cli/scan-i2c.js')).runScanI2c({ bus: args.bus, configFile: args.config }, process.stdout, process.stderr);
       default:
-        process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
         return EXIT_FAILURE;
     }
   } catch (error) {
@@ -156,7 +158,7 @@ export async function main(argv: string[]): Promise<number> {
       printConfigError(error);
       return EXIT_CONFIG;
     }
-    process.stderr.write(`sensor-agent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(describeFailure(error, false));
     return EXIT_FAILURE;
   }
 }

@@ -1,22 +1,19 @@
 // `sensor-agent doctor`: checks what the config needs on this device and says what to fix, so a
-// technician does not have to read a stack trace. Each check prints one line: ok, warn or FAIL.
-import { access, constants, stat } from 'node:fs/promises';
+// technician does not have to read a stack trace. Each check prints one line: ok, warn or FAIL;
+// the closing line (doctor-result.ts) says what `run` will do with what was found.
+import { access, constants } from 'node:fs/promises';
 import { lookup } from 'node:dns/promises';
 import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Config } from '../config/schema.js';
 import { displayUrl } from '../mqtt/client-options.js';
+import { maskCredentialsIn } from '../config/mask-url.js';
 import { chooseGpioBackend } from '../hardware/gpio-backend.js';
+import { plural, type CheckResult } from './doctor-result.js';
+import { checkStatusPort, checkStoreFolder, checkStoreLock } from './doctor-start.js';
 
-export type Verdict = 'ok' | 'warn' | 'fail';
-
-export interface CheckResult {
-  verdict: Verdict;
-  what: string;
-  /** How to fix it, when not ok. */
-  fix?: string;
-}
+export { formatResult, summarize, type CheckResult, type Verdict } from './doctor-result.js';
 
 const I2C_DRIVERS = new Set(['bme280', 'bmp280', 'sht3x', 'sht4x', 'bh1750', 'ads1115', 'ina219', 'mcp9808']);
 const GPIO_DRIVERS = new Set(['gpio-input']);
@@ -38,77 +35,85 @@ function userGroups(): string[] {
   }
 }
 
-function usedBuses(config: Config): number[] {
-  const buses = config.sensors
-    .filter((sensor) => I2C_DRIVERS.has(sensor.driver))
-    .map((sensor) => Number(sensor.options.bus ?? 1))
-    .filter((bus) => config.simulate.i2c[String(bus)] === undefined);
-  return [...new Set(buses)];
+/** Real (not simulated) I2C buses in use, each with the sensors on it. */
+function usedBuses(config: Config): Map<number, string[]> {
+  const buses = new Map<number, string[]>();
+  for (const sensor of config.sensors.filter((entry) => I2C_DRIVERS.has(entry.driver))) {
+    const bus = Number(sensor.options.bus ?? 1);
+    if (config.simulate.i2c[String(bus)] === undefined) buses.set(bus, [...(buses.get(bus) ?? []), sensor.id]);
+  }
+  return buses;
 }
 
-function usedPins(config: Config): number[] {
+/** The ids of sensors on real (not simulated) GPIO lines. */
+function gpioSensors(config: Config): string[] {
   return config.sensors
-    .filter((sensor) => GPIO_DRIVERS.has(sensor.driver))
-    .map((sensor) => Number(sensor.options.pin))
-    .filter((pin) => config.simulate.gpio[String(pin)] === undefined);
+    .filter((sensor) => GPIO_DRIVERS.has(sensor.driver) && config.simulate.gpio[String(sensor.options.pin)] === undefined)
+    .map((sensor) => sensor.id);
 }
 
 async function checkI2c(config: Config, groups: string[], isRoot: boolean): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const bus of usedBuses(config)) {
+  const buses = usedBuses(config);
+  for (const [bus, sensors] of buses) {
     const device = `/dev/i2c-${bus}`;
     if (!(await accessible(device, constants.F_OK))) {
-      results.push({ verdict: 'fail', what: `${device} does not exist`, fix: 'enable I2C: sudo raspi-config nonint do_i2c 0 (or dtparam=i2c_arm=on in /boot/firmware/config.txt) and reboot' });
+      results.push({ verdict: 'fail', what: `${device} does not exist`, fix: 'enable I2C: sudo raspi-config nonint do_i2c 0 (or dtparam=i2c_arm=on in /boot/firmware/config.txt) and reboot', sensors });
     } else if (!(await accessible(device, constants.R_OK | constants.W_OK))) {
-      results.push({ verdict: 'fail', what: `${device} is not readable and writable by this user`, fix: 'add the service user to the i2c group: sudo usermod -aG i2c sensor-agent' });
+      results.push({ verdict: 'fail', what: `${device} is not readable and writable by this user`, fix: 'add the service user to the i2c group: sudo usermod -aG i2c sensor-agent', sensors });
     } else {
       results.push({ verdict: 'ok', what: `${device} is accessible` });
     }
   }
-  if (usedBuses(config).length > 0 && !isRoot && !groups.includes('i2c')) {
+  if (buses.size > 0 && !isRoot && !groups.includes('i2c')) {
     results.push({ verdict: 'warn', what: 'this user is not in the i2c group', fix: 'sudo usermod -aG i2c <user>' });
   }
   return results;
 }
 
 /** The character device the agent would use: readable and writable by this user (GPIO_V2_GET_LINE_IOCTL needs both). */
-async function checkGpioCdev(path: string, label: string): Promise<CheckResult> {
+async function checkGpioCdev(path: string, label: string, sensors: string[]): Promise<CheckResult> {
   return (await accessible(path, constants.R_OK | constants.W_OK))
     ? { verdict: 'ok', what: `GPIO character device ${path} "${label}" is readable and writable` }
-    : { verdict: 'fail', what: `${path} is not readable and writable by this user`, fix: 'add the service user to the gpio group (Raspberry Pi OS gives it /dev/gpiochip*): sudo usermod -aG gpio sensor-agent' };
+    : { verdict: 'fail', what: `${path} is not readable and writable by this user`, fix: 'add the service user to the gpio group (Raspberry Pi OS gives it /dev/gpiochip*): sudo usermod -aG gpio sensor-agent', sensors };
 }
 
-async function checkGpioSysfs(root: string): Promise<CheckResult[]> {
+async function checkGpioSysfs(root: string, sensors: string[]): Promise<CheckResult[]> {
   if (!(await accessible(root, constants.F_OK))) {
-    return [{ verdict: 'fail', what: `GPIO sysfs root ${root} does not exist`, fix: 'use a kernel with CONFIG_GPIO_SYSFS, or set hardware.gpioRoot, or hardware.gpio: cdev' }];
+    return [{ verdict: 'fail', what: `GPIO sysfs root ${root} does not exist`, fix: 'use a kernel with CONFIG_GPIO_SYSFS, or set hardware.gpioRoot, or hardware.gpio: cdev', sensors }];
   }
   const results: CheckResult[] = [{ verdict: 'ok', what: `GPIO sysfs root ${root} exists` }];
   if (!(await accessible(join(root, 'export'), constants.W_OK))) {
-    results.push({ verdict: 'fail', what: `${root}/export is not writable by this user`, fix: 'add the service user to the gpio group: sudo usermod -aG gpio sensor-agent' });
+    results.push({ verdict: 'fail', what: `${root}/export is not writable by this user`, fix: 'add the service user to the gpio group: sudo usermod -aG gpio sensor-agent', sensors });
   }
   return results;
 }
 
+/** "chosen by hardware.gpio: auto" or "because <a sentence>": no brackets inside brackets. */
+function why(reason: string): string {
+  return reason.startsWith('hardware.gpio') ? `chosen by ${reason}` : `because ${reason}`;
+}
+
 async function checkGpio(config: Config, groups: string[], isRoot: boolean): Promise<CheckResult[]> {
-  const pins = usedPins(config);
-  if (pins.length === 0) return [];
+  const sensors = gpioSensors(config);
+  if (sensors.length === 0) return [];
   const setting = config.hardware.gpio;
   const results: CheckResult[] = [];
   try {
     const choice = await chooseGpioBackend({ setting, sysfsRoot: config.hardware.gpioRoot });
     if (choice.backend === 'cdev') {
-      results.push({ verdict: 'ok', what: `GPIO backend: character device (${choice.reason})` }, await checkGpioCdev(choice.chip.path, choice.chip.label));
+      results.push({ verdict: 'ok', what: `GPIO backend: character device, ${why(choice.reason)}` }, await checkGpioCdev(choice.chip.path, choice.chip.label, sensors));
     } else {
       const fellBack = choice.warning !== undefined;
       results.push({
         verdict: fellBack ? 'warn' : 'ok',
-        what: `GPIO backend: sysfs (${choice.reason})`,
+        what: `GPIO backend: sysfs, ${why(choice.reason)}`,
         ...(fellBack ? { fix: 'sysfs can fold edges that arrive while the agent is busy (a counter may undercount); reinstall the package so the gpio-cdev addon loads' } : {}),
       });
-      results.push(...(await checkGpioSysfs(config.hardware.gpioRoot)));
+      results.push(...(await checkGpioSysfs(config.hardware.gpioRoot, sensors)));
     }
   } catch (error) {
-    results.push({ verdict: 'fail', what: `GPIO backend ${setting}: ${(error as Error).message}`, fix: 'set hardware.gpio: auto (or sysfs), or check that /dev/gpiochip* exist (kernel 5.10 or later)' });
+    results.push({ verdict: 'fail', what: `GPIO backend ${setting}: ${(error as Error).message}`, fix: 'set hardware.gpio: auto (or sysfs), or check that /dev/gpiochip* exist (kernel 5.10 or later)', sensors });
   }
   if (!isRoot && !groups.includes('gpio')) results.push({ verdict: 'warn', what: 'this user is not in the gpio group', fix: 'sudo usermod -aG gpio <user>' });
   return results;
@@ -121,28 +126,10 @@ async function checkOneWire(config: Config): Promise<CheckResult[]> {
     results.push(
       (await accessible(folder, constants.R_OK))
         ? { verdict: 'ok', what: `1-Wire device ${String(sensor.options.deviceId)} is present` }
-        : { verdict: 'fail', what: `1-Wire device ${folder} not found`, fix: 'enable 1-Wire: dtoverlay=w1-gpio in /boot/firmware/config.txt, check wiring and the 4.7 kOhm pull-up' },
+        : { verdict: 'fail', what: `1-Wire device ${folder} not found`, fix: 'enable 1-Wire: dtoverlay=w1-gpio in /boot/firmware/config.txt, check wiring and the 4.7 kOhm pull-up', sensors: [sensor.id] },
     );
   }
   return results;
-}
-
-/** The nearest existing folder of the store must be writable: the agent creates the rest. */
-async function checkStore(config: Config): Promise<CheckResult> {
-  let folder = config.store.path;
-  for (;;) {
-    try {
-      if ((await stat(folder)).isDirectory()) break;
-    } catch {
-      // not there yet: check its parent
-    }
-    const parent = dirname(folder);
-    if (parent === folder) break;
-    folder = parent;
-  }
-  return (await accessible(folder, constants.W_OK))
-    ? { verdict: 'ok', what: `store path ${config.store.path} is writable` }
-    : { verdict: 'fail', what: `store path ${config.store.path} is not writable (${folder})`, fix: 'run as the service user, or set store.path (systemd: StateDirectory=sensor-agent)' };
 }
 
 async function checkBroker(config: Config): Promise<CheckResult[]> {
@@ -161,12 +148,13 @@ async function checkBroker(config: Config): Promise<CheckResult[]> {
     ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
     ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
   });
-  const outcome = await new Promise<string | null>((resolve) => {
+  let outcome = await new Promise<string | null>((resolve) => {
     client.once('connect', () => resolve(null));
     client.once('error', (error) => resolve(error.message));
     client.once('close', () => resolve('connection closed'));
   });
   client.end(true);
+  if (outcome !== null) outcome = maskCredentialsIn(outcome);
   if (outcome === null) return [{ verdict: 'ok', what: `broker ${shown} accepts the connection and credentials` }];
   if (/protocol version/i.test(outcome) && config.mqtt.protocolVersion === 5) {
     return [{ verdict: 'warn', what: `broker ${shown} does not speak MQTT 5`, fix: 'the agent falls back to 3.1.1; set mqtt.protocolVersion: 4 to skip the attempt' }];
@@ -178,20 +166,19 @@ async function checkBroker(config: Config): Promise<CheckResult[]> {
   return [{ verdict: 'warn', what: `broker ${shown} not reachable now: ${outcome}`, fix: 'the agent buffers until it is; check mqtt.url, the network and that the broker runs' }];
 }
 
-export async function runDoctor(config: Config): Promise<CheckResult[]> {
+export async function runDoctor(config: Config, warnings: readonly string[] = []): Promise<CheckResult[]> {
   const groups = userGroups();
   const isRoot = process.getuid?.() === 0;
+  const present = <T>(result: T | null): T[] => (result === null ? [] : [result]);
   return [
-    { verdict: 'ok', what: `config is valid (${config.sensors.length} sensors)` },
-    await checkStore(config),
+    { verdict: 'ok', what: `config is valid (${plural(config.sensors.length, 'sensor')})` },
+    ...warnings.map((warning): CheckResult => ({ verdict: 'warn', what: `config: ${warning}` })),
+    await checkStoreFolder(config),
+    ...present(await checkStoreLock(config)),
+    ...present(await checkStatusPort(config)),
     ...(await checkI2c(config, groups, isRoot)),
     ...(await checkGpio(config, groups, isRoot)),
     ...(await checkOneWire(config)),
     ...(await checkBroker(config)),
   ];
-}
-
-export function formatResult(result: CheckResult): string {
-  const label = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' }[result.verdict];
-  return `${label}  ${result.what}${result.fix ? `\n      fix: ${result.fix}` : ''}`;
 }

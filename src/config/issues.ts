@@ -4,7 +4,8 @@
 // Field schemas phrase their own expectations (fields.ts); `errorMap` words the rest by issue code.
 // The bad value is looked up in the raw input by the issue's path.
 import type { z } from 'zod';
-import { formatPath, keysOf, nodeAt, valueAt, type KeyPath } from './keys.js';
+import { formatPath, keysOf, nodeAt, otherVariantsWithKey, valueAt, type KeyPath } from './keys.js';
+import { mayHoldCredentials, maskUrlCredentials } from './mask-url.js';
 import { closestKey } from './suggest.js';
 
 const SECRET_KEYS = new Set(['password', 'token']);
@@ -44,8 +45,12 @@ export const errorMap: z.core.$ZodErrorMap = (issue) => {
 };
 
 function showValue(path: KeyPath, value: unknown): string {
-  if (SECRET_KEYS.has(String(path.at(-1)))) return '"***"';
-  const json = JSON.stringify(value) ?? String(value);
+  const key = String(path.at(-1));
+  if (SECRET_KEYS.has(key)) return '"***"';
+  // YAML reads 0x99 as the number 153; an I2C address is written, and read, in hex.
+  if (key === 'address' && typeof value === 'number' && Number.isInteger(value) && value >= 0) return `0x${value.toString(16)}`;
+  const shown = typeof value === 'string' && mayHoldCredentials(value) ? maskUrlCredentials(value) : value;
+  const json = JSON.stringify(shown) ?? String(shown);
   return json.length > MAX_VALUE_LENGTH ? `${json.slice(0, MAX_VALUE_LENGTH - 3)}...` : json;
 }
 
@@ -58,6 +63,11 @@ function line(path: KeyPath, message: string, raw: unknown): string {
 function unknownKeyLines(path: KeyPath, keys: readonly string[], raw: unknown): string[] {
   const valid = keysOf(nodeAt(path, raw), valueAt(raw, path));
   return keys.map((key) => {
+    // A key of another driver (`pin` on a simulated sensor) is no typo: say whose key it is.
+    const owners = otherVariantsWithKey(nodeAt(path, raw), key, valueAt(raw, path));
+    if (owners !== undefined) {
+      return `${formatPath([...path, key])}: unknown key for ${owners.discriminator} ${owners.current} (${key} is an option of ${owners.names.join(', ')})`;
+    }
     const suggestion = closestKey(key, valid);
     const hint = suggestion === undefined ? '' : ` (did you mean ${formatPath([...path, suggestion])}?)`;
     return `${formatPath([...path, key])}: unknown key${hint}`;

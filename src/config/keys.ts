@@ -33,6 +33,29 @@ function selectVariant(node: SchemaNode, raw: unknown): SchemaNode {
   return { type: 'object', properties: Object.assign({}, ...variants.map((variant) => variant.properties ?? {})) };
 }
 
+/** The discriminator key of a union's variants (`driver`) and the value each variant has. */
+function variantNames(variants: SchemaNode[]): Array<{ key: string; name: string; node: SchemaNode }> {
+  return variants.flatMap((variant) =>
+    Object.entries(variant.properties ?? {})
+      .filter(([, property]) => typeof property.const === 'string')
+      .map(([key, property]) => ({ key, name: String(property.const), node: variant })),
+  );
+}
+
+/**
+ * For a mapping whose keys depend on a discriminator (a sensor's `driver:`): when `key` is not valid
+ * for the variant `raw` selects but is for others, those variants' names. Undefined otherwise.
+ */
+export function otherVariantsWithKey(node: SchemaNode | undefined, key: string, raw?: unknown): { discriminator: string; current: string; names: string[] } | undefined {
+  const variants = node?.oneOf ?? node?.anyOf;
+  if (!variants) return undefined;
+  const named = variantNames(variants);
+  const chosen = named.find((entry) => isRecord(raw) && raw[entry.key] === entry.name);
+  if (!chosen || chosen.node.properties?.[key] !== undefined) return undefined;
+  const names = named.filter((entry) => entry.key === chosen.key && entry.node.properties?.[key] !== undefined).map((entry) => entry.name);
+  return names.length > 0 ? { discriminator: chosen.key, current: chosen.name, names } : undefined;
+}
+
 /** Keys valid in the mapping that `node` describes, given the mapping's raw value. */
 export function keysOf(node: SchemaNode | undefined, raw: unknown): string[] {
   if (!node) return [];

@@ -1,4 +1,4 @@
-// Loading a config: read the file (YAML, or JSON which YAML also reads), apply SENSOR_AGENT_*
+// Loading a config: read the file (YAML; a .json file must be JSON), apply SENSOR_AGENT_*
 // environment overrides, validate against the schema, and throw one ConfigError listing every
 // problem. Also the masked view `check-config` prints.
 import { readFile } from 'node:fs/promises';
@@ -10,6 +10,8 @@ import { ConfigError } from './errors.js';
 import { describeIssues, errorMap } from './issues.js';
 import { isRecord } from './keys.js';
 import { configSchema, type Config, type ConfigContext } from './schema.js';
+import { maskUrlCredentials } from './mask-url.js';
+import { configWarnings } from './warnings.js';
 
 export interface LoadOptions {
   /** The host name the default device id comes from; os.hostname() when absent. */
@@ -21,7 +23,8 @@ async function readConfigText(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied' : `cannot be read (${code ?? String(error)})`;
+    const reasons: Record<string, string> = { ENOENT: 'not found', EACCES: 'permission denied', EISDIR: 'is a folder, not a config file' };
+    const reason = (code !== undefined ? reasons[code] : undefined) ?? `cannot be read (${code ?? String(error)})`;
     throw new ConfigError([`config file ${file}: ${reason}`]);
   }
 }
@@ -43,7 +46,37 @@ function shortJson(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** Line and column (1-based) of a character offset. */
+function position(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, col: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+/**
+ * A .json file is read as JSON: YAML would also take trailing commas, comments and unquoted keys,
+ * so a file that other JSON tools reject would load here. The YAML parse that follows gives the
+ * same data for valid JSON and keeps one path for everything after it.
+ */
+function checkJson(text: string, file: string): void {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    // Node 20 says "Unexpected token ']', ...<snippet>... is not valid JSON" without a position.
+    const stated = Number(/at position (\d+)/.exec(message)?.[1] ?? NaN);
+    const trailingComma = /,(\s*[\]}])/.exec(text);
+    const offset = Number.isFinite(stated) ? stated : trailingComma?.index;
+    const where = offset === undefined ? '' : (({ line, col }) => `line ${line}, column ${col}: `)(position(text, offset));
+    const reason = trailingComma !== null && (offset === trailingComma.index || !Number.isFinite(stated))
+      ? 'a trailing comma before a closing bracket is not allowed in JSON'
+      : message.replace(/, ".*$|\s*in JSON at position \d+.*$/s, '');
+    throw new ConfigError([`config file ${file}: ${where}not valid JSON (${reason})`]);
+  }
+}
+
 function parseText(text: string, file: string): Record<string, unknown> {
+  if (text.trim() === '') throw new ConfigError([`config file ${file}: the file is empty (expected settings, at least a sensors: list)`]);
+  if (/\.json$/i.test(file)) checkJson(text, file);
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
   if (document.errors.length > 0) {
@@ -60,7 +93,7 @@ function parseText(text: string, file: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigError([`config file ${file}: ${(error as Error).message}`]);
   }
-  if (data === null || data === undefined) return {};
+  if (data === null || data === undefined) throw new ConfigError([`config file ${file}: the file has no settings, only comments (expected at least a sensors: list)`]);
   if (!isRecord(data)) {
     throw new ConfigError([`config file ${file}: the top level is ${Array.isArray(data) ? 'a list' : shortJson(data)}, not a mapping of settings`]);
   }
@@ -85,21 +118,26 @@ export function parseConfig(raw: unknown, context: ConfigContext): Config {
 
 /** Reads, overrides from `env`, validates and resolves the config file. Rejects with a ConfigError. */
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<Config> {
+  return (await loadConfigWithWarnings(file, env, options)).config;
+}
+
+/** loadConfig, plus the lines for settings that are valid but probably a slip (warnings.ts). */
+export async function loadConfigWithWarnings(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<{ config: Config; warnings: string[] }> {
   const path = resolve(file);
   const raw = parseText(await readConfigText(path), path);
   const envProblems = applyEnvOverrides(raw, env);
   const result = validate(raw, { env, baseDir: dirname(path), hostname: options.hostname ?? hostname() });
   const problems = [...envProblems, ...result.problems];
   if (problems.length > 0 || !('config' in result)) throw new ConfigError(problems, path);
-  return result.config;
+  return { config: result.config, warnings: configWarnings(raw) };
 }
 
-/** A copy safe to print: mqtt.password and status.token shown as "***" when set. */
+/** A copy safe to print: mqtt.password, status.token and a password in mqtt.url shown as "***" when set. */
 export function maskSecrets(config: Config): Config {
   const mask = (secret: string | undefined): string | undefined => (secret === undefined ? undefined : '***');
   return {
     ...config,
-    mqtt: { ...config.mqtt, password: mask(config.mqtt.password) },
+    mqtt: { ...config.mqtt, url: maskUrlCredentials(config.mqtt.url), password: mask(config.mqtt.password) },
     status: { ...config.status, token: mask(config.status.token) },
   };
 }

@@ -28,7 +28,8 @@ const mqttUrl = z.string(expecting(URL_EXPECTED)).superRefine((url, ctx) => {
   try {
     protocol = new URL(url).protocol;
   } catch {
-    ctx.addIssue({ code: 'custom', message: `is not ${URL_EXPECTED}` });
+    const port = /^[a-z]+:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/]*):(\d+)/i.exec(url)?.[1];
+    ctx.addIssue({ code: 'custom', message: port !== undefined && Number(port) > 65535 ? `has port ${port}, out of range (1 to 65535)` : `is not ${URL_EXPECTED}` });
     return;
   }
   if (!MQTT_SCHEMES.includes(protocol)) {
@@ -140,8 +141,9 @@ export function storeSection() {
  */
 const listenField = z.string(expecting(LISTEN_EXPECTED)).superRefine((listen, ctx) => {
   if (listen === 'off') return;
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(listen);
-  if (!match || Number(match[3]) > 65535) ctx.addIssue({ code: 'custom', message: `is not ${LISTEN_EXPECTED}` });
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(listen);
+  if (!match) ctx.addIssue({ code: 'custom', message: `is not ${LISTEN_EXPECTED}` });
+  else if (Number(match[3]) > 65535) ctx.addIssue({ code: 'custom', message: `has port ${match[3]}, out of range (0 to 65535; 0 picks a free port)` });
 });
 
 export function statusSection(context: ConfigContext) {

@@ -26,16 +26,30 @@ export function editDistance(a: string, b: string): number {
   return rows[a.length]?.[b.length] ?? Math.max(a.length, b.length);
 }
 
-/** The candidate closest to `key`, if it is close enough to be a typo of it. */
+/**
+ * The candidate closest to `key`, if it is close enough to be a typo of it: at most one edit in
+ * three characters. In a word of four or fewer, one changed letter makes another word (`pin`,
+ * `min`), so only a swapped, missing or extra letter counts there (`qso` → `qos`, `bu` → `bus`).
+ */
 export function closestKey(key: string, candidates: readonly string[]): string | undefined {
   const wanted = normalize(key);
   const limit = Math.max(1, Math.floor(wanted.length / 3));
   let best: { key: string; distance: number } | undefined;
   for (const candidate of candidates) {
-    const distance = editDistance(wanted, normalize(candidate));
+    const other = normalize(candidate);
+    const distance = editDistance(wanted, other);
+    const substitutedShortWord = wanted.length <= 4 && other.length === wanted.length && distance === 1 && !isSwap(wanted, other);
+    if (substitutedShortWord) continue;
     if (distance <= limit && (best === undefined || distance < best.distance)) best = { key: candidate, distance };
   }
   return best?.key;
+}
+
+/** True when `b` is `a` with two neighbouring letters swapped. */
+function isSwap(a: string, b: string): boolean {
+  const differ = [...a].flatMap((char, index) => (char === b[index] ? [] : [index]));
+  const [first, second] = differ;
+  return differ.length === 2 && first !== undefined && second === first + 1 && a[first] === b[second] && a[second] === b[first];
 }
 
 /** True when `a` and `b` name the same key in the env-override sense (case and '_' ignored). */

@@ -31,6 +31,8 @@ export interface ConnectionEvents {
   serverDisconnect: [reasonCode: number, reason: string];
   /** A publish was answered with an ack MQTT.js cannot read; the connection is ended. */
   unreadableAck: [];
+  /** A connect attempt failed (or the link dropped); the next one starts in delayMs. */
+  retrying: [delayMs: number];
 }
 
 type ConnectFn = (url: string, options: IClientOptions) => MqttClient;
@@ -227,6 +229,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   private scheduleRetry(): void {
     if (this.stopped) return;
     const delay = this.backoff.next();
+    this.emit('retrying', delay);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.attempt();

@@ -63,7 +63,7 @@ function counterSensor(line: GpioLine, now: () => number, warn: (message: string
     count += 1 + lost;
     if (lost > 0) {
       overflows += lost;
-      warn(`GPIO_EVENTS_OVERFLOW: the kernel's event buffer for BCM ${line.pin} overflowed and dropped ${lost} edge(s) (counted from the sequence gap; ${overflows} since start)`);
+      warn(`GPIO_EVENTS_OVERFLOW: the kernel's event buffer for BCM ${line.pin} overflowed and dropped ${lost} edge${lost === 1 ? '' : 's'} (counted from the sequence gap; ${overflows} since start)`);
     }
   });
   return {

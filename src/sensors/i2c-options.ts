@@ -13,6 +13,7 @@ export const I2C_ADDRESS_MIN = 0x03;
 export const I2C_ADDRESS_MAX = 0x77;
 
 const ADDRESS_EXPECTED = 'an I2C address such as 0x76 (or the number 118)';
+const ADDRESS_RANGE = 'is not an I2C address (7-bit addresses 0x03 to 0x77, such as 0x76)';
 
 /** 118 → 118, "0x76" → 118, "118" → 118; undefined when it is not an address. */
 export function parseI2cAddress(input: unknown): number | undefined {
@@ -35,7 +36,8 @@ export function i2cAddressField(defaultAddress: number, allowedAddresses?: reado
     .transform((raw, ctx): number => {
       const address = parseI2cAddress(raw);
       if (address === undefined) {
-        ctx.addIssue({ code: 'custom', message: `is not ${ADDRESS_EXPECTED}` });
+        const outOfRange = typeof raw === 'number' || /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(raw);
+        ctx.addIssue({ code: 'custom', message: outOfRange ? ADDRESS_RANGE : `is not ${ADDRESS_EXPECTED}` });
         return z.NEVER;
       }
       if (allowedAddresses && !allowedAddresses.includes(address)) {

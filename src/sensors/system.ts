@@ -51,7 +51,8 @@ async function memory(options: SystemOptions, values: Values): Promise<void> {
   const total = kib('MemTotal');
   const available = kib('MemAvailable');
   if (total && available !== undefined) {
-    values.memoryAvailableMB = round(available / 1024, 1);
+    // MB as everywhere in the agent: 10^6 bytes (/proc's "kB" is KiB).
+    values.memoryAvailableMB = round((available * 1024) / 1e6, 1);
     values.memoryUsedPercent = round((100 * (total - available)) / total, 1);
   }
 }
@@ -61,7 +62,7 @@ async function disk(storePath: string, values: Values): Promise<void> {
     const stats = await statfs(storePath);
     const total = stats.blocks * stats.bsize;
     if (total > 0) {
-      values.diskFreeMB = round((stats.bavail * stats.bsize) / 1024 ** 2, 1);
+      values.diskFreeMB = round((stats.bavail * stats.bsize) / 1e6, 1);
       values.diskUsedPercent = round((100 * (stats.blocks - stats.bfree)) / stats.blocks, 1);
     }
   } catch {

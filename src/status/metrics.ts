@@ -6,6 +6,7 @@
 import type { Registry } from 'prom-client';
 import type { StatusHub } from './status-hub.js';
 import type { StatusSnapshot } from './status-types.js';
+import { collectDefaults } from './process-metrics.js';
 
 export interface Metrics {
   contentType: string;
@@ -17,14 +18,16 @@ const prefix = 'sensor_agent_';
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export function createMetrics(hub: StatusHub): Metrics {
-  let registry: Promise<Registry> | null = null;
+  let registry: Promise<{ registry: Registry; sampled: () => Promise<void> }> | null = null;
   let current: StatusSnapshot | null = null;
   const snapshot = (): StatusSnapshot => (current ??= hub.snapshot());
   return {
     contentType: CONTENT_TYPE,
     async render(): Promise<string> {
       registry ??= import('prom-client').then((prom) => register(prom, hub, snapshot));
-      const loaded = await registry;
+      const { registry: loaded, sampled } = await registry;
+      // Each scrape waits until the event-loop histogram has sampled since the last (process-metrics.ts).
+      await sampled();
       current = null;
       try {
         return await loaded.metrics();
@@ -35,11 +38,12 @@ export function createMetrics(hub: StatusHub): Metrics {
   };
 }
 
-function register(prom: typeof import('prom-client'), hub: StatusHub, snapshot: () => StatusSnapshot): Registry {
-  const { collectDefaultMetrics, Counter, Gauge, Registry } = prom;
+function register(prom: typeof import('prom-client'), hub: StatusHub, snapshot: () => StatusSnapshot): { registry: Registry; sampled: () => Promise<void> } {
+  const { Counter, Gauge, Registry } = prom;
   const registry = new Registry();
-  // Process memory, CPU, file descriptors, event loop lag, heap: prom-client's standard set.
-  collectDefaultMetrics({ register: registry });
+  // Process memory, CPU, file descriptors, event loop lag, heap: prom-client's standard set, with
+  // the CPU counters and event-loop figures made true from this (first) scrape on.
+  const sampled = collectDefaults(prom, registry);
 
   const perSensor = (name: string, help: string, pick: (sensor: StatusSnapshot['sensors'][number]) => number): void => {
     new Counter({
@@ -128,5 +132,5 @@ function register(prom: typeof import('prom-client'), hub: StatusHub, snapshot: 
     },
   });
 
-  return registry;
+  return { registry, sampled };
 }

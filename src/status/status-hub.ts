@@ -6,6 +6,7 @@ import type { Values } from '../sensors/types.js';
 import { History, type HistorySnapshot } from './history.js';
 import { hostInfoReader, type HostInfo } from './host-info.js';
 import type { LinkLimits, RefusalInfo } from './status-types.js';
+import { maskCredentialsIn } from '../config/mask-url.js';
 import type { Health, MqttStatus, SensorStatus, StatusReading, StatusSnapshot } from './status-types.js';
 
 export type { SensorStatus, MqttStatus, StatusSnapshot, StatusReading, Health } from './status-types.js';
@@ -51,6 +52,8 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
   private readonly sensors = new Map<string, SensorStatus>();
   private readonly mqtt: MqttStatus;
   private everConnected = false;
+  /** The last disconnect was an up link dropping: the retry after it follows no failed attempt. */
+  private linkDropped = false;
   private lastBufferStats: BufferStats | null = null;
 
   constructor(init: StatusHubInit) {
@@ -67,6 +70,8 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
       since: null,
       lastError: null,
       reconnects: 0,
+      failedAttempts: 0,
+      nextAttemptAt: null,
       inflight: 0,
       published: 0,
       limits: null,
@@ -131,14 +136,27 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.everConnected = true;
     this.mqtt.connected = true;
     this.mqtt.since = this.now();
+    this.mqtt.failedAttempts = 0;
+    this.mqtt.nextAttemptAt = null;
+    this.emit('change');
+  }
+
+  /** The link is down and the next connect attempt starts in `delayMs`. */
+  mqttRetrying(delayMs: number): void {
+    // A retry follows a failed attempt, or a link that dropped (which was no attempt).
+    if (this.linkDropped) this.linkDropped = false;
+    else this.mqtt.failedAttempts += 1;
+    this.mqtt.nextAttemptAt = this.now() + delayMs;
     this.emit('change');
   }
 
   /** `error` null means a clean disconnect; the previous lastError is kept then. */
   mqttDisconnected(error: string | null): void {
+    this.linkDropped = this.mqtt.connected;
     this.mqtt.connected = false;
     this.mqtt.since = this.now();
-    if (error !== null) this.mqtt.lastError = error;
+    // An error message may quote the URL it failed on: never with its password.
+    if (error !== null) this.mqtt.lastError = maskCredentialsIn(error);
     // What was in flight goes back to the buffer and is sent again after the reconnect.
     this.mqtt.inflight = 0;
     this.emit('change');
@@ -232,7 +250,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     if (buffer.stats.writeFailing) return { healthy: false, reason: 'buffer is refusing writes (disk full or I/O error)' };
     const sensors = [...this.sensors.values()];
     if (sensors.length > 0 && sensors.every((sensor) => sensor.state === 'failed')) {
-      return { healthy: false, reason: `all ${sensors.length} sensor(s) failed` };
+      return { healthy: false, reason: sensors.length === 1 ? 'the only sensor failed' : `all ${sensors.length} sensors failed` };
     }
     return { healthy: true, reason: null };
   }

@@ -40,6 +40,10 @@ export interface MqttStatus {
   lastError: string | null;
   /** Connects after the first one. */
   reconnects: number;
+  /** Connect attempts that failed since the link was last up (0 while connected). */
+  failedAttempts: number;
+  /** Epoch ms of the next connect attempt while the link is down; null while connected or trying. */
+  nextAttemptAt: number | null;
   inflight: number;
   /** Readings published since start. */
   published: number;

@@ -36,7 +36,7 @@ export async function startSystemdIntegration(agent: Pick<RunningAgent, 'hub'>, 
   const env = options.env ?? process.env;
   const notifier = notifierFromEnv(env, options.log, options.command);
   if (!notifier) return null;
-  await notifier.ready(`running, ${options.sensorIntervalsMs.length} sensor(s)`);
+  await notifier.ready(`running, ${options.sensorIntervalsMs.length} sensor${options.sensorIntervalsMs.length === 1 ? '' : 's'}`);
   const intervalMs = watchdogIntervalMs(env);
   const watchdog =
     intervalMs === null

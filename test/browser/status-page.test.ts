@@ -65,7 +65,7 @@ describe.skipIf(missing !== null)(`status page in Chromium${missing ? ` (skipped
       { timeout: 5_000 },
     );
     await expect.poll(() => page.textContent('[data-sensor="greenhouse"] [data-value="value"] .num')).toMatch(/^\d+(\.\d+)?$/);
-    await expect.poll(() => page.textContent('[data-sensor="system"]')).toMatch(/memoryUsedPercent[\d.]+ %/);
+    await expect.poll(() => page.textContent('[data-sensor="system"]')).toMatch(/memory used[\d.]+\u00a0%/);
     await page.locator('#mqtt-card .chip', { hasText: 'Connected' }).waitFor({ timeout: 5_000 });
     expect(await page.textContent('#link')).toContain('Live');
     expect(pageErrors).toEqual([]);

@@ -48,7 +48,12 @@ describe('broken configs', () => {
     ['store:\n  overflow: drop-all\nsensors:\n' + SENSOR, 'store.overflow: "drop-all" is not one of drop-oldest, drop-newest'],
     ['store:\n  commitInterval: 1ms\nsensors:\n' + SENSOR, 'store.commitInterval: "1ms" is too short (at least 10ms)'],
     ['status:\n  listen: "8080"\nsensors:\n' + SENSOR, 'status.listen: "8080" is not "off" or host:port (examples: 0.0.0.0:8080, [::1]:8080)'],
-    ['status:\n  listen: 0.0.0.0:70000\nsensors:\n' + SENSOR, 'status.listen: "0.0.0.0:70000" is not "off" or host:port (examples: 0.0.0.0:8080, [::1]:8080)'],
+    ['status:\n  listen: 0.0.0.0:70000\nsensors:\n' + SENSOR, 'status.listen: "0.0.0.0:70000" has port 70000, out of range (0 to 65535; 0 picks a free port)'],
+    ['status:\n  listen: 127.0.0.1:99999\nsensors:\n' + SENSOR, 'status.listen: "127.0.0.1:99999" has port 99999, out of range (0 to 65535; 0 picks a free port)'],
+    ['mqtt:\n  url: mqtt://broker:99999\nsensors:\n' + SENSOR, 'mqtt.url: "mqtt://broker:99999" has port 99999, out of range (1 to 65535)'],
+    // A URL is echoed with its password masked, as check-config prints it.
+    ['mqtt:\n  url: "mqtt://agent:urlpass@broker:99999"\nsensors:\n' + SENSOR, 'mqtt.url: "mqtt://agent:***@broker:99999" has port 99999, out of range (1 to 65535)'],
+    ['mqtt:\n  url: "http://agent:urlpass@broker"\nsensors:\n' + SENSOR, 'mqtt.url: "http://agent:***@broker" has the scheme http (expected mqtt, mqtts, ws or wss)'],
     ['status:\n  tokenFile: token.txt\nsensors:\n' + SENSOR, 'status.tokenFile: "token.txt" cannot be read (TMP/token.txt: not found)'],
     ['hardware:\n  gpio: cdevv\nsensors:\n' + SENSOR, 'hardware.gpio: "cdevv" is not one of auto, cdev, sysfs (did you mean cdev?)'],
     ['hardware:\n  gpio: gpiod\nsensors:\n' + SENSOR, 'hardware.gpio: "gpiod" is not one of auto, cdev, sysfs'],
@@ -68,7 +73,16 @@ describe('broken configs', () => {
     ['sensors:\n  - { id: a, driver: simulated, interval: 5ms }\n', 'sensors[0].interval: "5ms" is too short (at least 10ms)'],
     ['sensors:\n  - { id: a, driver: simulated, intervall: 5s }\n', 'sensors[0].intervall: unknown key (did you mean sensors[0].interval?)'],
     ['sensors:\n  - { id: a, driver: simulated, signal: saw }\n', 'sensors[0].signal: "saw" is not one of sine, random, counter, step'],
-    ['sensors:\n  - { id: a, driver: system, signal: sine }\n', 'sensors[0].signal: unknown key'],
+    ['sensors:\n  - { id: a, driver: system, signal: sine }\n', 'sensors[0].signal: unknown key for driver system (signal is an option of simulated)'],
+    // Another driver's key is named as such, not "corrected" to a key one letter away (pin → min).
+    ['sensors:\n  - { id: a, driver: simulated, pin: 4 }\n', 'sensors[0].pin: unknown key for driver simulated (pin is an option of gpio-input)'],
+    ['sensors:\n  - { id: a, driver: gpio-input, pin: 4, bus: 1 }\n', `sensors[0].bus: unknown key for driver gpio-input (bus is an option of ${driverDefinitions.filter((d) => ['bme280', 'bmp280', 'sht3x', 'sht4x', 'bh1750', 'ads1115', 'ina219', 'mcp9808'].includes(d.name)).map((d) => d.name).join(', ')})`],
+    ['sensors:\n  - { id: a, driver: simulated, mni: 4 }\n', 'sensors[0].mni: unknown key (did you mean sensors[0].min?)'],
+    ['sensors:\n  - { id: a, driver: simulated, mix: 4 }\n', 'sensors[0].mix: unknown key'],
+    // YAML reads 0x99 as 153: the address is echoed as it was written, in hex.
+    ['sensors:\n  - { id: a, driver: bme280, address: 0x99 }\n', 'sensors[0].address: 0x99 is not an I2C address (7-bit addresses 0x03 to 0x77, such as 0x76)'],
+    ['sensors:\n  - { id: a, driver: bme280, address: "0x99" }\n', 'sensors[0].address: "0x99" is not an I2C address (7-bit addresses 0x03 to 0x77, such as 0x76)'],
+    ['sensors:\n  - { id: a, driver: bme280, address: left }\n', 'sensors[0].address: "left" is not an I2C address such as 0x76 (or the number 118)'],
     ['sensors:\n  - { id: a, driver: simulated, qos: 5 }\n', 'sensors[0].qos: 5 is not one of 0, 1, 2'],
     ['sensors:\n  - { id: a, driver: simulated, topic: "a/+/b" }\n', 'sensors[0].topic: "a/+/b" must not contain the MQTT wildcards + or #'],
     ['sensors:\n  - 5\n', 'sensors[0]: 5 is not a sensor (a mapping with id, driver, ...)'],
@@ -79,6 +93,24 @@ describe('broken configs', () => {
   ])('%j → %s', async (text, expected) => {
     const problems = await problemsOf(text);
     expect(problems.map((problem) => problem.replace(/\/\S*sensor-agent-config-\w+/, 'TMP'))).toEqual([expected]);
+  });
+
+  it('says an empty file is empty, and a file of comments has no settings', async () => {
+    expect(await problemsOf('')).toEqual([expect.stringMatching(/: the file is empty \(expected settings, at least a sensors: list\)$/)]);
+    expect(await problemsOf('\n  \n')).toEqual([expect.stringMatching(/: the file is empty/)]);
+    expect(await problemsOf('# mqtt:\n#   url: mqtt://broker\n')).toEqual([expect.stringMatching(/: the file has no settings, only comments/)]);
+  });
+
+  it('reads a .json file as JSON: a trailing comma is an error with its line and column', async () => {
+    const file = await configFile('{\n  "sensors": [\n    { "id": "a", "driver": "simulated" },\n  ]\n}\n', 'config.json');
+    await expect(loadConfig(file, {})).rejects.toMatchObject({
+      problems: [`config file ${file}: line 3, column 41: not valid JSON (a trailing comma before a closing bracket is not allowed in JSON)`],
+    });
+    const missingComma = await configFile('{ "sensors": [ { "id": "a" "driver": "simulated" } ] }', 'config.json');
+    await expect(loadConfig(missingComma, {})).rejects.toMatchObject({ problems: [expect.stringMatching(/^config file .*config\.json: (line 1, column \d+: )?not valid JSON \(/)] });
+    // The same text in a .yaml file is YAML, which allows it.
+    const yaml = await configFile('{\n  "sensors": [\n    { "id": "a", "driver": "simulated" },\n  ]\n}\n', 'config.yaml');
+    await expect(loadConfig(yaml, {})).resolves.toMatchObject({ sensors: [{ id: 'a' }] });
   });
 
   it('lists every problem, not just the first', async () => {

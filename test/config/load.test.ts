@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadConfig, maskSecrets, parseConfig } from '../../src/config/load.js';
+import { maskUrlCredentials } from '../../src/config/mask-url.js';
 import { MINIMAL, configFile, tempFolder } from './fixture.js';
 
 const load = (file: string, env: NodeJS.ProcessEnv = {}) => loadConfig(file, env, { hostname: 'Greenhouse.Local' });
@@ -182,6 +183,22 @@ describe('maskSecrets', () => {
     expect(masked.mqtt).toMatchObject({ password: '***', username: 'u' });
     expect(masked.status.token).toBe('***');
     expect(config.mqtt.password).toBe('pw');
+  });
+
+  it('masks a password inside mqtt.url, keeping the user name, host and port', async () => {
+    const config = await load(await configFile(`mqtt: { url: "mqtt://user:urlpass@127.0.0.1:1883" }\n${MINIMAL}`));
+    expect(maskSecrets(config).mqtt.url).toBe('mqtt://user:***@127.0.0.1:1883');
+    expect(config.mqtt.url).toBe('mqtt://user:urlpass@127.0.0.1:1883');
+  });
+
+  it.each([
+    ['wss://broker.example/mqtt?x-amz-customauthorizer-signature=abc&token=t0k&clientTag=a', 'wss://broker.example/mqtt?x-amz-customauthorizer-signature=***&token=***&clientTag=a'],
+    ['mqtt://broker:1883', 'mqtt://broker:1883'],
+    ['mqtts://only-user@broker:8883', 'mqtts://only-user@broker:8883'],
+    ['mqtt://u:p%40ss@broker', 'mqtt://u:***@broker'],
+    ['not a url://u:secret@x', 'not a url://u:***@x'],
+  ])('maskUrlCredentials(%j) → %j', (url, shown) => {
+    expect(maskUrlCredentials(url)).toBe(shown);
   });
 
   it('leaves unset secrets unset', async () => {

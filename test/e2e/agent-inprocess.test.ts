@@ -73,7 +73,7 @@ describe('startAgent in-process', () => {
     await subscriber.waitFor(() => subscriber.readings.some((r) => r.topic === 'sensors/bench-1/host'), 10_000, 'a host reading');
     // Both sensors took their first reading at start, at once.
     const host = subscriber.readings.find((r) => r.topic === 'sensors/bench-1/host');
-    expect(host?.v).toMatchObject({ temperature: 48.3, load1: 0.52, load5: 0.58, load15: 0.59, memoryAvailableMB: 3040.1, memoryUsedPercent: 19.9, uptime: 12346 });
+    expect(host?.v).toMatchObject({ temperature: 48.3, load1: 0.52, load5: 0.58, load15: 0.59, memoryAvailableMB: 3187.8, memoryUsedPercent: 19.9, uptime: 12346 });
     expect(host?.v).toHaveProperty('diskFreeMB'); // of the store's file system
     const counter = subscriber.readings.filter((r) => r.topic === 'sensors/bench-1/greenhouse').map((r) => r.v.value);
     expect(counter.slice(0, 5)).toEqual([10, 11, 12, 13, 14]);
@@ -102,6 +102,21 @@ describe('startAgent in-process', () => {
       await reopened.stop();
     }
     await expect(fetch(`http://127.0.0.1:${running.statusAddress!.port}/status.json`)).rejects.toThrow();
+  });
+
+  it('shows the reconnect attempts and the next try on the status hub while the broker is away', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const running = await startAgent(config({ mqtt: { url: `mqtt://127.0.0.1:${port}`, reconnect: { min: '100ms', max: '300ms' } } }), silent);
+    agent = running;
+    await until(() => running.hub.snapshot().mqtt.failedAttempts >= 3, 10_000, 'three failed connect attempts');
+    const { mqtt } = running.hub.snapshot();
+    expect(mqtt).toMatchObject({ connected: false, reconnects: 0, lastError: 'connection refused (is the broker running?)' });
+    expect(mqtt.nextAttemptAt).toEqual(expect.any(Number));
+    // The next try is within the backoff's cap (300 ms, full jitter) of when it was scheduled.
+    expect(mqtt.nextAttemptAt! - Date.now()).toBeLessThanOrEqual(300);
   });
 
   it('unwinds what started when the status port cannot listen, leaving the store closed', async () => {

@@ -117,6 +117,8 @@ export interface ChildAgent {
   /** Every stdout line that parsed as JSON (the agent's log), in order. */
   lines: LogLine[];
   stderr(): string;
+  /** Everything written to stdout, as text (a parsed line keeps one of two equal keys; this keeps both). */
+  stdout(): string;
   /** Resolves with the exit code (null when killed by a signal) once the process has ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   statusUrl: string;
@@ -141,8 +143,10 @@ export async function startChildAgent(configFile: string, options: { env?: NodeJ
   const lines: LogLine[] = [];
   const listeners = new Set<() => void>();
   let stderr = '';
+  let stdout = '';
   let partial = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
     const parts = (partial + chunk).split('\n');
     partial = parts.pop() ?? '';
     for (const part of parts) {
@@ -201,6 +205,7 @@ export async function startChildAgent(configFile: string, options: { env?: NodeJ
     child,
     lines,
     stderr: () => stderr,
+    stdout: () => stdout,
     exited,
     statusUrl,
     status,

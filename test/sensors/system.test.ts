@@ -34,7 +34,7 @@ describe('the system driver', () => {
       load1: 0.52,
       load5: 0.58,
       load15: 0.59,
-      memoryAvailableMB: 3040.1, // MemAvailable 3113100 kB
+      memoryAvailableMB: 3187.8, // MemAvailable 3113100 kB (KiB): 3,187,814,400 bytes
       memoryUsedPercent: 19.9, // (MemTotal - MemAvailable) / MemTotal
       uptime: 12346, // 12345.67 s, rounded
     });

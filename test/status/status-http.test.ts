@@ -59,7 +59,7 @@ describe('GET /healthz', () => {
 
     hub.sensorFailed('greenhouse', 'no answer');
     response = await fetch(`${http}/healthz`);
-    expect([response.status, await response.json()]).toEqual([503, { ok: false, reason: 'all 1 sensor(s) failed' }]);
+    expect([response.status, await response.json()]).toEqual([503, { ok: false, reason: 'the only sensor failed' }]);
 
     hub.sensorRecovered('greenhouse');
     expect((await fetch(`${http}/healthz`)).status).toBe(200);

@@ -90,6 +90,29 @@ describe('StatusHub', () => {
     expect(hub.snapshot().mqtt).toMatchObject({ connected: true, reconnects: 2, lastError: 'connect ECONNREFUSED 10.0.0.2:8883' });
   });
 
+  it('masks a URL password quoted in an MQTT error', () => {
+    const { hub } = makeHub();
+    hub.mqttDisconnected('Unexpected server response: 401 from wss://agent:s3cret@broker.example/mqtt');
+    expect(hub.snapshot().mqtt.lastError).toBe('Unexpected server response: 401 from wss://agent:***@broker.example/mqtt');
+  });
+
+  it('counts failed connect attempts and the next try while the link is down, and clears them on connect', () => {
+    const { hub, clock } = makeHub();
+    // Never connected: every retry follows a failed attempt.
+    hub.mqttDisconnected('connection refused (is the broker running?)');
+    hub.mqttRetrying(1_000);
+    hub.mqttRetrying(2_000);
+    expect(hub.snapshot().mqtt).toMatchObject({ failedAttempts: 2, nextAttemptAt: clock.now + 2_000, reconnects: 0 });
+    hub.mqttConnected();
+    expect(hub.snapshot().mqtt).toMatchObject({ failedAttempts: 0, nextAttemptAt: null });
+    // An up link that drops: the first retry follows the drop, not a failed attempt.
+    hub.mqttDisconnected('connection reset by the broker or the network');
+    hub.mqttRetrying(500);
+    expect(hub.snapshot().mqtt).toMatchObject({ failedAttempts: 0, nextAttemptAt: clock.now + 500 });
+    hub.mqttRetrying(900);
+    expect(hub.snapshot().mqtt.failedAttempts).toBe(1);
+  });
+
   it('reports uptime, time and the current buffer figures', () => {
     const { hub, clock, buffer } = makeHub();
     clock.now += 61_500;
@@ -124,7 +147,7 @@ describe('StatusHub', () => {
       hub.sensorFailed('a', 'no answer');
       expect(hub.isHealthy()).toBe(true);
       hub.sensorFailed('b', 'no answer');
-      expect(hub.health()).toEqual({ healthy: false, reason: 'all 2 sensor(s) failed' });
+      expect(hub.health()).toEqual({ healthy: false, reason: 'all 2 sensors failed' });
       expect(hub.snapshot().healthy).toBe(false);
       hub.sensorRecovered('b');
       expect(hub.isHealthy()).toBe(true);

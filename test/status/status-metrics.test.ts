@@ -64,6 +64,35 @@ describe('GET /metrics', () => {
     expect(sample(text, 'sensor_agent_mqtt_inflight_readings')).toBe(1);
   });
 
+  it('counts process CPU since the process started, from the first scrape', async () => {
+    harness = await startStatus();
+    const before = process.cpuUsage();
+    const text = await (await fetch(`${harness.http}/metrics`)).text();
+    const after = process.cpuUsage();
+    const total = sample(text, 'process_cpu_seconds_total') ?? NaN;
+    // prom-client's own counter starts at the first scrape: it would show a few ms here.
+    expect(total).toBeGreaterThanOrEqual((before.user + before.system) / 1e6);
+    expect(total).toBeLessThanOrEqual((after.user + after.system) / 1e6);
+    expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThanOrEqual(before.user / 1e6);
+    expect(sample(text, 'process_cpu_system_seconds_total')).toBeGreaterThanOrEqual(before.system / 1e6);
+    expect(text.match(/^process_cpu_seconds_total /gm)).toHaveLength(1);
+  });
+
+  it('shows finite event-loop delays on the first scrape and the next', async () => {
+    harness = await startStatus();
+    for (const scrape of [1, 2]) {
+      const text = await (await fetch(`${harness.http}/metrics`)).text();
+      for (const stat of ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99']) {
+        const value = sample(text, `nodejs_eventloop_lag_${stat}_seconds`);
+        expect(value, `scrape ${scrape}: ${stat}`).toBeGreaterThanOrEqual(0);
+        // Not prom-client's empty-histogram figures (9223372036.854776 s, NaN).
+        expect(value, `scrape ${scrape}: ${stat}`).toBeLessThan(60);
+      }
+      expect(sample(text, 'nodejs_eventloop_lag_min_seconds')).toBeGreaterThan(0);
+      expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThan(0);
+    }
+  });
+
   it('needs the token like the other routes', async () => {
     harness = await startStatus({ token: 'tok-metrics-1' });
     expect((await fetch(`${harness.http}/metrics`)).status).toBe(401);

@@ -53,13 +53,13 @@ function render(): void {
   const now = status.time + (Date.now() - receivedAt);
   byId('device').textContent = status.device;
   document.title = `${status.device} · sensor-agent`;
-  const found = problems(status);
+  const found = problems(status, now);
   const verdict = byId('verdict');
   verdict.className = `verdict ${found.length ? 'bad' : 'ok'}`;
   if (found.length === 0) fill(verdict, 'All good: readings are taken, stored and published.');
   else fill(verdict, `Needs attention (${found.length}):`, h('ul', {}, ...found.map((problem) => h('li', {}, problem))));
   fill(byId('overview'), mqttCard(status, now), bufferCard(status, now), deviceCard(status, now));
-  fill(byId('gpio'), gpioLines(status.sensors));
+  fill(byId('gpio'), gpioLines(status.sensors, now));
   const sensors = status.sensors;
   fill(byId('sensors'), ...(sensors.length ? sensors.map((sensor) => sensorCard(sensor, history, now)) : [h('p', { class: 'note' }, 'No sensors configured.')]));
   byId('main').setAttribute('aria-busy', 'false');

@@ -3,8 +3,10 @@
 /// <reference lib="dom" />
 import type { StatusSnapshot } from '../status-types.js';
 import { h, facts, type Child } from './dom.js';
-import { ago, bytes, count, duration, utc } from './format.js';
+import { ago, bytes, count, counted, duration, utc } from './format.js';
+import { breakable } from './breakable.js';
 import { explain } from './plain-words.js';
+import { retrying } from './verdict.js';
 
 function chip(ok: boolean, text: string, warn = false): HTMLElement {
   return h('span', { class: `chip ${ok ? 'ok' : warn ? 'warn' : 'bad'}` }, text);
@@ -25,7 +27,8 @@ export function deviceCard(status: StatusSnapshot, now: number): HTMLElement {
     facts([
       ['Device id', status.device],
       ['Version', status.version],
-      ['Uptime', duration(status.uptimeSeconds * 1000 + (now - status.time))],
+      // From startedAt on the same clock as the MQTT card's "connected for": the two agree.
+      ['Uptime', duration(now - status.startedAt)],
       ['Addresses', addresses],
       ['Clock', clock(status, now)],
     ]),
@@ -43,6 +46,8 @@ export function mqttCard(status: StatusSnapshot, now: number): HTMLElement {
     facts([
       ['Broker', mqtt.url],
       ['State', since ?? 'connecting…'],
+      // While down: that it keeps trying, how often it has, and when next.
+      ['Retrying', mqtt.connected ? null : retrying(mqtt, now)],
       ['Published', count(mqtt.published)],
       ['In flight', count(mqtt.inflight)],
       ['Reconnects', count(mqtt.reconnects)],
@@ -71,7 +76,7 @@ function limitFacts(mqtt: StatusSnapshot['mqtt']): Array<[string, Child]> {
 
 function lastError(message: string): HTMLElement {
   const words = explain(message);
-  return h('p', { class: 'err' }, `Last error: ${words}`, words === message ? null : h('span', { class: 'raw' }, message));
+  return h('p', { class: 'err' }, 'Last error: ', breakable(words), words === message ? null : h('span', { class: 'raw' }, breakable(message)));
 }
 
 export function bufferCard(status: StatusSnapshot, now: number): HTMLElement {
@@ -87,7 +92,7 @@ export function bufferCard(status: StatusSnapshot, now: number): HTMLElement {
     { class: `card${trouble ? ' bad' : ''}`, id: 'buffer-card' },
     h('h3', {}, 'Buffer ', buffer.writeFailing ? chip(false, 'write failing') : chip(true, 'OK')),
     facts([
-      ['Waiting', `${count(buffer.backlog)} reading(s)`],
+      ['Waiting', counted(buffer.backlog, 'reading')],
       ['Oldest waiting', buffer.oldestTs === null ? 'none' : ago(now - buffer.oldestTs)],
       ['Size', h('span', {}, `${bytes(buffer.bytes)} of ${bytes(buffer.maxBytes)}`, bar)],
       ['Dropped', count(buffer.dropped)],

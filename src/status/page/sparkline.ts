@@ -15,6 +15,8 @@ export function sparkline(points: HistoryPoint[], now: number, label: string): S
     min = Math.min(min, value);
     max = Math.max(max, value);
   }
+  // A flat series is drawn across the middle: at the bottom it would lie on the card's divider.
+  const flat = max === min;
   const span = max - min || 1;
   // Until 15 minutes have been seen, the line spans what there is (a fresh agent is not a flat stub).
   const from = Math.max(now - historyWindowMs, points[0]?.[0] ?? now);
@@ -23,7 +25,7 @@ export function sparkline(points: HistoryPoint[], now: number, label: string): S
   let previous: number | null = null;
   for (const [ts, value] of points) {
     const x = (((ts - from) / spanMs) * width).toFixed(1);
-    const y = (height - 2 - ((value - min) / span) * (height - 4)).toFixed(1);
+    const y = (flat ? height / 2 : height - 2 - ((value - min) / span) * (height - 4)).toFixed(1);
     // A gap longer than two buckets is drawn as a gap: no line over a time without readings.
     path += `${previous === null || ts - previous > 2 * historyBucketMs ? 'M' : 'L'}${x} ${y}`;
     previous = ts;

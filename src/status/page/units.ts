@@ -1,6 +1,7 @@
-// Units by value name (design.md, "Value names and units"): data, not strings scattered in code.
-// A channel suffix is ignored (voltage0 → V). Names not listed carry no unit, except the
-// system driver's `...Percent` and `...MB` names, which say their unit themselves.
+// Units and labels by value name (design.md, "Value names and units"): data, not strings
+// scattered in code. A channel suffix is ignored (voltage0 → V). The system driver's names carry
+// their unit (`diskFreeMB`, `memoryUsedPercent`): the page shows a label without it, and the unit
+// beside the number.
 
 const unitsByName: Readonly<Record<string, string>> = {
   temperature: '°C',
@@ -13,6 +14,20 @@ const unitsByName: Readonly<Record<string, string>> = {
   level: '',
   count: '',
   rate: '/s',
+  uptime: 's',
+  shuntVoltage: 'V',
+};
+
+/** Labels for names that are not plain words (the system driver's). */
+const labelsByName: Readonly<Record<string, string>> = {
+  load1: 'load (1 min)',
+  load5: 'load (5 min)',
+  load15: 'load (15 min)',
+  memoryAvailableMB: 'memory available',
+  memoryUsedPercent: 'memory used',
+  diskFreeMB: 'disk free',
+  diskUsedPercent: 'disk used',
+  shuntVoltage: 'shunt voltage',
 };
 
 export function unitOf(name: string): string {
@@ -22,4 +37,9 @@ export function unitOf(name: string): string {
   if (/Percent$/.test(name)) return '%';
   if (/MB$/.test(name)) return 'MB';
   return '';
+}
+
+/** What the page calls a value: its label, or the name itself. */
+export function labelOf(name: string): string {
+  return labelsByName[name] ?? name;
 }

@@ -1,18 +1,26 @@
 // The first thing on the page: healthy or not, and why not, in a technician's words. Derived from
-// the snapshot alone, so the page and /status.json never disagree.
+// the snapshot alone, so the page and /status.json never disagree. `now` is the device's time at
+// render, the same the cards use, so the verdict and the MQTT card count one outage alike.
 import type { StatusSnapshot } from '../status-types.js';
-import { duration } from './format.js';
+import { counted, duration } from './format.js';
 import { explain } from './plain-words.js';
 
 /** A backlog this old means readings are not leaving the device. */
 const staleBacklogMs = 5 * 60_000;
 
-export function problems(status: StatusSnapshot): string[] {
+/** "tried 12 times, next try in 8 s" while the agent waits to reconnect; "trying now" while it tries. */
+export function retrying(mqtt: StatusSnapshot['mqtt'], now: number): string {
+  const tried = mqtt.failedAttempts > 0 ? `tried ${counted(mqtt.failedAttempts, 'time')}, ` : '';
+  if (mqtt.nextAttemptAt === null || mqtt.nextAttemptAt <= now) return `${tried}trying now`;
+  return `${tried}next try in ${duration(mqtt.nextAttemptAt - now + 999)}`;
+}
+
+export function problems(status: StatusSnapshot, now: number = status.time): string[] {
   const found: string[] = [];
   const { mqtt, buffer } = status;
   if (!mqtt.connected) {
-    const since = mqtt.since === null ? '' : ` for ${duration(status.time - mqtt.since)}`;
-    found.push(`MQTT broker not connected${since}. ${mqtt.lastError ? explain(mqtt.lastError) : 'Connecting…'} Readings are kept in the buffer.`);
+    const since = mqtt.since === null ? '' : ` for ${duration(now - mqtt.since)}`;
+    found.push(`MQTT broker not connected${since} (${retrying(mqtt, now)}). ${mqtt.lastError ? explain(mqtt.lastError) : 'Connecting…'} Readings are kept in the buffer.`);
   }
   const refusal = mqtt.lastRefusal;
   if (refusal?.persistent) {
@@ -21,9 +29,9 @@ export function problems(status: StatusSnapshot): string[] {
   if (mqtt.unsendable > 0) found.push(`${mqtt.unsendable} reading(s) were too large for the broker's maximum packet size and were taken out of the queue.`);
   if (buffer.writeFailing) found.push('The buffer refuses writes (disk full or storage error): new readings are being dropped.');
   if (buffer.recoveredFrom) found.push(`The buffer store was corrupt and was replaced at start (old copy: ${buffer.recoveredFrom}).`);
-  if (buffer.dropped > 0) found.push(`${buffer.dropped} reading(s) were dropped because the buffer was full or failing.`);
-  if (buffer.oldestTs !== null && mqtt.connected && status.time - buffer.oldestTs > staleBacklogMs) {
-    found.push(`The oldest waiting reading is ${duration(status.time - buffer.oldestTs)} old.`);
+  if (buffer.dropped > 0) found.push(`${counted(buffer.dropped, 'reading was', 'readings were')} dropped because the buffer was full or failing.`);
+  if (buffer.oldestTs !== null && mqtt.connected && now - buffer.oldestTs > staleBacklogMs) {
+    found.push(`The oldest waiting reading is ${duration(now - buffer.oldestTs)} old.`);
   }
   const failed = status.sensors.filter((sensor) => sensor.state === 'failed');
   for (const sensor of failed) found.push(`Sensor ${sensor.id} fails: ${sensor.lastError ?? 'no answer'}`);

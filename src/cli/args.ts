@@ -1,0 +1,76 @@
+// The command line's words: which commands and options exist, and one line a person can act on
+// when the arguments are wrong (an unknown option with a did-you-mean, an option without its
+// value, no command, an unknown command). Node's parseArgs does the parsing; its own messages
+// (quoting advice about positionals starting with '-') are not shown to a technician.
+import { parseArgs } from 'node:util';
+import { closestKey } from '../config/suggest.js';
+
+export const COMMANDS = ['run', 'check-config', 'doctor', 'scan-i2c', 'help'] as const;
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  bus: { type: 'string' },
+  version: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface ParsedArgs {
+  command: string | undefined;
+  config: string | undefined;
+  bus: string | undefined;
+  version: boolean;
+  help: boolean;
+}
+
+/** A usage mistake: `message` is the whole line to print (without the program name). */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+const HINT = "see 'sensor-agent --help'";
+
+/** What Node's parser complained about, in our words. */
+function describeParseError(error: Error & { code?: string }, argv: readonly string[]): string {
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const given = /'([^']+)'/.exec(error.message)?.[1] ?? '';
+    const name = given.replace(/=.*$/, '');
+    const suggestion = name.startsWith('--') ? closestKey(name.slice(2), Object.keys(OPTIONS)) : undefined;
+    return `unknown option ${name}${suggestion === undefined ? '' : ` (did you mean --${suggestion}?)`}; ${HINT}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = Object.keys(OPTIONS).find((key) => error.message.includes(`--${key}`));
+    if (name === 'config') return `--config needs a file name (--config FILE); ${HINT}`;
+    if (name === 'bus') return `--bus needs a bus number (--bus N, the N of /dev/i2c-N); ${HINT}`;
+    return `${name === undefined ? 'an option' : `--${name}`} takes no value; ${HINT}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument in ${argv.join(' ')}; ${HINT}`;
+  return `${error.message}; ${HINT}`;
+}
+
+/** Parses argv; throws a UsageError with one line when it cannot be understood. */
+export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
+  } catch (error) {
+    throw new UsageError(describeParseError(error as Error & { code?: string }, argv));
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1 && positionals[0] !== 'help') throw new UsageError(`unexpected argument ${positionals[1] ?? ''} after ${positionals[0] ?? ''} (a config file goes after --config); ${HINT}`);
+  if (values.config === '') throw new UsageError(`--config needs a file name (--config FILE); ${HINT}`);
+  return {
+    command: positionals[0],
+    config: values.config,
+    bus: values.bus,
+    version: values.version === true,
+    help: values.help === true,
+  };
+}
+
+/** The line for a missing or unknown command; undefined when `command` is one we know. */
+export function commandProblem(command: string | undefined): string | undefined {
+  if (command === undefined) return `no command given (one of: ${COMMANDS.filter((name) => name !== 'help').join(', ')}); ${HINT}`;
+  if ((COMMANDS as readonly string[]).includes(command)) return undefined;
+  const suggestion = closestKey(command, COMMANDS);
+  return `unknown command ${command}${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}; ${HINT}`;
+}
