@@ -12,9 +12,9 @@ import { Publisher } from './mqtt/publisher.js';
 import { Routes } from './mqtt/topics.js';
 import { displayUrl, type MqttLinkOptions } from './mqtt/client-options.js';
 import { SensorSchedule } from './sampling/sensor-schedule.js';
+import { filtersFor, ReadingIntake } from './sampling/reading-intake.js';
 import { findDriver } from './sensors/registry.js';
 import { createHardware } from './hardware/create-hardware.js';
-import type { Values } from './sensors/types.js';
 import { version } from './version.js';
 
 export interface RunningAgent {
@@ -127,26 +127,19 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
       (message) => hardwareLog.info(message),
     );
     started.push({ name: 'hardware', stop: () => hardware.close() });
+    const intake = new ReadingIntake({ append: (reading) => buffer.append(reading), hub, log: log.child({ part: 'sampling' }) });
     const schedules = config.sensors.map((sensorConfig) => {
       hub.registerSensor(sensorConfig.id, sensorConfig.driver);
       const driver = findDriver(sensorConfig.driver);
       if (!driver) throw new Error(`sensor ${sensorConfig.id}: unknown driver ${sensorConfig.driver}`);
+      intake.addSensor(sensorConfig.id, filtersFor(sensorConfig, driver));
       const sensorLog = log.child({ sensor: sensorConfig.id });
       return new SensorSchedule({
         sensorId: sensorConfig.id,
         intervalMs: sensorConfig.interval,
         open: () => driver.create(sensorConfig.options as never, { sensorId: sensorConfig.id, storePath: config.store.path, log: sensorLog, hardware }),
         hooks: {
-          accept: async (sensorId: string, ts: number, samples: Values[]) => {
-            // Appended in one turn, so the buffer writes them as one batch.
-            const stored = await Promise.all(samples.map((values) => buffer.append({ sensor: sensorId, ts, values })));
-            const accepted = stored.filter((reading) => reading !== null);
-            hub.readingsStored(sensorId, accepted.length, stored.length - accepted.length);
-            const last = accepted.at(-1);
-            for (const reading of accepted.slice(0, -1)) hub.readingAccepted({ sensor: sensorId, seq: reading.seq, ts, values: reading.values });
-            const latest = samples.at(-1);
-            if (latest) hub.sensorReading(sensorId, last ? { ts, seq: last.seq, values: last.values } : { ts, values: latest });
-          },
+          accept: (sensorId, ts, samples) => intake.accept(sensorId, ts, samples),
           failed: (sensorId, message) => hub.sensorFailed(sensorId, message),
           recovered: (sensorId) => hub.sensorRecovered(sensorId),
         },

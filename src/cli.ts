@@ -6,6 +6,7 @@ import { loadConfig, maskSecrets } from './config/load.js';
 import { ConfigError } from './config/errors.js';
 import { createLogger } from './log.js';
 import { startAgent } from './agent.js';
+import { calibrationLines } from './filters/describe.js';
 import { version } from './version.js';
 import { startSystemdIntegration } from './systemd/service.js';
 
@@ -86,6 +87,7 @@ async function run(file: string): Promise<number> {
 async function checkConfig(file: string): Promise<number> {
   const config = await loadConfig(file);
   process.stdout.write(`${JSON.stringify(maskSecrets(config), null, 2)}\n`);
+  for (const line of calibrationLines(config.sensors)) process.stderr.write(`${line}\n`);
   process.stderr.write(`${file}: ok\n`);
   return EXIT_OK;
 }

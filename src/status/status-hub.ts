@@ -77,15 +77,35 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.emit('change');
   }
 
-  sensorReading(id: string, reading: { ts: number; seq?: number; values: Values }): void {
+  /** `raw`: the sample before the sensor's filters; the reading's own values when absent. */
+  sensorReading(id: string, reading: { ts: number; seq?: number; values: Values }, raw: Values = reading.values): void {
     const sensor = this.sensorFor(id);
     sensor.lastReading = { ...reading, values: { ...reading.values } };
+    sensor.lastRaw = { ts: reading.ts, values: { ...raw } };
     this.history.record(id, reading.ts, reading.values);
     this.setState(sensor, 'ok');
     this.emit('change');
     if (reading.seq !== undefined) {
       this.emit('reading', { sensor: id, seq: reading.seq, ts: reading.ts, values: sensor.lastReading.values });
     }
+  }
+
+  /** `count` samples the filters held back (nothing stored); `raw`, when given, is the latest, shown as the raw value. */
+  sensorFiltered(id: string, ts: number, raw: Values | null, count = 1): void {
+    const sensor = this.sensorFor(id);
+    sensor.readingsFiltered += count;
+    if (raw === null) return;
+    sensor.lastRaw = { ts, values: { ...raw } };
+    this.setState(sensor, 'ok');
+    this.emit('change');
+  }
+
+  /** A reading a `clamp` filter failed: a failure with its message, counted apart as well. */
+  sensorOutOfRange(id: string, ts: number, raw: Values, message: string): void {
+    const sensor = this.sensorFor(id);
+    sensor.lastRaw = { ts, values: { ...raw } };
+    sensor.readingsOutOfRange += 1;
+    this.sensorFailed(id, message);
   }
 
   /** Feeds the WebSocket `readings` subscription for readings of a burst beyond the latest one. */
@@ -163,6 +183,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
       sensors: [...this.sensors.values()].map((sensor) => ({
         ...sensor,
         lastReading: sensor.lastReading && { ...sensor.lastReading, values: { ...sensor.lastReading.values } },
+        lastRaw: sensor.lastRaw && { ...sensor.lastRaw, values: { ...sensor.lastRaw.values } },
       })),
     };
   }
@@ -233,5 +254,5 @@ function emptyBufferStats(): BufferStats {
 }
 
 function newSensor(id: string, driver: string, now: number): SensorStatus {
-  return { id, driver, state: 'starting', lastReading: null, lastError: null, failures: 0, since: now, readingsAccepted: 0, readingsPublished: 0, readingsDropped: 0 };
+  return { id, driver, state: 'starting', lastReading: null, lastRaw: null, lastError: null, failures: 0, since: now, readingsAccepted: 0, readingsPublished: 0, readingsDropped: 0, readingsFiltered: 0, readingsOutOfRange: 0 };
 }
