@@ -16,6 +16,9 @@ import { filtersFor, ReadingIntake } from './sampling/reading-intake.js';
 import { findDriver } from './sensors/registry.js';
 import { createHardware } from './hardware/create-hardware.js';
 import { version } from './version.js';
+import { ClockMonitor } from './clock/clock-monitor.js';
+import { systemClockSource } from './clock/system-clock-source.js';
+import type { ClockSource } from './clock/clock-source.js';
 
 export interface RunningAgent {
   hub: StatusHub;
@@ -23,6 +26,20 @@ export interface RunningAgent {
   /** The status port's real address (port 0 in the config means an ephemeral port), or null when off. */
   statusAddress: { host: string; port: number } | null;
   stop(): Promise<void>;
+}
+
+/**
+ * What the agent takes from its host besides the config; every field defaults to the real one.
+ * Tests replace the clock (the kernel's time state is the hardware here).
+ */
+export interface AgentHost {
+  clockSource?: ClockSource;
+  /** The wall clock readings are stamped with. */
+  now?: () => number;
+  /** The monotonic clock (CLOCK_MONOTONIC, ms). */
+  monoNow?: () => number;
+  /** This boot's id (clock marks). */
+  bootId?: string;
 }
 
 interface Part {
@@ -52,7 +69,7 @@ async function linkOptions(config: Config, statusTopic: string): Promise<MqttLin
   return link;
 }
 
-export async function startAgent(config: Config, log: Logger): Promise<RunningAgent> {
+export async function startAgent(config: Config, log: Logger, host: AgentHost = {}): Promise<RunningAgent> {
   const started: Part[] = [];
   const unwind = async (): Promise<void> => {
     for (const part of started.reverse()) {
@@ -65,6 +82,16 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
   };
 
   try {
+    const clock = new ClockMonitor({
+      source: host.clockSource ?? systemClockSource(),
+      log: log.child({ part: 'clock' }),
+      ...(host.now ? { now: host.now } : {}),
+      ...(host.monoNow ? { monoNow: host.monoNow } : {}),
+      ...(host.bootId !== undefined ? { bootId: host.bootId } : {}),
+    });
+    await clock.start();
+    started.push({ name: 'clock', stop: () => clock.stop() });
+
     const buffer = new ReadingBuffer(
       {
         path: config.store.path,
@@ -72,6 +99,7 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
         ...(config.store.maxReadings !== undefined ? { maxReadings: config.store.maxReadings } : {}),
         overflow: config.store.overflow,
         commitIntervalMs: config.store.commitInterval,
+        timeCorrection: (mark) => clock.correct(mark),
       },
       log.child({ part: 'buffer' }),
     );
@@ -79,8 +107,9 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
     started.push({ name: 'buffer', stop: () => buffer.stop() });
     log.info({ path: config.store.path, ...buffer.stats() }, 'buffer open');
 
-    const hub = new StatusHub({ device: config.device.id, version, mqttUrl: displayUrl(config.mqtt.url), bufferStats: () => buffer.stats() });
+    const hub = new StatusHub({ device: config.device.id, version, mqttUrl: displayUrl(config.mqtt.url), bufferStats: () => buffer.stats(), clockStatus: () => clock.status() });
     buffer.on('appended', () => hub.bufferChanged());
+    clock.on('change', () => hub.clockChanged());
 
     let statusAddress: RunningAgent['statusAddress'] = null;
     if (config.status.listen !== 'off') {
@@ -112,6 +141,7 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
       log: log.child({ part: 'mqtt' }),
       batch: config.mqtt.batch && { maxReadings: config.mqtt.batch.maxReadings, maxDelayMs: config.mqtt.batch.maxDelay },
       drainRatePerSecond: config.mqtt.drainRate,
+      clockState: () => clock.word(),
     });
     publisher.on('sensorPublished', (sensor, count) => hub.sensorPublished(sensor, count));
     publisher.on('connected', () => hub.mqttConnected());
@@ -127,7 +157,14 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
       (message) => hardwareLog.info(message),
     );
     started.push({ name: 'hardware', stop: () => hardware.close() });
-    const intake = new ReadingIntake({ append: (reading) => buffer.append(reading), hub, log: log.child({ part: 'sampling' }) });
+    const intake = new ReadingIntake({
+      append: (reading) => buffer.append(reading),
+      hub,
+      log: log.child({ part: 'sampling' }),
+      monoNow: () => clock.mono(),
+      clockMark: (mono) => clock.mark(mono),
+      ...(host.now ? { now: host.now } : {}),
+    });
     const schedules = config.sensors.map((sensorConfig) => {
       hub.registerSensor(sensorConfig.id, sensorConfig.driver);
       const driver = findDriver(sensorConfig.driver);
@@ -138,6 +175,7 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
         sensorId: sensorConfig.id,
         intervalMs: sensorConfig.interval,
         open: () => driver.create(sensorConfig.options as never, { sensorId: sensorConfig.id, storePath: config.store.path, log: sensorLog, hardware }),
+        ...(host.now ? { now: host.now } : {}),
         hooks: {
           accept: (sensorId, ts, samples) => intake.accept(sensorId, ts, samples),
           failed: (sensorId, message) => hub.sensorFailed(sensorId, message),

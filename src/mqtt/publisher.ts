@@ -81,6 +81,8 @@ export interface PublisherOptions {
   batch?: BatchOptions | undefined;
   /** mqtt.drainRate (readings per second): live-first, the backlog within the rest of the budget. */
   drainRatePerSecond?: number | undefined;
+  /** The clock's state for the birth message: `synchronized`, `unsynchronized` or `unknown`. */
+  clockState?: (() => string) | undefined;
 }
 
 export class Publisher extends EventEmitter<PublisherEvents> {
@@ -168,7 +170,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     };
     this.session = session;
     const { dropped, lastSeq, epoch = 0 } = this.options.source.stats();
-    const birth = JSON.stringify({ state: 'online', version: this.options.version, dropped, epoch, lastSeq, ts: Date.now() });
+    const clock = this.options.clockState?.();
+    const birth = JSON.stringify({ state: 'online', version: this.options.version, dropped, epoch, lastSeq, ts: Date.now(), ...(clock === undefined ? {} : { clock }) });
     client.publish(this.options.routes.statusTopic, birth, { qos: 1, retain: true }, (error) => {
       if (error) this.options.log.warn({ err: error.message }, 'birth message not acknowledged');
     });

@@ -1,9 +1,11 @@
 // Where a sample becomes a reading: the sensor's filters (src/filters/) decide what is reported,
 // and only what passed is handed to the buffer, so a value filtered out takes no seq and no buffer
 // space; the status hub hears of the raw sample and the reported reading either way. A reading a
-// `clamp` failed is counted as a failure of the sensor, never stored clipped.
+// `clamp` failed is counted as a failure of the sensor, never stored clipped. A reading taken while
+// the system clock cannot be trusted is stored with its clock mark (src/buffer/clock-mark.ts).
 import type { Logger } from 'pino';
 import type { Reading, StoredReading } from '../buffer/types.js';
+import type { ClockMark } from '../buffer/clock-mark.js';
 import type { SensorConfig } from '../config/sensor-schema.js';
 import { SensorFilters } from '../filters/sensor-filters.js';
 import { OutOfRangeError } from '../filters/stage.js';
@@ -16,6 +18,8 @@ export interface IntakeOptions {
   log: Logger;
   /** A monotonic clock in ms (throttle and heartbeat periods must not follow a clock step). */
   monoNow?: () => number;
+  /** Marks a reading taken at a monotonic time while the clock cannot be trusted (ClockMonitor.mark). */
+  clockMark?: (mono: number) => ClockMark | undefined;
   /** The wall clock the samples' ts come from (to place a sample's ts on the monotonic clock). */
   now?: () => number;
 }
@@ -54,9 +58,10 @@ export class ReadingIntake {
     const reported: Values[] = [];
     let outOfRange = 0;
     let lastOutOfRange = false;
+    // The sample's place on the monotonic clock: now, less how long ago ts was (bounded).
+    const atMs = this.monoNow() - Math.min(60_000, Math.max(0, this.now() - ts));
+    const clock = this.options.clockMark?.(atMs);
     if (filters) {
-      // The sample's place on the monotonic clock: now, less how long ago ts was (bounded).
-      const atMs = this.monoNow() - Math.min(60_000, Math.max(0, this.now() - ts));
       for (const raw of samples) {
         lastOutOfRange = false;
         try {
@@ -78,7 +83,7 @@ export class ReadingIntake {
       return;
     }
     if (held > 0) hub.sensorFiltered(sensorId, ts, null, held);
-    const stored = await Promise.all(reported.map((values) => this.options.append({ sensor: sensorId, ts, values })));
+    const stored = await Promise.all(reported.map((values) => this.options.append(clock ? { sensor: sensorId, ts, values, clock } : { sensor: sensorId, ts, values })));
     const accepted = stored.filter((reading) => reading !== null);
     hub.readingsStored(sensorId, accepted.length, stored.length - accepted.length);
     const last = accepted.at(-1);

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { BufferStats } from '../buffer/types.js';
 import type { Values } from '../sensors/types.js';
 import { History, type HistorySnapshot } from './history.js';
-import { hostInfoReader, type HostInfo } from './host-info.js';
+import { hostInfoReader, type ClockStatus, type HostInfo } from './host-info.js';
 import type { Health, MqttStatus, SensorStatus, StatusReading, StatusSnapshot } from './status-types.js';
 
 export type { SensorStatus, MqttStatus, StatusSnapshot, StatusReading, Health } from './status-types.js';
@@ -23,6 +23,8 @@ export interface StatusHubInit {
   now?: () => number;
   /** IP addresses and clock state; defaults to reading this host (cached). */
   hostInfo?: () => HostInfo;
+  /** The agent's clock monitor's view, which replaces hostInfo's clock when given. */
+  clockStatus?: () => ClockStatus;
 }
 
 /** Strips user:pass@, query and fragment: the status port must never show a secret. */
@@ -46,6 +48,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
   private readonly now: () => number;
   private readonly bufferStats: () => BufferStats;
   private readonly hostInfo: () => HostInfo;
+  private readonly clockStatus: (() => ClockStatus) | undefined;
   private readonly history = new History();
   private readonly sensors = new Map<string, SensorStatus>();
   private readonly mqtt: MqttStatus;
@@ -59,6 +62,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.now = init.now ?? Date.now;
     this.bufferStats = init.bufferStats;
     this.hostInfo = init.hostInfo ?? hostInfoReader({ now: this.now });
+    this.clockStatus = init.clockStatus;
     this.startedAt = this.now();
     this.mqtt = {
       url: redactUrl(init.mqttUrl),
@@ -162,6 +166,11 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.emit('change');
   }
 
+  /** The clock's state changed (synchronized, stepped): a new snapshot for the page. */
+  clockChanged(): void {
+    this.emit('change');
+  }
+
   /** The buffer moved; its figures are read again at the next snapshot. */
   bufferChanged(): void {
     this.emit('change');
@@ -178,6 +187,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
       time,
       healthy: this.healthOf(buffer).healthy,
       ...this.hostInfo(),
+      ...(this.clockStatus ? { clock: this.clockStatus() } : {}),
       mqtt: { ...this.mqtt },
       buffer: buffer.stats,
       sensors: [...this.sensors.values()].map((sensor) => ({
