@@ -89,8 +89,9 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       ...(host.monoNow ? { monoNow: host.monoNow } : {}),
       ...(host.bootId !== undefined ? { bootId: host.bootId } : {}),
     });
-    await clock.start();
-    started.push({ name: 'clock', stop: () => clock.stop() });
+    // Its first look (a file, maybe timedatectl) runs while the buffer opens; sensors wait for it.
+    const clockReady = clock.start();
+    started.push({ name: 'clock', stop: async () => (await clockReady.catch(() => undefined), clock.stop()) });
 
     const buffer = new ReadingBuffer(
       {
@@ -186,6 +187,7 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     });
     // Stopped in reverse: sensors first, then a synced commit of what they left, then the link.
     started.push({ name: 'commit', stop: () => buffer.commit() });
+    await clockReady;
     for (const schedule of schedules) schedule.start();
     started.push({ name: 'sensors', stop: async () => void (await Promise.all(schedules.map((schedule) => schedule.stop()))) });
 

@@ -41,7 +41,8 @@ export function parseTimedatectl(stdout: string): boolean | null {
 
 /** The status word of `adjtimex --print` (`status: 8193`), or null when absent. */
 export function parseAdjtimexStatus(stdout: string): boolean | null {
-  const match = /^\s*status:\s*(\d+)\s*$/m.exec(stdout);
+  // Debian's `adjtimex --print` prints `status: 8193`; busybox's applet `status:  64 (UNSYNC)`.
+  const match = /^\s*status:\s*(\d+)/m.exec(stdout);
   return match ? (Number(match[1]) & STA_UNSYNC) === 0 : null;
 }
 

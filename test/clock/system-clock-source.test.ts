@@ -48,6 +48,8 @@ describe('system clock source', () => {
     // STA_PLL | STA_NANO = 8193: synchronized; STA_UNSYNC (0x40) set: not.
     expect(parseAdjtimexStatus('       status: 8193\n')).toBe(true);
     expect(parseAdjtimexStatus('       status: 8257\n')).toBe(false);
+    // busybox's adjtimex applet names the bits after the number.
+    expect(parseAdjtimexStatus('    maxerror:     16000000\n    status:       64 (UNSYNC)\n')).toBe(false);
     expect(parseAdjtimexStatus('nothing here')).toBeNull();
   });
 
