@@ -27,9 +27,18 @@ export interface SystemClockOptions {
   run?: (file: string, args: string[]) => Promise<string>;
 }
 
+/**
+ * The helpers run without systemd's notify variables: a systemd tool that fails reports
+ * `ERRNO=` to $NOTIFY_SOCKET, which would land in the agent's own service status.
+ */
+export function helperEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const { NOTIFY_SOCKET: _socket, WATCHDOG_USEC: _usec, WATCHDOG_PID: _pid, ...rest } = env;
+  return { ...rest, LC_ALL: 'C' };
+}
+
 function runCommand(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: COMMAND_TIMEOUT_MS, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    execFile(file, args, { timeout: COMMAND_TIMEOUT_MS, encoding: 'utf8', env: helperEnv() }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
   });
 }
 

@@ -3,7 +3,7 @@
 import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseAdjtimexStatus, parseTimedatectl, systemClockSource } from '../../src/clock/system-clock-source.js';
+import { helperEnv, parseAdjtimexStatus, parseTimedatectl, systemClockSource } from '../../src/clock/system-clock-source.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 let temp: { path: string; cleanup(): Promise<void> } | undefined;
@@ -51,6 +51,10 @@ describe('system clock source', () => {
     // busybox's adjtimex applet names the bits after the number.
     expect(parseAdjtimexStatus('    maxerror:     16000000\n    status:       64 (UNSYNC)\n')).toBe(false);
     expect(parseAdjtimexStatus('nothing here')).toBeNull();
+  });
+
+  it('runs the helpers without systemd’s notify socket (a failing timedatectl would report ERRNO= to it)', () => {
+    expect(helperEnv({ PATH: '/usr/bin', NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '1', WATCHDOG_PID: '2' })).toEqual({ PATH: '/usr/bin', LC_ALL: 'C' });
   });
 
   it('tells a watcher when the flag appears in its folder', async () => {
