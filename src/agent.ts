@@ -150,6 +150,12 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     publisher.on('published', (count) => hub.mqttPublished(count, publisher.inflight));
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });
+    let clockWord = clock.word();
+    clock.on('change', () => {
+      if (clock.word() === clockWord) return;
+      clockWord = clock.word();
+      publisher.announce();
+    });
 
     const hardwareLog = log.child({ part: 'hardware' });
     const hardware = createHardware(

@@ -169,14 +169,23 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       backlog: this.budget === null ? null : this.lane(false, 0, split),
     };
     this.session = session;
+    this.publishBirth(client);
+    this.emit('connected');
+    void this.pump();
+  }
+
+  /** Sends the birth message again while connected (the clock's state changed), so the retained status stays true. */
+  announce(): void {
+    if (this.session && !this.stopping) this.publishBirth(this.session.client);
+  }
+
+  private publishBirth(client: MqttClient): void {
     const { dropped, lastSeq, epoch = 0 } = this.options.source.stats();
     const clock = this.options.clockState?.();
     const birth = JSON.stringify({ state: 'online', version: this.options.version, dropped, epoch, lastSeq, ts: Date.now(), ...(clock === undefined ? {} : { clock }) });
     client.publish(this.options.routes.statusTopic, birth, { qos: 1, retain: true }, (error) => {
       if (error) this.options.log.warn({ err: error.message }, 'birth message not acknowledged');
     });
-    this.emit('connected');
-    void this.pump();
   }
 
   private lane(live: boolean, afterSeq: number, upToSeq: number): Lane {

@@ -137,6 +137,16 @@ describe('time quality, whole agent', () => {
     for (const reading of fresh) expect(reading.clock).toBeUndefined();
   });
 
+  it('the retained birth message says the clock state, and is sent again when the clock is synchronized', async () => {
+    const source = new FakeClockSource({ synchronized: false, source: 'fake' });
+    await start({ clockSource: source, bootId: 'boot-a' });
+    await subscriber.waitFor(() => subscriber.statuses.some((status) => status.state === 'online'), 10_000, 'the birth message');
+    expect(subscriber.statuses.filter((status) => status.state === 'online').map((status) => status.clock)).toEqual(['unsynchronized']);
+    source.set({ synchronized: true });
+    await subscriber.waitFor(() => subscriber.statuses.some((status) => status.clock === 'synchronized'), 10_000, 'the birth message again');
+    expect(subscriber.statuses.filter((status) => status.state === 'online').map((status) => status.clock)).toEqual(['unsynchronized', 'synchronized']);
+  });
+
   it('a clock step back while running keeps seq order and is logged once', async () => {
     const wall = new SteppableWallClock(0);
     const { log, messages } = capturingLog();
