@@ -13,10 +13,13 @@ import { Routes } from './mqtt/topics.js';
 import { BROKER_PROFILES } from './mqtt/broker-profiles.js';
 import { displayUrl, type MqttLinkOptions } from './mqtt/client-options.js';
 import { SensorSchedule } from './sampling/sensor-schedule.js';
+import { filtersFor, ReadingIntake } from './sampling/reading-intake.js';
 import { findDriver } from './sensors/registry.js';
 import { createHardware } from './hardware/create-hardware.js';
-import type { Values } from './sensors/types.js';
 import { version } from './version.js';
+import { ClockMonitor } from './clock/clock-monitor.js';
+import { systemClockSource } from './clock/system-clock-source.js';
+import type { ClockSource } from './clock/clock-source.js';
 
 export interface RunningAgent {
   hub: StatusHub;
@@ -24,6 +27,20 @@ export interface RunningAgent {
   /** The status port's real address (port 0 in the config means an ephemeral port), or null when off. */
   statusAddress: { host: string; port: number } | null;
   stop(): Promise<void>;
+}
+
+/**
+ * What the agent takes from its host besides the config; every field defaults to the real one.
+ * Tests replace the clock (the kernel's time state is the hardware here).
+ */
+export interface AgentHost {
+  clockSource?: ClockSource;
+  /** The wall clock readings are stamped with. */
+  now?: () => number;
+  /** The monotonic clock (CLOCK_MONOTONIC, ms). */
+  monoNow?: () => number;
+  /** This boot's id (clock marks). */
+  bootId?: string;
 }
 
 interface Part {
@@ -53,7 +70,7 @@ async function linkOptions(config: Config, statusTopic: string): Promise<MqttLin
   return link;
 }
 
-export async function startAgent(config: Config, log: Logger): Promise<RunningAgent> {
+export async function startAgent(config: Config, log: Logger, host: AgentHost = {}): Promise<RunningAgent> {
   const started: Part[] = [];
   const unwind = async (): Promise<void> => {
     for (const part of started.reverse()) {
@@ -66,6 +83,17 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
   };
 
   try {
+    const clock = new ClockMonitor({
+      source: host.clockSource ?? systemClockSource(),
+      log: log.child({ part: 'clock' }),
+      ...(host.now ? { now: host.now } : {}),
+      ...(host.monoNow ? { monoNow: host.monoNow } : {}),
+      ...(host.bootId !== undefined ? { bootId: host.bootId } : {}),
+    });
+    // Its first look (a file, maybe timedatectl) runs while the buffer opens; sensors wait for it.
+    const clockReady = clock.start();
+    started.push({ name: 'clock', stop: async () => (await clockReady.catch(() => undefined), clock.stop()) });
+
     const buffer = new ReadingBuffer(
       {
         path: config.store.path,
@@ -73,6 +101,7 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
         ...(config.store.maxReadings !== undefined ? { maxReadings: config.store.maxReadings } : {}),
         overflow: config.store.overflow,
         commitIntervalMs: config.store.commitInterval,
+        timeCorrection: (mark) => clock.correct(mark),
       },
       log.child({ part: 'buffer' }),
     );
@@ -80,8 +109,9 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
     started.push({ name: 'buffer', stop: () => buffer.stop() });
     log.info({ path: config.store.path, ...buffer.stats() }, 'buffer open');
 
-    const hub = new StatusHub({ device: config.device.id, version, mqttUrl: displayUrl(config.mqtt.url), bufferStats: () => buffer.stats() });
+    const hub = new StatusHub({ device: config.device.id, version, mqttUrl: displayUrl(config.mqtt.url), bufferStats: () => buffer.stats(), clockStatus: () => clock.status() });
     buffer.on('appended', () => hub.bufferChanged());
+    clock.on('change', () => hub.clockChanged());
 
     let statusAddress: RunningAgent['statusAddress'] = null;
     if (config.status.listen !== 'off') {
@@ -115,6 +145,7 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
       log: log.child({ part: 'mqtt' }),
       batch: config.mqtt.batch && { maxReadings: config.mqtt.batch.maxReadings, maxDelayMs: config.mqtt.batch.maxDelay },
       drainRatePerSecond: config.mqtt.drainRate,
+      clockState: () => clock.word(),
     });
     publisher.on('sensorPublished', (sensor, count) => hub.sensorPublished(sensor, count));
     publisher.on('connected', () => hub.mqttConnected());
@@ -127,6 +158,12 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
     connection.on('serverDisconnect', (reasonCode, reason) => hub.mqttServerDisconnect(reasonCode, reason));
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });
+    let clockWord = clock.word();
+    clock.on('change', () => {
+      if (clock.word() === clockWord) return;
+      clockWord = clock.word();
+      publisher.announce();
+    });
 
     const hardwareLog = log.child({ part: 'hardware' });
     const hardware = createHardware(
@@ -135,26 +172,27 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
       (message) => hardwareLog.info(message),
     );
     started.push({ name: 'hardware', stop: () => hardware.close() });
+    const intake = new ReadingIntake({
+      append: (reading) => buffer.append(reading),
+      hub,
+      log: log.child({ part: 'sampling' }),
+      monoNow: () => clock.mono(),
+      clockMark: (mono) => clock.mark(mono),
+      ...(host.now ? { now: host.now } : {}),
+    });
     const schedules = config.sensors.map((sensorConfig) => {
       hub.registerSensor(sensorConfig.id, sensorConfig.driver);
       const driver = findDriver(sensorConfig.driver);
       if (!driver) throw new Error(`sensor ${sensorConfig.id}: unknown driver ${sensorConfig.driver}`);
+      intake.addSensor(sensorConfig.id, filtersFor(sensorConfig, driver));
       const sensorLog = log.child({ sensor: sensorConfig.id });
       return new SensorSchedule({
         sensorId: sensorConfig.id,
         intervalMs: sensorConfig.interval,
         open: () => driver.create(sensorConfig.options as never, { sensorId: sensorConfig.id, storePath: config.store.path, log: sensorLog, hardware }),
+        ...(host.now ? { now: host.now } : {}),
         hooks: {
-          accept: async (sensorId: string, ts: number, samples: Values[]) => {
-            // Appended in one turn, so the buffer writes them as one batch.
-            const stored = await Promise.all(samples.map((values) => buffer.append({ sensor: sensorId, ts, values })));
-            const accepted = stored.filter((reading) => reading !== null);
-            hub.readingsStored(sensorId, accepted.length, stored.length - accepted.length);
-            const last = accepted.at(-1);
-            for (const reading of accepted.slice(0, -1)) hub.readingAccepted({ sensor: sensorId, seq: reading.seq, ts, values: reading.values });
-            const latest = samples.at(-1);
-            if (latest) hub.sensorReading(sensorId, last ? { ts, seq: last.seq, values: last.values } : { ts, values: latest });
-          },
+          accept: (sensorId, ts, samples) => intake.accept(sensorId, ts, samples),
           failed: (sensorId, message) => hub.sensorFailed(sensorId, message),
           recovered: (sensorId) => hub.sensorRecovered(sensorId),
         },
@@ -164,6 +202,7 @@ export async function startAgent(config: Config, log: Logger): Promise<RunningAg
     });
     // Stopped in reverse: sensors first, then a synced commit of what they left, then the link.
     started.push({ name: 'commit', stop: () => buffer.commit() });
+    await clockReady;
     for (const schedule of schedules) schedule.start();
     started.push({ name: 'sensors', stop: async () => void (await Promise.all(schedules.map((schedule) => schedule.stop()))) });
 

@@ -5,6 +5,7 @@ import { loadConfigWithWarnings, maskSecrets } from './config/load.js';
 import { ConfigError } from './config/errors.js';
 import { createLogger } from './log.js';
 import { startAgent } from './agent.js';
+import { calibrationLines } from './filters/describe.js';
 import { version } from './version.js';
 import { startSystemdIntegration } from './systemd/service.js';
 import { commandProblem, parseCommandLine, UsageError } from './cli/args.js';
@@ -103,6 +104,7 @@ async function checkConfig(file: string): Promise<number> {
     const profile = profileWarnings(mqtt.brokerProfile, { ...mqtt, sensors: config.sensors });
     for (const warning of profile) process.stderr.write(`warning: ${warning}\n`);
   }
+  for (const line of calibrationLines(config.sensors)) process.stderr.write(`${line}\n`);
   process.stderr.write(`${file}: ok\n`);
   return EXIT_OK;
 }

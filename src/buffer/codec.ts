@@ -1,5 +1,6 @@
 // How readings and the buffer's counters are laid out in LevelDB: keys, values and the meta record.
 import type { RawReading, Reading, StoredReading } from './types.js';
+import { decodeClockMark, encodeClockMark, type ClockMark } from './clock-mark.js';
 
 /**
  * Reading keys are `r` + 16 hex digits: fixed width, so lexical order is seq order and a seek
@@ -30,23 +31,39 @@ export function seqOfKey(key: string): number {
  * (put, then the delete's key) on an SD card (BENCHMARKS.md, steady state written per reading).
  * A sensor id with a NUL in it, or a ts that is not a non-negative integer, is stored in the
  * older JSON form `{"s":"greenhouse","t":1764000000123,"v":{...}}`, which is still read (stores
- * written by earlier versions).
+ * written by earlier versions). A reading taken while the clock was not synchronized has its
+ * clock mark after the values, `...\0{"temperature":21.53}\0<boot> <mono>` (clock-mark.ts; JSON
+ * never holds a raw NUL), or `"c"` in the JSON form.
  */
 export function encodeReading(reading: Reading): string {
   const { sensor, ts } = reading;
-  if (Number.isSafeInteger(ts) && ts >= 0 && !sensor.includes('\0')) return `${ts}\0${sensor}\0${JSON.stringify(reading.values)}`;
+  if (Number.isSafeInteger(ts) && ts >= 0 && !sensor.includes('\0')) {
+    const compact = `${ts}\0${sensor}\0${JSON.stringify(reading.values)}`;
+    return reading.clock ? `${compact}\0${encodeClockMark(reading.clock)}` : compact;
+  }
   return encodeJsonReading(reading);
 }
 
 /** The older JSON form (still written for the odd reading encodeReading cannot store compactly). */
 export function encodeJsonReading(reading: Reading): string {
+  // "c" before "v": splitStored takes v as the last member, so a marked one is fully decoded.
+  if (reading.clock) return JSON.stringify({ s: reading.sensor, t: reading.ts, c: encodeClockMark(reading.clock), v: reading.values });
   return JSON.stringify({ s: reading.sensor, t: reading.ts, v: reading.values });
 }
 
 interface EncodedReading {
   s: string;
   t: number;
+  c?: string;
   v: Record<string, number>;
+}
+
+function withClock<T extends { clock?: ClockMark }>(target: T, text: string | undefined, seq: number): T {
+  if (text === undefined) return target;
+  const mark = decodeClockMark(text);
+  if (mark === null) throw new Error(`reading ${seq} has a damaged clock mark`);
+  target.clock = mark;
+  return target;
 }
 
 /** Parses a stored value; throws on anything that is not a reading we wrote. */
@@ -55,13 +72,15 @@ export function decodeReading(seq: number, value: string): StoredReading {
   if (raw !== null) {
     const values = JSON.parse(raw.valuesJson) as unknown;
     if (values === null || typeof values !== 'object') throw new Error(`reading ${seq} is not a stored reading`);
-    return { sensor: raw.sensor, ts: Number(raw.tsJson), values: values as Record<string, number>, seq };
+    const reading: StoredReading = { sensor: raw.sensor, ts: Number(raw.tsJson), values: values as Record<string, number>, seq };
+    if (raw.clock) reading.clock = raw.clock;
+    return reading;
   }
   const parsed = JSON.parse(value) as Partial<EncodedReading> | null;
-  if (parsed === null || typeof parsed.s !== 'string' || typeof parsed.t !== 'number' || typeof parsed.v !== 'object') {
+  if (parsed === null || typeof parsed.s !== 'string' || typeof parsed.t !== 'number' || typeof parsed.v !== 'object' || (parsed.c !== undefined && typeof parsed.c !== 'string')) {
     throw new Error(`reading ${seq} is not a stored reading`);
   }
-  return { sensor: parsed.s, ts: parsed.t, values: parsed.v, seq };
+  return withClock<StoredReading>({ sensor: parsed.s, ts: parsed.t, values: parsed.v, seq }, parsed.c, seq);
 }
 
 const STORED_HEAD = '{"s":"';
@@ -83,8 +102,15 @@ function splitCompact(seq: number, value: string): RawReading | null {
   if (tsEnd <= 0) return null;
   const sensorEnd = value.indexOf('\0', tsEnd + 1);
   if (sensorEnd < 0 || !isDigits(value, 0, tsEnd)) return null;
-  if (value.charCodeAt(sensorEnd + 1) !== 0x7b || value.charCodeAt(value.length - 1) !== 0x7d) return null;
-  return { seq, sensor: value.slice(tsEnd + 1, sensorEnd), tsJson: value.slice(0, tsEnd), valuesJson: value.slice(sensorEnd + 1) };
+  const markAt = value.indexOf('\0', sensorEnd + 1);
+  const valuesEnd = markAt < 0 ? value.length : markAt;
+  if (value.charCodeAt(sensorEnd + 1) !== 0x7b || value.charCodeAt(valuesEnd - 1) !== 0x7d) return null;
+  const raw: RawReading = { seq, sensor: value.slice(tsEnd + 1, sensorEnd), tsJson: value.slice(0, tsEnd), valuesJson: value.slice(sensorEnd + 1, valuesEnd) };
+  if (markAt < 0) return raw;
+  const mark = decodeClockMark(value.slice(markAt + 1));
+  if (mark === null) return null;
+  raw.clock = mark;
+  return raw;
 }
 
 /**
@@ -109,7 +135,9 @@ export function splitStored(seq: number, value: string): RawReading | null {
 
 /** The JSON texts of a decoded reading (the slow path of splitStored). */
 export function rawOf(reading: StoredReading): RawReading {
-  return { seq: reading.seq, sensor: reading.sensor, tsJson: String(reading.ts), valuesJson: JSON.stringify(reading.values) };
+  const raw: RawReading = { seq: reading.seq, sensor: reading.sensor, tsJson: String(reading.ts), valuesJson: JSON.stringify(reading.values) };
+  if (reading.clock) raw.clock = reading.clock;
+  return raw;
 }
 
 /** Bytes a reading takes in the store, as counted against `maxBytes`. */

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { BatchWriter, type PendingBatch } from './batch-writer.js';
 import { decodeReading, encodeMeta, encodeReading, rawOf, readingKey, seqOfKey, splitStored, storedSize } from './codec.js';
 import { epochOf, LINUX_BOOT_ID_PATH, NO_LIFECYCLE, type Lifecycle } from './epochs.js';
+import type { ClockMark, TimeQuality } from './clock-mark.js';
 import { beginRun, markCleanStop } from './lifecycle.js';
 import { BufferError, errorMessage } from './errors.js';
 import { QueueState } from './queue-state.js';
@@ -80,6 +81,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     const seq = state.accept(size);
     if (state.count === 1) housekeeping.setOldest(seq, reading.ts);
     const stored: StoredReading = { sensor: reading.sensor, ts: reading.ts, values: reading.values, seq };
+    if (reading.clock) stored.clock = reading.clock;
     const batch = writer.put(readingKey(seq), value, stored, size);
     return (await batch.done) ? stored : null;
   }
@@ -96,6 +98,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       return reading !== null;
     });
     this.setEpochs(out);
+    for (const reading of out) if (reading.clock) this.setTime(reading, (ts) => (reading.ts = ts));
     return out;
   }
 
@@ -112,7 +115,18 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       return raw !== null;
     });
     this.setEpochs(out);
+    for (const raw of out) if (raw.clock) this.setTime(raw, (ts) => (raw.tsJson = String(ts)));
     return out;
+  }
+
+  /** A marked reading leaves `corrected` (with the true ts) once its clock mark can be resolved, else `unsynced`. */
+  private setTime(reading: { clock?: ClockMark; time?: TimeQuality }, setTs: (ts: number) => void): void {
+    const corrected = reading.clock && this.options.timeCorrection ? this.options.timeCorrection(reading.clock) : null;
+    if (corrected === null) reading.time = 'unsynced';
+    else {
+      setTs(corrected);
+      reading.time = 'corrected';
+    }
   }
 
   /** Epoch 0 stays absent: readings of a store that never lost power look as they always did. */

@@ -1,4 +1,5 @@
 // The durable queue's contract, as the sampler and the publisher see it (design.md, "The buffer's promises").
+import type { ClockMark, TimeCorrection, TimeQuality } from './clock-mark.js';
 
 /** A reading before the buffer accepts it. */
 export interface Reading {
@@ -6,6 +7,8 @@ export interface Reading {
   /** Sampling time, epoch ms. */
   ts: number;
   values: Record<string, number>;
+  /** Set when the reading was taken while the system clock was not synchronized (clock-mark.ts). */
+  clock?: ClockMark;
 }
 
 /** A reading the buffer accepted: it has its seq and is durable against kill -9. */
@@ -13,6 +16,8 @@ export interface StoredReading extends Reading {
   seq: number;
   /** The epoch it was accepted in (epochs.ts), set by reads; absent = 0. (device, epoch, seq) is unique. */
   epoch?: number;
+  /** Set by reads for a marked reading: its ts is the unsynchronized clock's, or was corrected. */
+  time?: TimeQuality;
 }
 
 /**
@@ -28,6 +33,10 @@ export interface RawReading {
   tsJson: string;
   /** The values object as JSON text, exactly as stored. */
   valuesJson: string;
+  /** The clock mark, for a reading taken while the clock was not synchronized. */
+  clock?: ClockMark;
+  /** Set by reads for a marked reading (tsJson is then the corrected ts for `corrected`). */
+  time?: TimeQuality;
 }
 
 export interface BufferStats {
@@ -70,6 +79,11 @@ export interface BufferOptions {
    * reboot may have (a power cut). Tests point it at a file of their own to simulate a reboot.
    */
   bootIdPath?: string;
+  /**
+   * Applied to marked readings as they are read: readings taken before the clock was synchronized
+   * leave with their corrected ts once it is (the store keeps what was written: nothing rewritten).
+   */
+  timeCorrection?: TimeCorrection;
 }
 
 export interface BufferEvents {

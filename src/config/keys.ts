@@ -7,6 +7,8 @@ export interface SchemaNode {
   type?: string | string[];
   properties?: Record<string, SchemaNode>;
   items?: SchemaNode;
+  /** A mapping of free keys (`filters:` value names): the node every value has. */
+  additionalProperties?: SchemaNode | boolean;
   oneOf?: SchemaNode[];
   anyOf?: SchemaNode[];
   const?: unknown;
@@ -66,7 +68,9 @@ export function keysOf(node: SchemaNode | undefined, raw: unknown): string[] {
 export function childNode(node: SchemaNode | undefined, key: PropertyKey, raw: unknown): SchemaNode | undefined {
   if (!node) return undefined;
   if (typeof key === 'number') return node.items;
-  return selectVariant(node, raw).properties?.[String(key)];
+  const variant = selectVariant(node, raw);
+  const free = typeof variant.additionalProperties === 'object' ? variant.additionalProperties : undefined;
+  return variant.properties?.[String(key)] ?? free;
 }
 
 export function valueAt(raw: unknown, path: KeyPath): unknown {

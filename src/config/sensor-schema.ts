@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { driverDefinitions } from '../sensors/registry.js';
 import { durationField, evenWithFieldProblems, expecting, qosField, topicField } from './fields.js';
+import { checkFilterValueNames, filtersField, type FiltersConfig } from './filter-schema.js';
+import type { DriverDefinition } from '../sensors/types.js';
 
 export const ID_PATTERN = /^[a-z0-9_-]+$/;
 export const ID_EXPECTED = 'a valid id (lowercase letters, digits, _ and -)';
@@ -19,6 +21,8 @@ export interface SensorConfig {
   retain?: boolean;
   /** Full topic, replacing `<topicPrefix>/<id>`. */
   topic?: string;
+  /** Value name (or `all`) → filter steps, applied in order between the driver and the buffer. */
+  filters?: FiltersConfig;
   /** The driver's own options, validated and defaulted by its `options` schema. */
   options: Record<string, unknown>;
 }
@@ -34,14 +38,16 @@ function baseShape() {
     qos: qosField.optional(),
     retain: z.boolean(expecting('true or false')).optional(),
     topic: topicField.optional(),
+    filters: filtersField().optional(),
   };
 }
 
 type BaseFields = z.output<z.ZodObject<ReturnType<typeof baseShape>>>;
 
 function toSensorConfig(entry: BaseFields & { driver: string } & Record<string, unknown>): SensorConfig {
-  const { id, driver, interval, qos, retain, topic, ...options } = entry;
+  const { id, driver, interval, qos, retain, topic, filters, ...options } = entry;
   const sensor: SensorConfig = { id, driver, interval, options };
+  if (filters !== undefined) sensor.filters = filters;
   if (qos !== undefined) sensor.qos = qos;
   if (retain !== undefined) sensor.retain = retain;
   if (topic !== undefined) sensor.topic = topic;
@@ -49,8 +55,19 @@ function toSensorConfig(entry: BaseFields & { driver: string } & Record<string, 
 }
 
 /** One strict object per driver: base keys win over a driver option of the same name. */
-function driverEntry(name: string, options: z.ZodObject<z.ZodRawShape>) {
-  return z.strictObject({ ...options.shape, ...baseShape(), driver: z.literal(name) });
+function driverEntry(definition: DriverDefinition<never>) {
+  return z.strictObject({ ...definition.options.shape, ...baseShape(), driver: z.literal(definition.name) }).superRefine((entry, ctx) => {
+    checkFilterValueNames(entry.filters, valueNames(definition, entry), ctx, ['filters']);
+  }, evenWithFieldProblems);
+}
+
+/** The value names a sensor with these options reports, or null when its driver does not say. */
+function valueNames(definition: DriverDefinition<never>, entry: Record<string, unknown>): string[] | null {
+  try {
+    return definition.values ? Object.keys(definition.values(entry as never)) : null;
+  } catch {
+    return null;
+  }
 }
 
 type DriverEntry = ReturnType<typeof driverEntry>;
@@ -69,7 +86,7 @@ function uniqueIds(sensors: readonly unknown[], ctx: z.RefinementCtx): void {
 }
 
 export function sensorsSchema() {
-  const entries = driverDefinitions.map((driver) => driverEntry(driver.name, driver.options));
+  const entries = driverDefinitions.map((driver) => driverEntry(driver));
   const sensor = z
     .discriminatedUnion('driver', entries as [DriverEntry, ...DriverEntry[]], expecting('a sensor (a mapping with id, driver, ...)'))
     .transform((entry) => toSensorConfig(entry as BaseFields & { driver: string } & Record<string, unknown>));

@@ -1,6 +1,7 @@
 // mqtt.batch: readings of one sensor collected into one message until the batch is full or its
 // first reading has waited maxDelay. A batch is acked, and deleted from the buffer, as a unit.
-// A batch never mixes epochs (its payload has one `epoch`): a reading of another epoch closes it.
+// A batch never mixes epochs (its payload has one `epoch`), nor time qualities (one `clock`): a
+// reading of another epoch or quality closes it.
 import type { RawReading } from '../buffer/types.js';
 
 export interface BatchOptions {
@@ -29,7 +30,8 @@ export class OpenBatches {
 
   add(reading: RawReading): void {
     let batch = this.open.get(reading.sensor);
-    if (batch !== undefined && (batch.readings[0]!.epoch ?? 0) !== (reading.epoch ?? 0)) {
+    const first = batch?.readings[0];
+    if (batch !== undefined && ((first!.epoch ?? 0) !== (reading.epoch ?? 0) || first!.time !== reading.time)) {
       this.close(batch);
       batch = undefined;
     }

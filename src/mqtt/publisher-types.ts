@@ -52,6 +52,8 @@ export interface PublisherOptions {
   batch?: BatchOptions | undefined;
   /** mqtt.drainRate (readings per second): live-first, the backlog within the rest of the budget. */
   drainRatePerSecond?: number | undefined;
+  /** The clock's state for the birth message: `synchronized`, `unsynchronized` or `unknown`. */
+  clockState?: (() => string) | undefined;
 }
 
 export interface Lane {

@@ -159,11 +159,16 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     void this.pump();
   }
 
+  /** Sends the birth message again while connected (the clock's state changed), so the retained status stays true. */
+  announce(): void {
+    if (this.session && !this.stopping) this.sendBirth(this.session);
+  }
+
   /** One birth per connection; a QoS 1 birth takes a window slot until its PUBACK. */
   private sendBirth(session: Session): void {
     const { dropped, lastSeq, epoch = 0 } = this.options.source.stats();
     const topic = this.options.routes.statusTopic;
-    const birth = birthPayload({ version: this.options.version, dropped, epoch, lastSeq, unsendable: this.fit.unsendable }, topic, session.limits);
+    const birth = birthPayload({ version: this.options.version, dropped, epoch, lastSeq, unsendable: this.fit.unsendable, clock: this.options.clockState?.() }, topic, session.limits);
     if (birth === null) return this.warned.warn([`the broker's Maximum Packet Size (${session.limits.maxPacketSize} bytes) cannot hold a birth message; none is sent`]);
     const options = statusPublishOptions(session.limits);
     if (options.qos > 0) session.inflight += 1;

@@ -17,6 +17,8 @@ export interface BirthFacts {
   lastSeq: number;
   /** Readings taken out as unsendable this run (too large for the broker). */
   unsendable: number;
+  /** The clock's state (time quality), when the agent knows it. */
+  clock?: string | undefined;
 }
 
 export function statusPublishOptions(limits: LinkLimits): { qos: QoS; retain: boolean } {
@@ -26,7 +28,7 @@ export function statusPublishOptions(limits: LinkLimits): { qos: QoS; retain: bo
 /** The birth payload that fits this connection, or null when not even the short one does. */
 export function birthPayload(facts: BirthFacts, topic: string, limits: LinkLimits, now = Date.now()): string | null {
   const { qos } = statusPublishOptions(limits);
-  const full = JSON.stringify({ state: 'online', version: facts.version, dropped: facts.dropped, epoch: facts.epoch, lastSeq: facts.lastSeq, unsendable: facts.unsendable, ts: now });
+  const full = JSON.stringify({ state: 'online', version: facts.version, dropped: facts.dropped, epoch: facts.epoch, lastSeq: facts.lastSeq, unsendable: facts.unsendable, ts: now, ...(facts.clock === undefined ? {} : { clock: facts.clock }) });
   for (const payload of [full, SHORT_BIRTH]) {
     if (publishPacketSize(topic, payload, qos, limits.protocolVersion) <= limits.maxPacketSize) return payload;
   }

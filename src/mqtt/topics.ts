@@ -4,8 +4,12 @@
 // order; seq and ts as the first one and the differences to the previous one). A reading accepted
 // after a power cut that may have lost published seqs carries `"epoch":N` first (epochs.ts); epoch 0
 // is left out, so the common case costs no byte. A batch never mixes epochs (open-batches.ts).
+// A reading taken while the system clock was not synchronized ends with `"clock":"unsynced"`, or
+// `"clock":"corrected"` once its ts was recomputed after the clock was (README, "Time quality");
+// a synchronized one carries nothing. A batch never mixes these either.
 // Payloads are spliced from the stored JSON texts: nothing is decoded and encoded again.
 import type { RawReading, StoredReading } from '../buffer/types.js';
+import type { TimeQuality } from '../buffer/clock-mark.js';
 
 export type QoS = 0 | 1 | 2;
 
@@ -75,13 +79,18 @@ function opening(epoch: number | undefined): string {
   return epoch === undefined || epoch === 0 ? '{' : '{"epoch":' + epoch + ',';
 }
 
+/** `}`, or `,"clock":"unsynced"}` / `,"clock":"corrected"}` for a reading of an unsynchronized clock. */
+function closing(time: TimeQuality | undefined): string {
+  return time === undefined ? '}' : ',"clock":"' + time + '"}';
+}
+
 export function encodePayload(reading: StoredReading): string {
-  return `${opening(reading.epoch)}"seq":${reading.seq},"ts":${reading.ts},"v":${JSON.stringify(reading.values)}}`;
+  return `${opening(reading.epoch)}"seq":${reading.seq},"ts":${reading.ts},"v":${JSON.stringify(reading.values)}${closing(reading.time)}`;
 }
 
 /** The default payload, spliced from the stored texts: `{"seq":N,"ts":MS,"v":{...}}` (after a power cut `{"epoch":N,"seq":...}`). */
 export function encodeRawPayload(reading: RawReading): string {
-  return opening(reading.epoch) + '"seq":' + reading.seq + ',"ts":' + reading.tsJson + ',"v":' + reading.valuesJson + '}';
+  return opening(reading.epoch) + '"seq":' + reading.seq + ',"ts":' + reading.tsJson + ',"v":' + reading.valuesJson + closing(reading.time);
 }
 
 /**
@@ -108,12 +117,13 @@ export function encodeBatchPayload(readings: readonly RawReading[]): string {
     seq = reading.seq;
     ts = readingTs;
   }
-  return opening(first.epoch) + '"seq0":' + first.seq + ',"dseq":[' + seqs + '],"ts0":' + first.tsJson + ',"dts":[' + times + '],"v":[' + values + ']}';
+  return opening(first.epoch) + '"seq0":' + first.seq + ',"dseq":[' + seqs + '],"ts0":' + first.tsJson + ',"dts":[' + times + '],"v":[' + values + ']' + closing(first.time);
 }
 
 /** A batch payload as it arrives; `epoch` is absent for epoch 0. */
 export interface BatchPayload {
   epoch?: number;
+  clock?: TimeQuality;
   seq0: number;
   dseq: number[];
   ts0: number;
@@ -122,8 +132,9 @@ export interface BatchPayload {
 }
 
 /** A batch payload expanded into readings (for subscribers written in TypeScript, and the tests); epoch 0 when absent. */
-export function decodeBatchPayload(body: BatchPayload): Array<{ epoch: number; seq: number; ts: number; v: Record<string, number> }> {
+export function decodeBatchPayload(body: BatchPayload): Array<{ epoch: number; seq: number; ts: number; v: Record<string, number>; clock?: TimeQuality }> {
   const epoch = body.epoch ?? 0;
+  const clock = body.clock;
   let seq = body.seq0;
   let ts = body.ts0;
   return body.v.map((v, i) => {
@@ -131,6 +142,6 @@ export function decodeBatchPayload(body: BatchPayload): Array<{ epoch: number; s
       seq += body.dseq[i - 1]!;
       ts += body.dts[i - 1]!;
     }
-    return { epoch, seq, ts, v };
+    return clock === undefined ? { epoch, seq, ts, v } : { epoch, seq, ts, v, clock };
   });
 }

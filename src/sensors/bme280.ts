@@ -23,5 +23,6 @@ export type Bme280Options = z.infer<typeof bme280Options>;
 export const bme280Driver: DriverDefinition<Bme280Options> = {
   name: 'bme280',
   options: bme280Options,
+  values: () => ({ temperature: { decimals: 2 }, pressure: { decimals: 2 }, humidity: { decimals: 2 } }),
   create: (options, context) => createBmx280('bme280', options, context),
 };

@@ -24,5 +24,6 @@ export type Bmp280Options = z.infer<typeof bmp280Options>;
 export const bmp280Driver: DriverDefinition<Bmp280Options> = {
   name: 'bmp280',
   options: bmp280Options,
+  values: () => ({ temperature: { decimals: 2 }, pressure: { decimals: 2 } }),
   create: (options, context) => createBmx280('bmp280', options, context),
 };

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { duration } from '../config/units.js';
 import { expecting } from '../config/fields.js';
 import type { GpioLine, Level } from '../hardware/gpio.js';
-import type { DriverDefinition, Sensor, Values } from './types.js';
+import type { DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
 
 /** BCM numbers of the Pi's main controller (the header uses 0-27; the Pi 5's RP1 has 54 lines). */
 export const MAX_BCM_PIN = 53;
@@ -98,6 +98,7 @@ export async function createGpioInput(
 export const gpioInputDriver: DriverDefinition<GpioInputOptions> = {
   name: 'gpio-input',
   options: gpioInputOptions,
+  values: (options): ValueDefinitions => (options.mode === 'counter' ? { count: { decimals: 0 }, rate: { decimals: RATE_DECIMALS }, overflows: { decimals: 0 } } : { level: { decimals: 0 } }),
   create: async (options, { hardware, log }) => {
     const line = await hardware.gpio.open(options.pin, {
       direction: 'in',

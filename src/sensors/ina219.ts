@@ -153,5 +153,9 @@ export async function createIna219(bus: I2cBus, options: Ina219Options, sleep: (
 export const ina219Driver: DriverDefinition<Ina219Options> = {
   name: 'ina219',
   options: ina219Options,
+  values: (options) => {
+    const { currentLsb, powerLsb } = ina219Calibration(options);
+    return { voltage: { decimals: 3 }, shuntVoltage: { decimals: 5 }, current: { decimals: decimalsFor(currentLsb) }, power: { decimals: decimalsFor(powerLsb) } };
+  },
   create: async (options, { hardware }) => createIna219(await hardware.i2c(options.bus), options),
 };

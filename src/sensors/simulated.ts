@@ -47,5 +47,6 @@ export function createSimulated(options: SimulatedOptions, now: () => number = D
 export const simulatedDriver: DriverDefinition<SimulatedOptions> = {
   name: 'simulated',
   options: simulatedOptions,
+  values: (options) => ({ value: { decimals: options.decimals } }),
   create: async (options) => createSimulated(options),
 };

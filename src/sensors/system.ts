@@ -94,5 +94,9 @@ export function createSystem(options: SystemOptions, storePath: string): Sensor 
 export const systemDriver: DriverDefinition<SystemOptions> = {
   name: 'system',
   options: systemOptions,
+  values: () => ({
+    temperature: { decimals: 1 }, load1: { decimals: 2 }, load5: { decimals: 2 }, load15: { decimals: 2 },
+    memoryAvailableMB: { decimals: 1 }, memoryUsedPercent: { decimals: 1 }, diskFreeMB: { decimals: 1 }, diskUsedPercent: { decimals: 1 }, uptime: { decimals: 0 },
+  }),
   create: async (options, context) => createSystem(options, context.storePath),
 };

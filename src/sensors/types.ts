@@ -33,7 +33,16 @@ export interface DriverDefinition<Options = unknown> {
   /** Zod object schema of the driver's own option keys (beside id, driver, interval, qos, retain, topic). */
   options: z.ZodObject<z.ZodRawShape>;
   create(options: Options, context: DriverContext): Promise<Sensor>;
+  /**
+   * The values a sensor with these options reports, with the decimals of its real resolution:
+   * the names config `filters:` are checked against, and the rounding applied after the filters.
+   * A value the driver reports beyond these (or a driver without the list) keeps the decimals it came with.
+   */
+  values?(options: Options): ValueDefinitions;
 }
+
+/** Value name → decimals (the real resolution: 0.01 °C → 2). */
+export type ValueDefinitions = Record<string, { decimals: number }>;
 
 export class SensorError extends Error {
   constructor(

@@ -8,10 +8,18 @@ export interface ClockStatus {
   /** The year is 2024 or later: a Pi without a real-time clock boots at its last shutdown or in 1970. */
   plausible: boolean;
   /**
-   * true: systemd-timesyncd reports the clock synchronized. null: not verified (no timesyncd, or
-   * another NTP client whose state we do not read). Never false: absence of evidence is not proof.
+   * true: synchronized. null: not verified. This reader only sees systemd-timesyncd's flag, so it
+   * never says false (absence of evidence is not proof); the agent's clock monitor
+   * (src/clock/clock-monitor.ts) asks the kernel too and fills in false and the fields below.
    */
-  synchronized: true | null;
+  synchronized: boolean | null;
+  /** What said so: `timesyncd`, `kernel (timedatectl)`, `kernel (adjtimex)`, `none`. */
+  source?: string;
+  /** Epoch ms of the last change of `synchronized`. */
+  since?: number | null;
+  /** Clock steps (jumps of more than 1 s against the monotonic clock) since start, and the last one. */
+  steps?: number;
+  lastStep?: { at: number; byMs: number } | null;
 }
 
 export interface HostInfo {

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { BufferStats } from '../buffer/types.js';
 import type { Values } from '../sensors/types.js';
 import { History, type HistorySnapshot } from './history.js';
-import { hostInfoReader, type HostInfo } from './host-info.js';
+import { hostInfoReader, type ClockStatus, type HostInfo } from './host-info.js';
 import type { LinkLimits, RefusalInfo } from './status-types.js';
 import { maskCredentialsIn } from '../config/mask-url.js';
 import type { Health, MqttStatus, SensorStatus, StatusReading, StatusSnapshot } from './status-types.js';
@@ -25,6 +25,8 @@ export interface StatusHubInit {
   now?: () => number;
   /** IP addresses and clock state; defaults to reading this host (cached). */
   hostInfo?: () => HostInfo;
+  /** The agent's clock monitor's view, which replaces hostInfo's clock when given. */
+  clockStatus?: () => ClockStatus;
 }
 
 /** Strips user:pass@, query and fragment: the status port must never show a secret. */
@@ -48,6 +50,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
   private readonly now: () => number;
   private readonly bufferStats: () => BufferStats;
   private readonly hostInfo: () => HostInfo;
+  private readonly clockStatus: (() => ClockStatus) | undefined;
   private readonly history = new History();
   private readonly sensors = new Map<string, SensorStatus>();
   private readonly mqtt: MqttStatus;
@@ -63,6 +66,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.now = init.now ?? Date.now;
     this.bufferStats = init.bufferStats;
     this.hostInfo = init.hostInfo ?? hostInfoReader({ now: this.now });
+    this.clockStatus = init.clockStatus;
     this.startedAt = this.now();
     this.mqtt = {
       url: redactUrl(init.mqttUrl),
@@ -90,15 +94,35 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.emit('change');
   }
 
-  sensorReading(id: string, reading: { ts: number; seq?: number; values: Values }): void {
+  /** `raw`: the sample before the sensor's filters; the reading's own values when absent. */
+  sensorReading(id: string, reading: { ts: number; seq?: number; values: Values }, raw: Values = reading.values): void {
     const sensor = this.sensorFor(id);
     sensor.lastReading = { ...reading, values: { ...reading.values } };
+    sensor.lastRaw = { ts: reading.ts, values: { ...raw } };
     this.history.record(id, reading.ts, reading.values);
     this.setState(sensor, 'ok');
     this.emit('change');
     if (reading.seq !== undefined) {
       this.emit('reading', { sensor: id, seq: reading.seq, ts: reading.ts, values: sensor.lastReading.values });
     }
+  }
+
+  /** `count` samples the filters held back (nothing stored); `raw`, when given, is the latest, shown as the raw value. */
+  sensorFiltered(id: string, ts: number, raw: Values | null, count = 1): void {
+    const sensor = this.sensorFor(id);
+    sensor.readingsFiltered += count;
+    if (raw === null) return;
+    sensor.lastRaw = { ts, values: { ...raw } };
+    this.setState(sensor, 'ok');
+    this.emit('change');
+  }
+
+  /** A reading a `clamp` filter failed: a failure with its message, counted apart as well. */
+  sensorOutOfRange(id: string, ts: number, raw: Values, message: string): void {
+    const sensor = this.sensorFor(id);
+    sensor.lastRaw = { ts, values: { ...raw } };
+    sensor.readingsOutOfRange += 1;
+    this.sensorFailed(id, message);
   }
 
   /** Feeds the WebSocket `readings` subscription for readings of a burst beyond the latest one. */
@@ -198,6 +222,11 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.emit('change');
   }
 
+  /** The clock's state changed (synchronized, stepped): a new snapshot for the page. */
+  clockChanged(): void {
+    this.emit('change');
+  }
+
   /** The buffer moved; its figures are read again at the next snapshot. */
   bufferChanged(): void {
     this.emit('change');
@@ -214,11 +243,14 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
       time,
       healthy: this.healthOf(buffer).healthy,
       ...this.hostInfo(),
+      ...(this.clockStatus ? { clock: this.clockStatus() } : {}),
+      
       mqtt: { ...this.mqtt, refusalsByCode: { ...this.mqtt.refusalsByCode }, serverDisconnects: { ...this.mqtt.serverDisconnects } },
       buffer: buffer.stats,
       sensors: [...this.sensors.values()].map((sensor) => ({
         ...sensor,
         lastReading: sensor.lastReading && { ...sensor.lastReading, values: { ...sensor.lastReading.values } },
+        lastRaw: sensor.lastRaw && { ...sensor.lastRaw, values: { ...sensor.lastRaw.values } },
       })),
     };
   }
@@ -289,7 +321,7 @@ function emptyBufferStats(): BufferStats {
 }
 
 function newSensor(id: string, driver: string, now: number): SensorStatus {
-  return { id, driver, state: 'starting', lastReading: null, lastError: null, failures: 0, since: now, readingsAccepted: 0, readingsPublished: 0, readingsDropped: 0 };
+  return { id, driver, state: 'starting', lastReading: null, lastRaw: null, lastError: null, failures: 0, since: now, readingsAccepted: 0, readingsPublished: 0, readingsDropped: 0, readingsFiltered: 0, readingsOutOfRange: 0 };
 }
 
 function hexCode(code: number): string {

@@ -12,7 +12,10 @@ export interface SensorStatus {
   id: string;
   driver: string;
   state: 'ok' | 'failed' | 'starting';
+  /** The last reading stored: the reported values, after the sensor's filters. */
   lastReading: { ts: number; seq?: number; values: Values } | null;
+  /** The last sample as the driver read it, before the filters (equal to lastReading's values without filters). */
+  lastRaw: { ts: number; values: Values } | null;
   /** The most recent failure message; kept after recovery so a technician sees what happened. */
   lastError: string | null;
   /** Failed reads since start (not reset on recovery). */
@@ -28,6 +31,10 @@ export interface SensorStatus {
    * Readings evicted later by drop-oldest are counted device-wide only, in buffer.dropped.
    */
   readingsDropped: number;
+  /** Samples the filters held back (no value passed: nothing stored, no seq) since start. */
+  readingsFiltered: number;
+  /** Readings failed by a `clamp` filter since start (also counted in failures, the message in lastError). */
+  readingsOutOfRange: number;
 }
 
 export interface MqttStatus {

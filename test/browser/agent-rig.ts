@@ -34,7 +34,8 @@ export async function startAgentRig(): Promise<AgentRig> {
       log: { level: 'warn' },
       sensors: [
         { id: 'greenhouse', driver: 'simulated', interval: '500ms', signal: 'sine', min: 15, max: 28, period: '20s' },
-        { id: 'water-meter', driver: 'simulated', interval: '1s', signal: 'counter', decimals: 0 },
+        // A meter whose count starts at 1000 on site: the page shows the reported value and the raw one.
+        { id: 'water-meter', driver: 'simulated', interval: '1s', signal: 'counter', decimals: 0, filters: { value: [{ offset: 1000 }] } },
         { id: 'system', driver: 'system', interval: '2s' },
       ],
     },

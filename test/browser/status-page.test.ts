@@ -71,6 +71,24 @@ describe.skipIf(missing !== null)(`status page in Chromium${missing ? ` (skipped
     expect(pageErrors).toEqual([]);
   });
 
+  it('shows the raw value beside the reported one for a sensor with filters', async () => {
+    await page.goto(rig.pageUrl);
+    const raw = page.locator('[data-sensor="water-meter"] [data-raw="value"]');
+    await raw.waitFor({ timeout: 5_000 });
+    // One snapshot renders both, so they belong to the same sample: reported = raw + 1000.
+    const [reported, rawText] = await page.evaluate(() => [
+      document.querySelector('[data-sensor="water-meter"] [data-value="value"] .num')?.textContent ?? '',
+      document.querySelector('[data-sensor="water-meter"] [data-raw="value"]')?.textContent ?? '',
+    ]);
+    expect(rawText).toMatch(/^raw \d+$/);
+    expect(Number(reported)).toBe(Number(rawText.slice(4)) + 1000);
+    // The page is not the only place: /status.json says the same.
+    const status = (await (await fetch(rig.pageUrl.replace('/?', '/status.json?'))).json()) as { sensors: Array<{ id: string; lastRaw: { values: { value: number } } | null; lastReading: { values: { value: number } } | null }> };
+    const meter = status.sensors.find((sensor) => sensor.id === 'water-meter')!;
+    expect(meter.lastReading!.values.value).toBe(meter.lastRaw!.values.value + 1000);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('draws sparklines from the history the agent keeps', async () => {
     // Two 5 s buckets make a line; the agent has been sampling since the rig started.
     await page.locator('[data-sensor="greenhouse"] svg path').waitFor({ timeout: 15_000 });

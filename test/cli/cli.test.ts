@@ -122,6 +122,13 @@ describe('sensor-agent check-config', () => {
     expect(result.stderr).toContain(`${file}: ok`);
   });
 
+  it.concurrent('prints the line each calibrate filter fits', async ({ expect }) => {
+    const { file } = await configIn('sensors:\n  - { id: room, driver: bme280, filters: { humidity: [{ calibrate: [[20, 22.5], [80, 79.1]] }] } }\n');
+    const result = await runCli(['check-config', '--config', file]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(`sensors[0].filters.humidity[0].calibrate: true = 0.943333 × raw + 3.63333 (worst residual 0)\n${file}: ok\n`);
+  });
+
   it.concurrent('reads the config named by SENSOR_AGENT_CONFIG when --config is absent', async ({ expect }) => {
     const { file } = await configIn(VALID);
     const result = await runCli(['check-config'], { env: { SENSOR_AGENT_CONFIG: file } });

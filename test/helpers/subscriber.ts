@@ -9,6 +9,8 @@ export interface ReceivedReading {
   ts: number;
   v: Record<string, number>;
   retain: boolean;
+  /** "unsynced" or "corrected" for a reading of an unsynchronized clock; absent otherwise. */
+  clock?: string;
 }
 
 export interface Subscriber {
@@ -30,7 +32,11 @@ export async function startSubscriber(url: string, topic = 'sensors/#'): Promise
   client.on('message', (messageTopic, payload, packet) => {
     const body = JSON.parse(payload.toString()) as Record<string, unknown>;
     if (messageTopic.endsWith('/status')) statuses.push(body);
-    else readings.push({ topic: messageTopic, epoch: (body.epoch as number | undefined) ?? 0, seq: body.seq as number, ts: body.ts as number, v: body.v as Record<string, number>, retain: packet.retain });
+    else {
+      const reading: ReceivedReading = { topic: messageTopic, epoch: (body.epoch as number | undefined) ?? 0, seq: body.seq as number, ts: body.ts as number, v: body.v as Record<string, number>, retain: packet.retain };
+      if (typeof body.clock === 'string') reading.clock = body.clock;
+      readings.push(reading);
+    }
     for (const listener of listeners) listener();
   });
   await client.subscribeAsync(topic, { qos: 2 });

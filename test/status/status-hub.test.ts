@@ -43,8 +43,8 @@ describe('StatusHub', () => {
     hub.registerSensor('greenhouse', 'bme280');
     expect(hub.snapshot().sensors).toEqual([
       {
-        id: 'greenhouse', driver: 'bme280', state: 'starting', lastReading: null, lastError: null, failures: 0, since: clock.now,
-        readingsAccepted: 0, readingsPublished: 0, readingsDropped: 0,
+        id: 'greenhouse', driver: 'bme280', state: 'starting', lastReading: null, lastRaw: null, lastError: null, failures: 0, since: clock.now,
+        readingsAccepted: 0, readingsPublished: 0, readingsDropped: 0, readingsFiltered: 0, readingsOutOfRange: 0,
       },
     ]);
     clock.now += 1000;
@@ -63,6 +63,21 @@ describe('StatusHub', () => {
     hub.sensorRecovered('greenhouse');
     // The last error stays visible after recovery: it tells the technician what happened.
     expect(hub.snapshot().sensors[0]).toMatchObject({ state: 'ok', failures: 2, since: clock.now, lastError: 'SENSOR_NOT_FOUND: no device at 0x76' });
+  });
+
+  it('shows the raw sample beside the reported reading, and counts what the filters held back or failed', () => {
+    const { hub, clock } = makeHub();
+    hub.registerSensor('room', 'bme280');
+    hub.sensorReading('room', { ts: clock.now, seq: 1, values: { temperature: 19.73 } }, { temperature: 21.53 });
+    expect(hub.snapshot().sensors[0]).toMatchObject({ lastReading: { seq: 1, values: { temperature: 19.73 } }, lastRaw: { ts: clock.now, values: { temperature: 21.53 } } });
+    clock.now += 2000;
+    hub.sensorFiltered('room', clock.now, { temperature: 21.55 });
+    expect(hub.snapshot().sensors[0]).toMatchObject({ lastReading: { seq: 1 }, lastRaw: { ts: clock.now, values: { temperature: 21.55 } }, readingsFiltered: 1 });
+    hub.sensorOutOfRange('room', clock.now, { temperature: 150 }, 'OUT_OF_RANGE: temperature 150 is outside the clamp range -40..85');
+    expect(hub.snapshot().sensors[0]).toMatchObject({ state: 'failed', failures: 1, readingsOutOfRange: 1, lastRaw: { values: { temperature: 150 } }, lastError: 'OUT_OF_RANGE: temperature 150 is outside the clamp range -40..85' });
+    // Without filters the raw sample is the reading itself.
+    hub.sensorReading('room', { ts: clock.now, seq: 2, values: { temperature: 21.6 } });
+    expect(hub.snapshot().sensors[0]).toMatchObject({ state: 'ok', lastRaw: { values: { temperature: 21.6 } } });
   });
 
   it('emits reading only for readings the buffer accepted (with a seq)', () => {

@@ -15,7 +15,9 @@ function chip(ok: boolean, text: string, warn = false): HTMLElement {
 function clock(status: StatusSnapshot, now: number): Child {
   const { plausible, synchronized } = status.clock;
   if (!plausible) return h('span', {}, chip(false, 'wrong'), ` ${utc(now)}`);
-  return h('span', {}, synchronized ? chip(true, 'synchronized') : chip(false, 'not verified', true), ` ${utc(now)}`);
+  const state = synchronized === true ? chip(true, 'synchronized') : synchronized === false ? chip(false, 'not synchronized') : chip(false, 'not verified', true);
+  const steps = status.clock.lastStep ? ` · stepped ${Math.round(status.clock.lastStep.byMs / 1000)} s` : '';
+  return h('span', {}, state, ` ${utc(now)}${steps}`);
 }
 
 export function deviceCard(status: StatusSnapshot, now: number): HTMLElement {

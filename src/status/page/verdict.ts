@@ -36,5 +36,6 @@ export function problems(status: StatusSnapshot, now: number = status.time): str
   const failed = status.sensors.filter((sensor) => sensor.state === 'failed');
   for (const sensor of failed) found.push(`Sensor ${sensor.id} fails: ${sensor.lastError ?? 'no answer'}`);
   if (!status.clock.plausible) found.push("The device's clock is wrong (year before 2024): reading times cannot be trusted.");
+  else if (status.clock.synchronized === false) found.push("The device's clock is not synchronized yet: readings are marked as such until it is, then corrected.");
   return found;
 }
