@@ -158,17 +158,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.session = session;
     this.emit('limits', limits);
     this.sendBirth(session);
-    this.extras.connected({
-      client,
-      limits,
-      room: () => session.window - session.inflight,
-      take: () => void (session.inflight += 1),
-      release: () => {
-        if (session !== this.session) return;
-        session.inflight -= 1;
-        void this.pump();
-      },
-    });
+    const release = (): void => void (session === this.session && ((session.inflight -= 1), this.pump()));
+    this.extras.connected({ client, limits, room: () => session.window - session.inflight, take: () => void (session.inflight += 1), release });
     this.emit('connected');
     void this.pump();
   }
