@@ -174,5 +174,10 @@ describe('Home Assistant in the agent', () => {
     expect(states.length).toBeGreaterThan(0);
     expect(Math.min(...states)).toBeGreaterThanOrEqual(atRestore);
     expect(states).toEqual([...states].sort((a, b) => a - b));
+
+    // The subscription to HA's status topic came back with the new connection.
+    const announced = ha.on(CONFIG_TOPIC).length;
+    await ha.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
+    await ha.waitFor(() => ha.on(CONFIG_TOPIC).length > announced, 'an announcement after online on the new connection');
   });
 });
