@@ -1,4 +1,5 @@
-// The Home Assistant part in the whole agent (in-process) against a real broker (Aedes): a sensor's
+// The Home Assistant part in the whole agent (in-process) against real brokers (Aedes; Mosquitto
+// on MQTT 5 when installed): a sensor's
 // availability follows its failures (a 1-Wire probe whose file disappears and comes back),
 // discovery is sent again on a retained and on a live `homeassistant/status` `online` (garbage
 // there is ignored), components deleted from the config are removed from HA after a restart, and
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../src/agent.js';
 import { parseConfig } from '../../src/config/load.js';
-import { startAedes, type AedesBroker } from '../helpers/broker.js';
+import { mosquittoMissingReason, startAedes, startMosquitto, type TestBroker } from '../helpers/broker.js';
 import { capturingLog, until } from '../helpers/publisher-rig.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -28,8 +29,14 @@ async function untilFile(path: string, predicate: (text: string) => boolean, wha
   }
 }
 
-describe('Home Assistant in the agent', () => {
-  let broker: AedesBroker;
+const BROKERS = [
+  { name: 'aedes (MQTT 3.1.1)', start: (): Promise<TestBroker> => startAedes(), protocolVersion: 4, skip: false },
+  { name: 'mosquitto (MQTT 5)', start: (): Promise<TestBroker> => startMosquitto(), protocolVersion: 5, skip: mosquittoMissingReason() !== null },
+];
+
+describe.each(BROKERS)('Home Assistant in the agent, on $name', ({ start, protocolVersion, skip }) => {
+  if (skip) return void it.skip('needs mosquitto (apt-get install mosquitto)', () => undefined);
+  let broker: TestBroker;
   let dir: { path: string; cleanup(): Promise<void> };
   let agent: RunningAgent | null = null;
   let ha: HaWatcher;
@@ -39,7 +46,7 @@ describe('Home Assistant in the agent', () => {
     parseConfig(
       {
         device: { id: 'bench-1' },
-        mqtt: { url, reconnect: { min: '100ms', max: '200ms' }, protocolVersion: 4 },
+        mqtt: { url, reconnect: { min: '100ms', max: '200ms' }, protocolVersion },
         store: { path: 'buffer' },
         status: { listen: 'off' },
         hardware: { oneWireRoot: join(dir.path, 'w1') },
@@ -54,7 +61,7 @@ describe('Home Assistant in the agent', () => {
   const configs = (): Array<Record<string, Record<string, unknown>>> => ha.on(CONFIG_TOPIC).map((m) => JSON.parse(m.text) as Record<string, Record<string, unknown>>);
 
   beforeEach(async () => {
-    broker = await startAedes();
+    broker = await start();
     dir = await makeTempDir('ha-lifecycle-');
     await cp(W1_GOOD, join(dir.path, 'w1'), { recursive: true });
     ha = await startHaWatcher(broker.url);
