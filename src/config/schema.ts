@@ -8,6 +8,7 @@ import { deviceIdFromHostname, type ConfigContext } from './files.js';
 import { deviceSection, logSection, mqttSection, statusSection, storeSection } from './sections.js';
 import { sensorsSchema } from './sensor-schema.js';
 import { hardwareSection, simulateSection } from './hardware-sections.js';
+import { homeassistantSection } from './homeassistant-section.js';
 
 export type { ConfigContext } from './files.js';
 export type { SensorConfig } from './sensor-schema.js';
@@ -26,6 +27,7 @@ function sections(context: ConfigContext) {
       log: logSection().prefault({}),
       hardware: hardwareSection().prefault({}),
       simulate: simulateSection(context).prefault({}),
+      homeassistant: homeassistantSection().prefault({}),
       sensors: sensorsSchema(),
     },
     { error: () => 'is not a mapping of settings' },
@@ -70,6 +72,7 @@ function resolveConfig(parsed: Parsed, context: ConfigContext) {
     log: parsed.log,
     hardware: parsed.hardware,
     simulate: parsed.simulate,
+    homeassistant: parsed.homeassistant,
     sensors: parsed.sensors,
   };
 }
@@ -84,3 +87,4 @@ export type Config = z.output<ReturnType<typeof configSchema>>;
 export type MqttConfig = Config['mqtt'];
 export type StoreConfig = Config['store'];
 export type StatusConfig = Config['status'];
+export type HomeassistantConfig = Config['homeassistant'];
