@@ -53,6 +53,8 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   /** 0 once the broker refused a QoS 1 will. */
   private willQos: 0 | 1 = 1;
   private unretainedCloses = 0;
+  /** A 3.1.1 connection with the full will (retained, QoS 1) succeeded this run: the broker takes it. */
+  private fullWillTaken = false;
   lastError: string | null = null;
   reconnects = 0;
 
@@ -132,8 +134,10 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       if (client !== this.current) return;
       this.connected = true;
       this.offlineAnnounced = false;
-      this.fallback.answered();
+      // Only an MQTT 5 CONNACK says the broker speaks 5 (a 3.1.1 one after a fallback does not).
+      if (this.protocolVersion === 5) this.fallback.answered();
       this.unretainedCloses = 0;
+      if (this.willRetain && this.willQos === 1) this.fullWillTaken = true;
       // The next disconnect gets its own reason, not one left over from an earlier attempt.
       this.lastError = null;
       this.backoff.reset();
@@ -210,6 +214,9 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     }
     // 3.1.1 has no reason codes: a broker that hangs up at every CONNECT (Mosquitto with
     // retain_available false or max_qos 0) is tried with a plainer will, first without retain, then at QoS 0.
+    // Not once it took the full will in this run: then the closes are an outage (a broker restart
+    // behind a proxy), and a will without retain would leave the status topic unretained for good.
+    if (this.fullWillTaken) return;
     const hungUp = reached && (error === null || error.code === 'ECONNRESET');
     this.unretainedCloses = hungUp && this.willQos === 1 ? this.unretainedCloses + 1 : 0;
     if (this.unretainedCloses < CLOSES_BEFORE_UNRETAINED_WILL) return;

@@ -2,7 +2,9 @@
 // know the version (CONNACK return code 1 on 3.1.1, reason 0x84 on 5), or it answers an MQTT 5
 // CONNECT by closing the connection without any CONNACK, several attempts in a row (RabbitMQ 3.10:
 // "cannot parse a frame"). A broker that is down (connection refused) or silent (no answer before
-// the timeout) says nothing about the version and does not count.
+// the timeout) says nothing about the version and does not count. Nor do bare closes once this
+// broker has answered an MQTT 5 CONNECT in this run: it speaks 5, and a close is an outage (a
+// restart behind a proxy or a load balancer that accepts and hangs up while the broker is down).
 
 /** MQTT 5 CONNECTs answered by a bare close, in a row, before falling back. */
 export const SILENT_CLOSES_BEFORE_FALLBACK = 3;
@@ -16,6 +18,7 @@ const NOT_AN_ANSWER = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMED
 
 export class ProtocolFallback {
   private silentCloses = 0;
+  private spokeMqtt5 = false;
 
   /**
    * An MQTT 5 attempt ended without CONNACK. `reached`: the socket connected; `error`: what the
@@ -23,6 +26,7 @@ export class ProtocolFallback {
    */
   closedWithoutConnack(reached: boolean, error: (Error & { code?: string | number }) | null): boolean {
     if (error && isUnacceptableVersion(error)) return true;
+    if (this.spokeMqtt5) return false;
     const hungUp = reached && (error === null || (typeof error.code === 'string' && !NOT_AN_ANSWER.has(error.code)));
     this.silentCloses = hungUp ? this.silentCloses + 1 : 0;
     return this.silentCloses >= SILENT_CLOSES_BEFORE_FALLBACK;
@@ -31,5 +35,6 @@ export class ProtocolFallback {
   /** A CONNACK arrived: the broker speaks this version. */
   answered(): void {
     this.silentCloses = 0;
+    this.spokeMqtt5 = true;
   }
 }

@@ -4,11 +4,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStrictBroker, type StrictBroker, type StrictBrokerOptions } from '../helpers/strict-broker.js';
 import { capturingLog, startPublisherRig, until, type PublisherRig, type RigOptions } from '../helpers/publisher-rig.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 let broker: StrictBroker | null = null;
 let rig: PublisherRig | null = null;
+let proxy: TcpProxy | null = null;
 
 afterEach(async () => {
+  await proxy?.stop();
+  proxy = null;
   await rig?.stop();
   rig = null;
   await broker?.stop();
@@ -154,6 +158,27 @@ describe('broker limits (strict broker)', () => {
 });
 
 describe('protocol fallback, refusals and server DISCONNECT (strict broker)', () => {
+  it.each([4, 5] as const)('on MQTT %i, a broker that took the full will keeps it through an outage of bare closes (a restart behind a proxy)', async (protocolVersion) => {
+    broker = await startStrictBroker({ ackDelayMs: 5 });
+    proxy = await startTcpProxy(broker.port);
+    rig = await startPublisherRig({ brokerUrl: proxy.url, protocolVersion });
+    await rig.waitConnected();
+    let failed = 0;
+    rig.connection.on('retrying', () => (failed += 1));
+    // cut(): every new connection is accepted and closed at once, as a proxy or load balancer in
+    // front of a restarting broker does: more than enough bare closes to look like a refused will.
+    proxy.cut();
+    await until(() => failed >= 6, 20_000, 'six attempts answered by a bare close');
+    proxy.restore();
+    await until(() => rig!.connection.isConnected, 20_000, 'the reconnect');
+    const lastSeq = await rig.appendBurst(20);
+    await allDelivered(broker, lastSeq);
+    const last = broker.connects.at(-1);
+    expect(last?.protocolVersion).toBe(protocolVersion);
+    expect(last?.will?.retain).toBe(true);
+    expect(broker.delivered.filter((message) => message.topic.endsWith('/status')).every((message) => message.retain)).toBe(true);
+  });
+
   it('falls back to 3.1.1 after MQTT 5 CONNECTs answered by a close, remembers it, logs it once', async () => {
     const { log, lines } = capturingLog();
     const { broker: strict, rig: agent } = await start({ hangUpOnMqtt5: true }, { log });
