@@ -16,6 +16,9 @@ import { SensorSchedule } from './sampling/sensor-schedule.js';
 import { filtersFor, ReadingIntake } from './sampling/reading-intake.js';
 import { findDriver } from './sensors/registry.js';
 import { createHardware } from './hardware/create-hardware.js';
+import { OutputSet } from './outputs/output-set.js';
+import { MqttOutputCommands } from './outputs/mqtt-commands.js';
+import { pageCommands } from './outputs/page-commands.js';
 import { version } from './version.js';
 import { ClockMonitor } from './clock/clock-monitor.js';
 import { systemClockSource } from './clock/system-clock-source.js';
@@ -83,6 +86,20 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
   };
 
   try {
+    // Outputs first (issue 18): every output line is at its `initial` level before anything else
+    // runs, so a restart (the watchdog's too) never leaves a relay as the last run left it.
+    const hardwareLog = log.child({ part: 'hardware' });
+    const hardware = createHardware(
+      config,
+      (message) => hardwareLog.warn(message),
+      (message) => hardwareLog.info(message),
+    );
+    started.push({ name: 'hardware', stop: () => hardware.close() });
+    const outputs = new OutputSet({ outputs: config.outputs, gpio: hardware.gpio, log: log.child({ part: 'outputs' }), ...(host.now ? { now: host.now } : {}) });
+    await outputs.start();
+    // Also here, so a failed start unwinds to safe states; a normal stop did this already (below).
+    started.push({ name: 'outputs', stop: () => outputs.stop() });
+
     const clock = new ClockMonitor({
       source: host.clockSource ?? systemClockSource(),
       log: log.child({ part: 'clock' }),
@@ -109,7 +126,15 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     started.push({ name: 'buffer', stop: () => buffer.stop() });
     log.info({ path: config.store.path, ...buffer.stats() }, 'buffer open');
 
-    const hub = new StatusHub({ device: config.device.id, version, mqttUrl: displayUrl(config.mqtt.url), bufferStats: () => buffer.stats(), clockStatus: () => clock.status() });
+    const hub = new StatusHub({
+      device: config.device.id,
+      version,
+      mqttUrl: displayUrl(config.mqtt.url),
+      bufferStats: () => buffer.stats(),
+      clockStatus: () => clock.status(),
+      outputs: () => ({ outputs: outputs.snapshot(), refusals: { ...outputs.refusals } }),
+    });
+    outputs.on('change', () => hub.outputsChanged());
     buffer.on('appended', () => hub.bufferChanged());
     clock.on('change', () => hub.clockChanged());
 
@@ -121,6 +146,7 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
         log: log.child({ part: 'status' }),
         maxClients: config.status.maxClients,
         ...(config.status.token !== undefined ? { token: config.status.token } : {}),
+        outputs: pageCommands(outputs),
       });
       await server.start();
       started.push({ name: 'status', stop: () => server.stop() });
@@ -156,8 +182,19 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     publisher.on('unsendable', (_sensor, count) => hub.mqttUnsendable(count));
     publisher.on('refusal', (info) => hub.mqttRefusal(info, publisher.refusalStats.total));
     connection.on('serverDisconnect', (reasonCode, reason) => hub.mqttServerDisconnect(reasonCode, reason));
+    const outputCommands = new MqttOutputCommands({ connection, outputs, topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, log: log.child({ part: 'outputs' }) });
+    outputCommands.start();
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });
+    // Stop puts outputs to their safe state first, while the link can still carry the confirmed state.
+    started.push({
+      name: 'outputs-safe',
+      stop: async () => {
+        await outputs.stop();
+        for (const id of outputs.ids) outputCommands.publishState(id);
+        outputCommands.stop();
+      },
+    });
     let clockWord = clock.word();
     clock.on('change', () => {
       if (clock.word() === clockWord) return;
@@ -165,13 +202,6 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       publisher.announce();
     });
 
-    const hardwareLog = log.child({ part: 'hardware' });
-    const hardware = createHardware(
-      config,
-      (message) => hardwareLog.warn(message),
-      (message) => hardwareLog.info(message),
-    );
-    started.push({ name: 'hardware', stop: () => hardware.close() });
     const intake = new ReadingIntake({
       append: (reading) => buffer.append(reading),
       hub,

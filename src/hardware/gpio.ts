@@ -15,6 +15,11 @@ export interface GpioLineOptions {
   /** Levels are inverted (a contact to ground reads 1 when closed). */
   activeLow?: boolean;
   debounceMs?: number;
+  /**
+   * An output's logical level from the moment the line is requested (the kernel sets it with the
+   * direction, so the line never shows the other level in between). Default 0.
+   */
+  initial?: Level;
 }
 
 export interface GpioLine {

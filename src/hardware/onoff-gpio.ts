@@ -20,7 +20,7 @@ export interface OnoffGpio {
 }
 
 export interface OnoffGpioClass {
-  new (gpio: number, direction: 'in' | 'out', edge: Edge, options: { activeLow?: boolean; debounceTimeout?: number }): OnoffGpio;
+  new (gpio: number, direction: 'in' | 'out' | 'high' | 'low', edge: Edge, options: { activeLow?: boolean; debounceTimeout?: number }): OnoffGpio;
   readonly accessible: boolean;
 }
 
@@ -75,6 +75,16 @@ class OnoffLine implements GpioLine {
   }
 }
 
+/**
+ * sysfs sets an output's direction and level in one write with `high`/`low`, which are wire levels
+ * (onoff writes active_low after the direction): the logical `initial` is turned into the wire level.
+ */
+export function sysfsDirection(options: GpioLineOptions): 'in' | 'high' | 'low' {
+  if (options.direction === 'in') return 'in';
+  const wire = (options.initial ?? 0) ^ (options.activeLow === true ? 1 : 0);
+  return wire === 1 ? 'high' : 'low';
+}
+
 export function createOnoffGpio(options: OnoffGpioOptions): GpioProvider {
   const root = options.sysfsRoot;
   const loadGpio = options.loadGpio ?? loadOnoff;
@@ -123,7 +133,7 @@ export function createOnoffGpio(options: OnoffGpioOptions): GpioProvider {
       // is asked for both (it then filters nothing), the kernel for the one edge wanted.
       const edgeLevel: Level | null = onoffOptions.debounceTimeout === 0 && (edge === 'rising' || edge === 'falling') ? (edge === 'rising' ? 1 : 0) : null;
       const construct = async (): Promise<OnoffLine> => {
-        const gpio = new Gpio(sysfsNumber, lineOptions.direction, edgeLevel === null ? edge : 'both', onoffOptions);
+        const gpio = new Gpio(sysfsNumber, sysfsDirection(lineOptions), edgeLevel === null ? edge : 'both', onoffOptions);
         if (edgeLevel !== null) {
           try {
             await writeFile(join(root, `gpio${sysfsNumber}`, 'edge'), edge);
