@@ -93,6 +93,10 @@ class CdevLine implements GpioLine {
     }
   }
 
+  writeSync(value: Level): void {
+    if (!this.closed) this.addon.setValue(this.handle, value);
+  }
+
   watch(listener: (level: Level, ts: number, lost: number) => void): void {
     this.listeners.push(listener);
     if (this.watching || this.closed) return;

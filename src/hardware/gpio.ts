@@ -28,6 +28,11 @@ export interface GpioLine {
   read(): Promise<Level>;
   write(value: Level): Promise<void>;
   /**
+   * A synchronous write, for the process's last moment (an `exit` handler cannot wait): outputs
+   * use it to reach their safe state when the agent exits on a fatal error.
+   */
+  writeSync?(value: Level): void;
+  /**
    * Called on every (debounced) edge the line was opened for, with the new level. `lost` is how
    * many edges the kernel dropped just before this one (its event FIFO overflowed), known only
    * when `queuesEvents`; otherwise 0.

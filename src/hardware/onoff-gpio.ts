@@ -15,6 +15,7 @@ export const ONOFF_SYSFS_ROOT = '/sys/class/gpio';
 export interface OnoffGpio {
   read(): Promise<Level>;
   write(value: Level): Promise<void>;
+  writeSync?(value: Level): void;
   watch(callback: (error: Error | null | undefined, value: Level) => void): void;
   unexport(): void;
 }
@@ -59,6 +60,10 @@ class OnoffLine implements GpioLine {
 
   write(value: Level): Promise<void> {
     return this.gpio.write(value);
+  }
+
+  writeSync(value: Level): void {
+    if (!this.closed) this.gpio.writeSync?.(value);
   }
 
   watch(listener: (level: Level, ts: number, lost: number) => void): void {

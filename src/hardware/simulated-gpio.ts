@@ -94,6 +94,12 @@ export class SimulatedGpioLine implements GpioLine {
     this.writes.push(value);
   }
 
+  writeSync(value: Level): void {
+    if (this.closed || this.options.direction !== 'out') return;
+    this.written = value;
+    this.writes.push(value);
+  }
+
   watch(listener: Listener): void {
     this.listeners.push(listener);
   }

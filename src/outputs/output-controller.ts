@@ -127,6 +127,15 @@ export class OutputController extends EventEmitter<OutputControllerEvents> {
     this.clearMaxOn();
   }
 
+  /** The process is exiting now (a fatal error, a second signal): the safe level, synchronously, if the line can. */
+  emergencySafeState(): void {
+    try {
+      this.line.writeSync?.(this.config.safeState);
+    } catch {
+      // Nothing more can be done in an exit handler; the wiring notes (README) cover this case.
+    }
+  }
+
   snapshot(): OutputStatus {
     const { lastCommand, commands } = this.status;
     const wire = this.line.wireLevel;

@@ -54,8 +54,14 @@ export class OutputSet extends EventEmitter<OutputSetEvents> {
     return this.controllers.get(id)?.config;
   }
 
+  /** Any exit that skips stop() (process.exit after a fatal error or a second signal): safe levels, synchronously. */
+  private readonly onExit = (): void => {
+    for (const controller of this.controllers.values()) controller.emergencySafeState();
+  };
+
   /** Opens every line at `initial`; a line that cannot be opened fails the start (exit, nothing half-driven). */
   async start(): Promise<void> {
+    process.once('exit', this.onExit);
     try {
       for (const config of this.options.outputs) {
         const line = await this.options.gpio.open(config.pin, { direction: 'out', activeLow: config.activeLow, initial: config.initial });
@@ -81,6 +87,7 @@ export class OutputSet extends EventEmitter<OutputSetEvents> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    process.off('exit', this.onExit);
     await Promise.all([...this.controllers.values()].map((controller) => controller.stop()));
     for (const controller of this.controllers.values()) {
       const { id, state } = controller.snapshot();
