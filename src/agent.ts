@@ -97,7 +97,8 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     started.push({ name: 'hardware', stop: () => hardware.close() });
     const outputs = new OutputSet({ outputs: config.outputs, gpio: hardware.gpio, log: log.child({ part: 'outputs' }), ...(host.now ? { now: host.now } : {}) });
     await outputs.start();
-    // Also here, so a failed start unwinds to safe states; a normal stop did this already (below).
+    // Stopped last: the lines are released only after everything else stopped (they are at their
+    // safe state since 'outputs-safe' below); a failed start unwinds to safe states here too.
     started.push({ name: 'outputs', stop: () => outputs.stop() });
 
     const clock = new ClockMonitor({
@@ -190,7 +191,7 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     started.push({
       name: 'outputs-safe',
       stop: async () => {
-        await outputs.stop();
+        await outputs.safeStop();
         for (const id of outputs.ids) outputCommands.publishState(id);
         outputCommands.stop();
       },

@@ -83,16 +83,24 @@ export class OutputSet extends EventEmitter<OutputSetEvents> {
     }
   }
 
-  /** Every output to safeState, then the lines are released. */
-  async stop(): Promise<void> {
+  /**
+   * Every output to safeState, and no more commands. The lines stay driven at that level until
+   * close(): the agent stops the rest of itself in between, and a released line is left to the pull.
+   */
+  async safeStop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    process.off('exit', this.onExit);
     await Promise.all([...this.controllers.values()].map((controller) => controller.stop()));
     for (const controller of this.controllers.values()) {
       const { id, state } = controller.snapshot();
       this.options.log.info({ output: id, state }, 'output at its safe state for stop');
     }
+  }
+
+  /** safeStop(), then the lines are released (the last thing the agent does with them). */
+  async stop(): Promise<void> {
+    await this.safeStop();
+    process.off('exit', this.onExit);
     await Promise.allSettled(this.lines.splice(0).map((line) => line.close()));
   }
 
