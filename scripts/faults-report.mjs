@@ -86,7 +86,7 @@ const text = [
   ...(faultRows.length > 0 ? faultRows : ['| (none) | no results yet: run `npm run test:faults` | | |']),
   '',
   ...(hilRows.length > 0
-    ? ['## Real kernel: power cuts, GPIO and I2C', '', 'From `npm run test:hil`: the agent on Debian\'s 6.1 kernel under qemu with gpio-sim, i2c-stub and an ext4 disk, the power cut under it (TESTING.md says what a cut does and does not model).', '', ...header, ...hilRows, '']
+    ? ['## Real kernel: power cuts, GPIO, I2C and the clock', '', 'From `npm run test:hil`: the agent on Debian\'s 6.1 kernel under qemu with gpio-sim, i2c-stub and an ext4 disk, the power cut under it, and a guest booted with its clock years wrong (TESTING.md says what a cut does and does not model).', '', ...header, ...hilRows, '']
     : []),
 ].join('\n');
 

@@ -12,6 +12,7 @@ import { maskCredentialsIn } from '../config/mask-url.js';
 import { chooseGpioBackend } from '../hardware/gpio-backend.js';
 import { plural, type CheckResult } from './doctor-result.js';
 import { checkStatusPort, checkStoreFolder, checkStoreLock } from './doctor-start.js';
+import { checkClock } from './doctor-clock.js';
 
 export { formatResult, summarize, type CheckResult, type Verdict } from './doctor-result.js';
 
@@ -179,6 +180,7 @@ export async function runDoctor(config: Config, warnings: readonly string[] = []
     ...(await checkI2c(config, groups, isRoot)),
     ...(await checkGpio(config, groups, isRoot)),
     ...(await checkOneWire(config)),
+    await checkClock(),
     ...(await checkBroker(config)),
   ];
 }

@@ -6,7 +6,9 @@
 //      (STA_UNSYNC clear and the maximum error below 16 s), whichever NTP client disciplines the
 //      clock (timesyncd, chrony, ntpd): `yes` or `no`.
 //   3. `adjtimex --print` (Debian's adjtimex package) where installed: the `status` word's
-//      STA_UNSYNC bit (0x40) says the same without D-Bus.
+//      STA_UNSYNC bit (0x40) says the same without D-Bus. busybox's adjtimex applet refuses
+//      `--print` and prints the same word when called without options (it only reads then), so
+//      a refused `--print` is asked again that way.
 // The flag's folder is watched, so timesyncd's first synchronization is seen at once.
 // When none answers (a container without systemd), the state is unknown (null): the agent then
 // marks readings only when the year is not plausible (a Pi without RTC booting at 1970).
@@ -65,6 +67,15 @@ export function systemClockSource(options: SystemClockOptions = {}): ClockSource
       return null;
     }
   };
+  const askAdjtimex = async (): Promise<boolean | null> => {
+    try {
+      return parseAdjtimexStatus(await run('adjtimex', ['--print']));
+    } catch (error) {
+      // Not installed: nothing more to ask. Installed but `--print` refused: busybox's applet.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      return ask('adjtimex', [], parseAdjtimexStatus);
+    }
+  };
   return {
     read: async (): Promise<ClockReading> => {
       try {
@@ -75,7 +86,7 @@ export function systemClockSource(options: SystemClockOptions = {}): ClockSource
       }
       const timedated = await ask('timedatectl', ['show', '-p', 'NTPSynchronized', '--value'], parseTimedatectl);
       if (timedated !== null) return { synchronized: timedated, source: 'kernel (timedatectl)' };
-      const adjtimex = await ask('adjtimex', ['--print'], parseAdjtimexStatus);
+      const adjtimex = await askAdjtimex();
       if (adjtimex !== null) return { synchronized: adjtimex, source: 'kernel (adjtimex)' };
       return { synchronized: null, source: 'none' };
     },

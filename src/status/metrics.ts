@@ -73,6 +73,8 @@ function register(prom: typeof import('prom-client'), hub: StatusHub, snapshot: 
     (sensor) => sensor.readingsDropped,
   );
   perSensor('sensor_failures_total', 'Failed sensor reads since start.', (sensor) => sensor.failures);
+  perSensor('readings_filtered_total', 'Samples the filters held back (throttle, delta, a window not due): not readings, no seq, no buffer space; per sensor, since start.', (sensor) => sensor.readingsFiltered);
+  perSensor('readings_out_of_range_total', 'Samples a clamp filter failed (outside its range), per sensor, since start; also in sensor_agent_sensor_failures_total.', (sensor) => sensor.readingsOutOfRange);
   new Gauge({
     name: `${prefix}sensor_up`,
     help: '1 while the sensor reads fine, 0 while it fails or has not read yet.',
@@ -120,6 +122,68 @@ function register(prom: typeof import('prom-client'), hub: StatusHub, snapshot: 
       for (const [reasonCode, count] of Object.entries(snapshot().mqtt.serverDisconnects)) this.inc({ reason_code: reasonCode }, count);
     },
   });
+  registerOutputs(prom, registry, snapshot);
+  registerClock(prom, registry, snapshot);
+  gauge('up_since_seconds', 'Agent start time, seconds since the epoch.', (status) => status.startedAt / 1000);
+  new Gauge({
+    name: `${prefix}info`,
+    help: 'Always 1; labels carry the device id and the agent version.',
+    labelNames: ['device', 'version'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ device: hub.device, version: hub.version }, 1);
+    },
+  });
+
+  return { registry, sampled };
+}
+
+/** `synchronized`, `unsynchronized` (readings are marked) or `unknown`: the birth message's word. */
+function clockState(clock: StatusSnapshot['clock']): string {
+  if (clock.synchronized === true) return 'synchronized';
+  return clock.synchronized === false || !clock.plausible ? 'unsynchronized' : 'unknown';
+}
+
+const CLOCK_STATES = ['synchronized', 'unsynchronized', 'unknown'];
+
+function registerClock(prom: typeof import('prom-client'), registry: Registry, snapshot: () => StatusSnapshot): void {
+  new prom.Gauge({
+    name: `${prefix}clock_synchronized`,
+    help: '1 while the system clock is synchronized, 0 otherwise (readings taken then carry "clock":"unsynced"); source: what said so.',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { clock } = snapshot();
+      this.set({ source: clock.source }, Number(clock.synchronized === true));
+    },
+  });
+  new prom.Gauge({
+    name: `${prefix}clock_state`,
+    help: 'The clock state as the birth message says it: 1 for the current state, 0 for the others (unknown: nothing on this host can tell, and the year is plausible).',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const current = clockState(snapshot().clock);
+      for (const state of CLOCK_STATES) this.set({ state }, Number(state === current));
+    },
+  });
+  new prom.Counter({
+    name: `${prefix}clock_steps_total`,
+    help: 'Steps of the system clock (a move of more than 1 s against the monotonic clock) since start.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(snapshot().clock.steps);
+    },
+  });
+}
+
+/** Per output: its confirmed level and the commands carried out; refused commands by reason (issue 18). */
+function registerOutputs(prom: typeof import('prom-client'), registry: Registry, snapshot: () => StatusSnapshot): void {
+  const { Counter, Gauge } = prom;
   new Gauge({
     name: `${prefix}output_state`,
     help: 'The confirmed logical level of each output (1 on, 0 off); -1 while unknown (a line error).',
@@ -150,17 +214,4 @@ function register(prom: typeof import('prom-client'), hub: StatusHub, snapshot: 
       for (const [reason, count] of Object.entries(snapshot().outputRefusals)) this.inc({ reason }, count);
     },
   });
-  gauge('up_since_seconds', 'Agent start time, seconds since the epoch.', (status) => status.startedAt / 1000);
-  new Gauge({
-    name: `${prefix}info`,
-    help: 'Always 1; labels carry the device id and the agent version.',
-    labelNames: ['device', 'version'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.set({ device: hub.device, version: hub.version }, 1);
-    },
-  });
-
-  return { registry, sampled };
 }

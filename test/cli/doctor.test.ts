@@ -36,10 +36,17 @@ function config(dir: string, extra: Record<string, unknown> = {}): Record<string
   };
 }
 
-async function doctor(dir: string, extra: Record<string, unknown> = {}): Promise<{ code: number | null; lines: string[]; stdout: string }> {
+async function doctor(dir: string, extra: Record<string, unknown> = {}): Promise<{ code: number | null; lines: string[]; clock: string; stdout: string }> {
   const result = await runCli(['doctor', '--config', await writeConfig(dir, config(dir, extra), `doctor-${Math.random().toString(36).slice(2)}.json`)]);
-  return { code: result.code, lines: result.stdout.trim().split('\n'), stdout: result.stdout + result.stderr };
+  const all = result.stdout.trim().split('\n');
+  // The clock line says what this host's clock is (test/cli/doctor-clock.test.ts has each case);
+  // the other lines do not depend on it.
+  const clock = all.find((line) => line.includes(' system clock ')) ?? '';
+  return { code: result.code, lines: all.filter((line) => line !== clock), clock, stdout: result.stdout + result.stderr };
 }
+
+/** The closing line's warning count includes the clock's when this host's clock is not synchronized. */
+const clockWarnings = (clock: string): number => (clock.startsWith('warn') ? 1 : 0);
 
 describe('sensor-agent doctor', () => {
   it('on a good setup: says a missing store folder will be created, masks the URL, exits 0', async () => {
@@ -50,8 +57,9 @@ describe('sensor-agent doctor', () => {
       'ok    config is valid (1 sensor)',
       `ok    store ${join(dir, 'state', 'buffer')} does not exist yet; the agent will create it (${dir} is writable)`,
       `ok    broker mqtt://127.0.0.1:${broker.port} accepts the connection and credentials`,
-      'nothing stops the agent here',
+      clockWarnings(result.clock) === 0 ? 'nothing stops the agent here' : 'nothing stops the agent here (1 warning above)',
     ]);
+    expect(result.clock).toMatch(/^(ok {4}|warn {2})system clock (is synchronized|is not synchronized|shows )/);
     expect(result.stdout).not.toContain('urlpass');
   });
 
@@ -82,7 +90,7 @@ describe('sensor-agent doctor', () => {
     expect(result.lines).toContain('ok    GPIO backend: sysfs, chosen by hardware.gpio: sysfs');
     expect(result.lines).toContain(`FAIL  GPIO sysfs root ${join(dir, 'no-gpio')} does not exist`);
     expect(result.lines.at(-1)).toBe('the agent starts, but its only sensor would fail: /healthz answers 503, and under systemd the watchdog restarts it');
-    for (const line of result.lines) expect(line, 'no brackets inside brackets').not.toMatch(/\([^()]*\(/);
+    for (const line of [...result.lines, result.clock]) expect(line, 'no brackets inside brackets').not.toMatch(/\([^()]*\(/);
 
     const some = await doctor(dir, { ...gpio, sensors: [...gpio.sensors, { id: 'a', driver: 'simulated' }] });
     expect(some.lines.at(-1)).toBe('the agent runs, but 1 of 2 sensors would fail and be retried (door); the others keep going');
@@ -93,6 +101,6 @@ describe('sensor-agent doctor', () => {
     const result = await doctor(dir, { sensors: [{ id: 'a', driver: 'simulated', interval: 10 }] });
     expect(result.code).toBe(0);
     expect(result.lines).toContain('warn  config: sensors[0].interval: 10 is 10 ms (a bare number means milliseconds; write 10s for 10 seconds, or 10ms to keep it and silence this)');
-    expect(result.lines.at(-1)).toBe('nothing stops the agent here (1 warning above)');
+    expect(result.lines.at(-1)).toBe(`nothing stops the agent here (${1 + clockWarnings(result.clock)} warnings above)`.replace('(1 warnings', '(1 warning'));
   });
 });

@@ -1,6 +1,7 @@
 // The real clock source: timesyncd's flag file (a real file in a temp folder), then the kernel's
 // state as timedatectl and adjtimex print it (their output as the programs print it).
-import { utimes, writeFile } from 'node:fs/promises';
+import { execFile, spawnSync } from 'node:child_process';
+import { symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { helperEnv, parseAdjtimexStatus, parseTimedatectl, systemClockSource } from '../../src/clock/system-clock-source.js';
@@ -39,6 +40,40 @@ describe('system clock source', () => {
     expect(await source.read()).toEqual({ synchronized: false, source: 'kernel (adjtimex)' });
     delete answers.adjtimex;
     expect(await source.read()).toEqual({ synchronized: null, source: 'none' });
+  });
+
+  it('asks busybox’s adjtimex applet without --print (it refuses the option and only reads without one)', async () => {
+    const calls: string[] = [];
+    const refused = Object.assign(new Error('Command failed: adjtimex --print'), { code: 1 });
+    const notFound = Object.assign(new Error('spawn adjtimex ENOENT'), { code: 'ENOENT' });
+    let installed = true;
+    const run = (file: string, args: string[]): Promise<string> => {
+      calls.push(`${file} ${args.join(' ')}`.trim());
+      if (file !== 'adjtimex' || !installed) return Promise.reject(notFound);
+      return args.length === 0 ? Promise.resolve('    maxerror:     16000000\n    status:       64 (UNSYNC)\n') : Promise.reject(refused);
+    };
+    const source = systemClockSource({ timesyncFlag: '/nonexistent/synchronized', run });
+    expect(await source.read()).toEqual({ synchronized: false, source: 'kernel (adjtimex)' });
+    expect(calls).toEqual(['timedatectl show -p NTPSynchronized --value', 'adjtimex --print', 'adjtimex']);
+    // Not installed at all: asked once, not twice.
+    installed = false;
+    calls.length = 0;
+    expect(await source.read()).toEqual({ synchronized: null, source: 'none' });
+    expect(calls).toEqual(['timedatectl show -p NTPSynchronized --value', 'adjtimex --print']);
+  });
+
+  const busybox = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
+  it.skipIf(busybox === '')('reads this kernel’s state through the real busybox adjtimex applet', async () => {
+    temp = await makeTempDir('adjtimex-');
+    const applet = join(temp.path, 'adjtimex');
+    await symlink(busybox, applet);
+    const run = (file: string, args: string[]): Promise<string> =>
+      file === 'adjtimex'
+        ? new Promise((resolve, reject) => execFile(applet, args, { encoding: 'utf8' }, (error, stdout) => (error ? reject(error) : resolve(stdout))))
+        : Promise.reject(Object.assign(new Error(`spawn ${file} ENOENT`), { code: 'ENOENT' }));
+    const reading = await systemClockSource({ timesyncFlag: '/nonexistent/synchronized', run }).read();
+    expect(reading.source).toBe('kernel (adjtimex)');
+    expect(typeof reading.synchronized).toBe('boolean');
   });
 
   it('reads the answers as the programs print them', () => {

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import WebSocket, { type ClientOptions } from 'ws';
 import type { BufferStats } from '../../src/buffer/types.js';
-import { StatusHub } from '../../src/status/status-hub.js';
+import { StatusHub, type StatusHubInit } from '../../src/status/status-hub.js';
 import { StatusServer, type StatusServerOptions } from '../../src/status/status-server.js';
 import type { ServerMessage } from '../../src/status/ws-protocol.js';
 
@@ -46,9 +46,10 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startStatus(options: Partial<Omit<StatusServerOptions, 'hub' | 'log'>> = {}): Promise<Harness> {
+/** `hubInit` adds to the hub's options (a clock monitor's `clockStatus`, say). */
+export async function startStatus(options: Partial<Omit<StatusServerOptions, 'hub' | 'log'>> = {}, hubInit: Partial<Omit<StatusHubInit, 'bufferStats'>> = {}): Promise<Harness> {
   const buffer = bufferStats();
-  const hub = new StatusHub({ device: 'greenhouse-pi', version: '1.2.3', mqttUrl: 'mqtts://agent:s3cret-pass@broker.example:8883', bufferStats: () => buffer });
+  const hub = new StatusHub({ device: 'greenhouse-pi', version: '1.2.3', mqttUrl: 'mqtts://agent:s3cret-pass@broker.example:8883', ...hubInit, bufferStats: () => buffer });
   const log = new CapturedLog();
   const server = new StatusServer({ listen: '127.0.0.1:0', pushIntervalMs: 20, ...options, hub, log: log.logger });
   await server.start();

@@ -1,6 +1,8 @@
 // GET /metrics: Prometheus text format from the hub's figures, per sensor where it matters.
-import { afterEach, describe, expect, it } from 'vitest';
-import { startStatus, type Harness } from './helpers.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ClockMonitor } from '../../src/clock/clock-monitor.js';
+import { FakeClockSource, SteppableWallClock } from '../helpers/fake-clock.js';
+import { CapturedLog, startStatus, type Harness } from './helpers.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -46,6 +48,61 @@ describe('GET /metrics', () => {
     // Process memory and the rest of prom-client's default set.
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(text).toContain('nodejs_heap_size_used_bytes');
+  });
+
+  it('counts what the filters held back and what a clamp failed, per sensor', async () => {
+    harness = await startStatus();
+    const { hub, http } = harness;
+    hub.registerSensor('room', 'bme280');
+    hub.registerSensor('door', 'gpio-input');
+    hub.sensorFiltered('room', Date.now(), { temperature: 21.02 }, 3);
+    hub.sensorFiltered('room', Date.now(), null);
+    hub.sensorOutOfRange('room', Date.now(), { temperature: 150.2 }, 'OUT_OF_RANGE: temperature 150.2 is outside the clamp range -40..85');
+    const text = await (await fetch(`${http}/metrics`)).text();
+    expect(text).toContain('# TYPE sensor_agent_readings_filtered_total counter');
+    expect(sample(text, 'sensor_agent_readings_filtered_total{sensor="room"}')).toBe(4);
+    expect(sample(text, 'sensor_agent_readings_out_of_range_total{sensor="room"}')).toBe(1);
+    expect(sample(text, 'sensor_agent_sensor_failures_total{sensor="room"}')).toBe(1);
+    expect(sample(text, 'sensor_agent_readings_filtered_total{sensor="door"}')).toBe(0);
+    expect(sample(text, 'sensor_agent_readings_out_of_range_total{sensor="door"}')).toBe(0);
+  });
+
+  it('shows the clock: synchronized or not and who says so, the state the birth message says, and its steps', async () => {
+    const source = new FakeClockSource({ synchronized: false, source: 'kernel (adjtimex)' });
+    const wall = new SteppableWallClock(-86_400_000);
+    const monitor = new ClockMonitor({ source, log: new CapturedLog().logger, now: wall.now, stepCheckMs: 3_600_000 });
+    await monitor.start();
+    try {
+      harness = await startStatus({}, { clockStatus: () => monitor.status() });
+      const scrape = async (): Promise<string> => (await fetch(`${harness!.http}/metrics`)).text();
+      let text = await scrape();
+      expect(text).toContain('# TYPE sensor_agent_clock_synchronized gauge');
+      expect(sample(text, 'sensor_agent_clock_synchronized{source="kernel (adjtimex)"}')).toBe(0);
+      expect(sample(text, 'sensor_agent_clock_state{state="unsynchronized"}')).toBe(1);
+      expect(sample(text, 'sensor_agent_clock_state{state="synchronized"}')).toBe(0);
+      expect(sample(text, 'sensor_agent_clock_state{state="unknown"}')).toBe(0);
+      expect(sample(text, 'sensor_agent_clock_steps_total')).toBe(0);
+
+      // NTP steps the clock a day forward and the kernel says synchronized.
+      wall.skewMs = 0;
+      source.set({ synchronized: true });
+      await vi.waitFor(() => expect(monitor.status().synchronized).toBe(true));
+      text = await scrape();
+      expect(sample(text, 'sensor_agent_clock_synchronized{source="kernel (adjtimex)"}')).toBe(1);
+      expect(sample(text, 'sensor_agent_clock_state{state="synchronized"}')).toBe(1);
+      expect(sample(text, 'sensor_agent_clock_state{state="unsynchronized"}')).toBe(0);
+      expect(sample(text, 'sensor_agent_clock_steps_total')).toBe(1);
+
+      // Nothing left to ask, in a plausible year: unknown, and not counted as synchronized.
+      source.set({ synchronized: null, source: 'none' });
+      await vi.waitFor(() => expect(monitor.status().synchronized).toBeNull());
+      text = await scrape();
+      expect(sample(text, 'sensor_agent_clock_synchronized{source="none"}')).toBe(0);
+      expect(sample(text, 'sensor_agent_clock_state{state="unknown"}')).toBe(1);
+      expect(text).not.toContain('sensor_agent_clock_synchronized{source="kernel (adjtimex)"}');
+    } finally {
+      await monitor.stop();
+    }
   });
 
   it('shows the MQTT link and its reconnects, as of the scrape', async () => {

@@ -64,6 +64,8 @@ export interface GuestOptions {
   timeoutMs?: number;
   memoryMb?: number;
   cpus?: number;
+  /** qemu `-rtc base=`: the guest's real-time clock, hence its system clock at boot (e.g. `2020-06-01T12:00:00`). */
+  rtcBase?: string;
   /** Every console line as it arrives (e.g. to print progress). */
   onLine?: (line: string) => void;
 }
@@ -160,6 +162,7 @@ export async function startGuest(options: GuestOptions): Promise<Guest> {
     '-virtfs', `local,path=${resultsDir},mount_tag=results,security_model=none`,
     '-netdev', `user,id=n0${forwards}`, '-device', 'virtio-net-pci,netdev=n0,romfile=',
   ];
+  if (options.rtcBase) args.push('-rtc', `base=${options.rtcBase}`);
   if (options.disk) args.push('-drive', `file=${options.disk},format=raw,if=virtio,cache=writeback${options.hold ? ',file.locking=off' : ''}`);
 
   const started = Date.now();
