@@ -23,6 +23,7 @@ import { version } from './version.js';
 import { ClockMonitor } from './clock/clock-monitor.js';
 import { systemClockSource } from './clock/system-clock-source.js';
 import type { ClockSource } from './clock/clock-source.js';
+import { createHomeAssistant } from './homeassistant/create.js';
 
 export interface RunningAgent {
   hub: StatusHub;
@@ -185,6 +186,23 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     connection.on('serverDisconnect', (reasonCode, reason) => hub.mqttServerDisconnect(reasonCode, reason));
     const outputCommands = new MqttOutputCommands({ connection, outputs, topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, log: log.child({ part: 'outputs' }) });
     outputCommands.start();
+    // Home Assistant (issue 17): live readings and sensor availability, through the publisher's link.
+    const homeassistant = config.homeassistant.enabled
+      ? createHomeAssistant(config, {
+          publisher,
+          connection,
+          buffer: () => buffer.stats(),
+          failingSensors: () => hub.snapshot().sensors.filter((sensor) => sensor.state === 'failed').length,
+          statusAddress,
+          version,
+          log: log.child({ part: 'homeassistant' }),
+        })
+      : null;
+    if (homeassistant) {
+      await homeassistant.start();
+      started.push({ name: 'homeassistant', stop: async () => homeassistant.stop() });
+      hub.on('reading', (reading) => homeassistant.reading(reading.sensor, reading.values));
+    }
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });
     // Stop puts outputs to their safe state first, while the link can still carry the confirmed state.
@@ -224,8 +242,8 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
         ...(host.now ? { now: host.now } : {}),
         hooks: {
           accept: (sensorId, ts, samples) => intake.accept(sensorId, ts, samples),
-          failed: (sensorId, message) => hub.sensorFailed(sensorId, message),
-          recovered: (sensorId) => hub.sensorRecovered(sensorId),
+          failed: (sensorId, message) => (hub.sensorFailed(sensorId, message), homeassistant?.sensorFailed(sensorId)),
+          recovered: (sensorId) => (hub.sensorRecovered(sensorId), homeassistant?.sensorRecovered(sensorId)),
         },
         // The schedule names the sensor in each line itself; sensorLog would name it twice.
         log,

@@ -10,6 +10,7 @@ import { deviceSection, logSection, mqttSection, statusSection, storeSection } f
 import { sensorsSchema } from './sensor-schema.js';
 import { hardwareSection, simulateSection } from './hardware-sections.js';
 import { checkOutputClaims, outputsSchema } from './output-schema.js';
+import { homeassistantSection } from './homeassistant-section.js';
 
 export type { ConfigContext } from './files.js';
 export type { SensorConfig } from './sensor-schema.js';
@@ -29,6 +30,7 @@ function sections(context: ConfigContext) {
       log: logSection().prefault({}),
       hardware: hardwareSection().prefault({}),
       simulate: simulateSection(context).prefault({}),
+      homeassistant: homeassistantSection().prefault({}),
       sensors: sensorsSchema(),
       outputs: outputsSchema(),
     },
@@ -74,6 +76,7 @@ function resolveConfig(parsed: Parsed, context: ConfigContext) {
     log: parsed.log,
     hardware: parsed.hardware,
     simulate: parsed.simulate,
+    homeassistant: parsed.homeassistant,
     sensors: parsed.sensors,
     outputs: parsed.outputs,
   };
@@ -89,3 +92,4 @@ export type Config = z.output<ReturnType<typeof configSchema>>;
 export type MqttConfig = Config['mqtt'];
 export type StoreConfig = Config['store'];
 export type StatusConfig = Config['status'];
+export type HomeassistantConfig = Config['homeassistant'];

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { driverDefinitions } from '../sensors/registry.js';
 import { durationField, evenWithFieldProblems, expecting, qosField, topicField } from './fields.js';
 import { checkFilterValueNames, filtersField, type FiltersConfig } from './filter-schema.js';
-import type { DriverDefinition } from '../sensors/types.js';
+import type { DriverDefinition, ValueDefinitions } from '../sensors/types.js';
+import { checkDeviceClass, sensorHomeassistantShape } from './homeassistant-section.js';
 
 export const ID_PATTERN = /^[a-z0-9_-]+$/;
 export const ID_EXPECTED = 'a valid id (lowercase letters, digits, _ and -)';
@@ -23,6 +24,11 @@ export interface SensorConfig {
   topic?: string;
   /** Value name (or `all`) → filter steps, applied in order between the driver and the buffer. */
   filters?: FiltersConfig;
+  /** Home Assistant: display name, device class (one, or value name → class), area; `homeassistant: false` leaves the sensor out. */
+  name?: string;
+  deviceClass?: string | Record<string, string>;
+  area?: string;
+  homeassistant?: boolean;
   /** The driver's own options, validated and defaulted by its `options` schema. */
   options: Record<string, unknown>;
 }
@@ -39,14 +45,19 @@ function baseShape() {
     retain: z.boolean(expecting('true or false')).optional(),
     topic: topicField.optional(),
     filters: filtersField().optional(),
+    ...sensorHomeassistantShape(),
   };
 }
 
 type BaseFields = z.output<z.ZodObject<ReturnType<typeof baseShape>>>;
 
 function toSensorConfig(entry: BaseFields & { driver: string } & Record<string, unknown>): SensorConfig {
-  const { id, driver, interval, qos, retain, topic, filters, ...options } = entry;
+  const { id, driver, interval, qos, retain, topic, filters, name, deviceClass, area, homeassistant, ...options } = entry;
   const sensor: SensorConfig = { id, driver, interval, options };
+  if (name !== undefined) sensor.name = name;
+  if (deviceClass !== undefined) sensor.deviceClass = deviceClass;
+  if (area !== undefined) sensor.area = area;
+  if (homeassistant !== undefined) sensor.homeassistant = homeassistant;
   if (filters !== undefined) sensor.filters = filters;
   if (qos !== undefined) sensor.qos = qos;
   if (retain !== undefined) sensor.retain = retain;
@@ -57,14 +68,16 @@ function toSensorConfig(entry: BaseFields & { driver: string } & Record<string, 
 /** One strict object per driver: base keys win over a driver option of the same name. */
 function driverEntry(definition: DriverDefinition<never>) {
   return z.strictObject({ ...definition.options.shape, ...baseShape(), driver: z.literal(definition.name) }).superRefine((entry, ctx) => {
-    checkFilterValueNames(entry.filters, valueNames(definition, entry), ctx, ['filters']);
+    const values = valueDefinitions(definition, entry);
+    checkFilterValueNames(entry.filters, values && Object.keys(values), ctx, ['filters']);
+    checkDeviceClass(entry.deviceClass, values, ctx);
   }, evenWithFieldProblems);
 }
 
-/** The value names a sensor with these options reports, or null when its driver does not say. */
-function valueNames(definition: DriverDefinition<never>, entry: Record<string, unknown>): string[] | null {
+/** The values a sensor with these options reports, or null when its driver does not say. */
+function valueDefinitions(definition: DriverDefinition<never>, entry: Record<string, unknown>): ValueDefinitions | null {
   try {
-    return definition.values ? Object.keys(definition.values(entry as never)) : null;
+    return definition.values ? definition.values(entry as never) : null;
   } catch {
     return null;
   }

@@ -24,6 +24,7 @@ import { newLane, NOTHING, type Lane, type PublisherEvents, type PublisherOption
 import { RefusalRetry, refusalCode, type RefusalInfo } from './refusals.js';
 import { birthPayload, statusPublishOptions, WarnOnce } from './status-messages.js';
 import { encodeBatchPayload, encodeRawPayload, type QoS } from './topics.js';
+import { ExtraPublishes, type ExtraMessage, type ExtraResult } from './extra-publishes.js';
 
 export type { PublishSource, PublisherEvents, PublisherOptions } from './publisher-types.js';
 
@@ -58,6 +59,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private budgetTimer: NodeJS.Timeout | null = null;
   published = 0;
   private readonly fit: PacketFit;
+  /** Other parts' messages (Home Assistant), within this connection's limits and window. */
+  private readonly extras = new ExtraPublishes();
 
   private readonly wake = (): void => void this.pump();
 
@@ -155,6 +158,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.session = session;
     this.emit('limits', limits);
     this.sendBirth(session);
+    const release = (): void => void (session === this.session && ((session.inflight -= 1), this.pump()));
+    this.extras.connected({ client, limits, room: () => session.window - session.inflight, take: () => void (session.inflight += 1), release });
     this.emit('connected');
     void this.pump();
   }
@@ -162,6 +167,11 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   /** Sends the birth message again while connected (the clock's state changed), so the retained status stays true. */
   announce(): void {
     if (this.session && !this.stopping) this.sendBirth(this.session);
+  }
+
+  /** Publishes another part's message on the current connection, before the next readings (extra-publishes.ts). */
+  publishExtra(message: ExtraMessage): Promise<ExtraResult> {
+    return this.stopping ? Promise.resolve('offline') : this.extras.publish(message);
   }
 
   /** One birth per connection; a QoS 1 birth takes a window slot until its PUBACK. */
@@ -187,6 +197,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private endSession(): void {
     const session = this.session;
     this.session = null;
+    this.extras.disconnected();
     if (session) for (const lane of lanes(session)) lane.batches?.discard();
     this.refusals.reset();
     if (this.budgetTimer !== null) clearTimeout(this.budgetTimer);
@@ -216,6 +227,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     for (;;) {
       const session = this.session;
       if (!session || this.stopping) return;
+      this.extras.send();
       if (this.refusals.holding) {
         // Nothing new while refused publishes wait: they go first, oldest seq first.
         for (const item of this.refusals.take(session.window - session.inflight)) this.sendReadings(session, null, item.readings, item.batch, true);

@@ -127,6 +127,6 @@ export async function createAds1115(bus: I2cBus, options: Ads1115Options, sleep:
 export const ads1115Driver: DriverDefinition<Ads1115Options> = {
   name: 'ads1115',
   options: ads1115Options,
-  values: (options) => Object.fromEntries(options.channels.map((channel) => [valueName(channel), { decimals: GAINS.get(options.gain)?.decimals ?? 10 }])),
+  values: (options) => Object.fromEntries(options.channels.map((channel) => [valueName(channel), { decimals: GAINS.get(options.gain)?.decimals ?? 10, unit: 'V', kind: 'voltage' as const }])),
   create: async (options, { hardware }) => createAds1115(await hardware.i2c(options.bus), options),
 };

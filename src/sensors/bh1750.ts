@@ -80,6 +80,6 @@ export async function createBh1750(bus: I2cBus, options: Bh1750Options, sleep: (
 export const bh1750Driver: DriverDefinition<Bh1750Options> = {
   name: 'bh1750',
   options: bh1750Options,
-  values: (options) => ({ illuminance: { decimals: decimalsFor(options.mode, options.mtreg) } }),
+  values: (options) => ({ illuminance: { decimals: decimalsFor(options.mode, options.mtreg), unit: 'lux', kind: 'illuminance' } }),
   create: async (options, { hardware }) => createBh1750(await hardware.i2c(options.bus), options),
 };

@@ -23,6 +23,6 @@ export type Bme280Options = z.infer<typeof bme280Options>;
 export const bme280Driver: DriverDefinition<Bme280Options> = {
   name: 'bme280',
   options: bme280Options,
-  values: () => ({ temperature: { decimals: 2 }, pressure: { decimals: 2 }, humidity: { decimals: 2 } }),
+  values: () => ({ temperature: { decimals: 2, unit: '°C', kind: 'temperature' }, pressure: { decimals: 2, unit: 'hPa', kind: 'pressure' }, humidity: { decimals: 2, unit: '%RH', kind: 'humidity' } }),
   create: (options, context) => createBmx280('bme280', options, context),
 };

@@ -24,6 +24,6 @@ export type Bmp280Options = z.infer<typeof bmp280Options>;
 export const bmp280Driver: DriverDefinition<Bmp280Options> = {
   name: 'bmp280',
   options: bmp280Options,
-  values: () => ({ temperature: { decimals: 2 }, pressure: { decimals: 2 } }),
+  values: () => ({ temperature: { decimals: 2, unit: '°C', kind: 'temperature' }, pressure: { decimals: 2, unit: 'hPa', kind: 'pressure' } }),
   create: (options, context) => createBmx280('bmp280', options, context),
 };

@@ -60,6 +60,6 @@ export async function createDs18b20(reader: OneWireReader, options: Ds18b20Optio
 export const ds18b20Driver: DriverDefinition<Ds18b20Options> = {
   name: 'ds18b20',
   options: ds18b20Options,
-  values: () => ({ temperature: { decimals: 4 } }),
+  values: () => ({ temperature: { decimals: 4, unit: '°C', kind: 'temperature' } }),
   create: (options, { hardware }) => createDs18b20(createOneWireReader(hardware.oneWireRoot), options),
 };

@@ -98,7 +98,10 @@ export async function createGpioInput(
 export const gpioInputDriver: DriverDefinition<GpioInputOptions> = {
   name: 'gpio-input',
   options: gpioInputOptions,
-  values: (options): ValueDefinitions => (options.mode === 'counter' ? { count: { decimals: 0 }, rate: { decimals: RATE_DECIMALS }, overflows: { decimals: 0 } } : { level: { decimals: 0 } }),
+  values: (options): ValueDefinitions =>
+    options.mode === 'counter'
+      ? { count: { decimals: 0, kind: 'count' }, rate: { decimals: RATE_DECIMALS, unit: 'pulses/s', kind: 'rate' }, overflows: { decimals: 0, kind: 'count', diagnostic: true } }
+      : { level: { decimals: 0, kind: 'level' } },
   create: async (options, { hardware, log }) => {
     const line = await hardware.gpio.open(options.pin, {
       direction: 'in',

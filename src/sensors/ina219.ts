@@ -155,7 +155,12 @@ export const ina219Driver: DriverDefinition<Ina219Options> = {
   options: ina219Options,
   values: (options) => {
     const { currentLsb, powerLsb } = ina219Calibration(options);
-    return { voltage: { decimals: 3 }, shuntVoltage: { decimals: 5 }, current: { decimals: decimalsFor(currentLsb) }, power: { decimals: decimalsFor(powerLsb) } };
+    return {
+      voltage: { decimals: 3, unit: 'V', kind: 'voltage' },
+      shuntVoltage: { decimals: 5, unit: 'V', kind: 'voltage' },
+      current: { decimals: decimalsFor(currentLsb), unit: 'A', kind: 'current' },
+      power: { decimals: decimalsFor(powerLsb), unit: 'W', kind: 'power' },
+    };
   },
   create: async (options, { hardware }) => createIna219(await hardware.i2c(options.bus), options),
 };

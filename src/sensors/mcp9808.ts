@@ -77,6 +77,6 @@ export async function createMcp9808(bus: I2cBus, options: Mcp9808Options): Promi
 export const mcp9808Driver: DriverDefinition<Mcp9808Options> = {
   name: 'mcp9808',
   options: mcp9808Options,
-  values: () => ({ temperature: { decimals: 4 } }),
+  values: () => ({ temperature: { decimals: 4, unit: '°C', kind: 'temperature' } }),
   create: async (options, { hardware }) => createMcp9808(await hardware.i2c(options.bus), options),
 };

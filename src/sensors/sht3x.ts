@@ -37,7 +37,7 @@ export function sht3xConvert(rawTemperature: number, rawHumidity: number): Value
 export const sht3xDriver: DriverDefinition<Sht3xOptions> = {
   name: 'sht3x',
   options: sht3xOptions,
-  values: () => ({ temperature: { decimals: 2 }, humidity: { decimals: 2 } }),
+  values: () => ({ temperature: { decimals: 2, unit: '°C', kind: 'temperature' }, humidity: { decimals: 2, unit: '%RH', kind: 'humidity' } }),
   create: async (options, { hardware }): Promise<Sensor> => {
     const device: I2cDevice = { driver: 'sht3x', bus: options.bus, address: options.address };
     const bus = await hardware.i2c(options.bus);

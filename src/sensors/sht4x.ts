@@ -42,7 +42,7 @@ export function sht4xConvert(rawTemperature: number, rawHumidity: number): Value
 export const sht4xDriver: DriverDefinition<Sht4xOptions> = {
   name: 'sht4x',
   options: sht4xOptions,
-  values: () => ({ temperature: { decimals: 2 }, humidity: { decimals: 2 } }),
+  values: () => ({ temperature: { decimals: 2, unit: '°C', kind: 'temperature' }, humidity: { decimals: 2, unit: '%RH', kind: 'humidity' } }),
   create: async (options, { hardware, log }: DriverContext): Promise<Sensor> => {
     const device: I2cDevice = { driver: 'sht4x', bus: options.bus, address: options.address };
     const bus = await hardware.i2c(options.bus);

@@ -1,7 +1,7 @@
 // The `simulated` driver: a signal generator for demos, tests and load (burst = readings per tick).
 import { z } from 'zod';
 import { duration } from '../config/units.js';
-import type { DriverDefinition, Sensor, Values } from './types.js';
+import { KIND_BY_UNIT, type DriverDefinition, type Sensor, type ValueDefinition, type Values } from './types.js';
 
 export const simulatedOptions = z.strictObject({
   signal: z.enum(['sine', 'random', 'counter', 'step']).default('sine'),
@@ -13,6 +13,8 @@ export const simulatedOptions = z.strictObject({
   period: duration(1).default(60_000),
   /** Decimal places the value is rounded to, like a real sensor's resolution. */
   decimals: z.number().int().min(0).max(6).default(2),
+  /** What the simulated value stands for, so consumers (Home Assistant) can show it as such: `°C`, `%RH`, `hPa`, `V`... */
+  unit: z.string().min(1).optional(),
 });
 export type SimulatedOptions = z.infer<typeof simulatedOptions>;
 
@@ -44,9 +46,17 @@ export function createSimulated(options: SimulatedOptions, now: () => number = D
   };
 }
 
+/** A counter only grows (a total); another signal is what its unit says it is, or a plain number. */
+function simulatedMeaning(options: SimulatedOptions): Omit<ValueDefinition, 'decimals'> {
+  if (options.signal === 'counter') return options.unit === undefined ? { kind: 'count' } : { kind: 'count', unit: options.unit };
+  if (options.unit === undefined) return {};
+  const kind = KIND_BY_UNIT[options.unit];
+  return kind === undefined ? { unit: options.unit } : { unit: options.unit, kind };
+}
+
 export const simulatedDriver: DriverDefinition<SimulatedOptions> = {
   name: 'simulated',
   options: simulatedOptions,
-  values: (options) => ({ value: { decimals: options.decimals } }),
+  values: (options) => ({ value: { decimals: options.decimals, ...simulatedMeaning(options) } }),
   create: async (options) => createSimulated(options),
 };

@@ -95,8 +95,11 @@ export const systemDriver: DriverDefinition<SystemOptions> = {
   name: 'system',
   options: systemOptions,
   values: () => ({
-    temperature: { decimals: 1 }, load1: { decimals: 2 }, load5: { decimals: 2 }, load15: { decimals: 2 },
-    memoryAvailableMB: { decimals: 1 }, memoryUsedPercent: { decimals: 1 }, diskFreeMB: { decimals: 1 }, diskUsedPercent: { decimals: 1 }, uptime: { decimals: 0 },
+    temperature: { decimals: 1, unit: '°C', kind: 'temperature' },
+    load1: { decimals: 2, kind: 'load' }, load5: { decimals: 2, kind: 'load' }, load15: { decimals: 2, kind: 'load' },
+    memoryAvailableMB: { decimals: 1, unit: 'MB', kind: 'dataSize' }, memoryUsedPercent: { decimals: 1, unit: '%', kind: 'percent' },
+    diskFreeMB: { decimals: 1, unit: 'MB', kind: 'dataSize' }, diskUsedPercent: { decimals: 1, unit: '%', kind: 'percent' },
+    uptime: { decimals: 0, unit: 's', kind: 'duration' },
   }),
   create: async (options, context) => createSystem(options, context.storePath),
 };

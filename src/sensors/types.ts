@@ -41,8 +41,33 @@ export interface DriverDefinition<Options = unknown> {
   values?(options: Options): ValueDefinitions;
 }
 
-/** Value name → decimals (the real resolution: 0.01 °C → 2). */
-export type ValueDefinitions = Record<string, { decimals: number }>;
+/**
+ * What a value measures, beyond its number: the quantity (design.md's value names and units) that
+ * consumers such as Home Assistant discovery (src/homeassistant/) map to their own vocabulary.
+ * `level` is a GPIO state (0/1); `count` a total that only grows (pulses since start);
+ * `dataSize` in MB (10^6 bytes); `percent` a share of something; `duration` in s.
+ */
+export type ValueKind =
+  | 'temperature' | 'humidity' | 'pressure' | 'illuminance' | 'voltage' | 'current' | 'power'
+  | 'level' | 'count' | 'rate' | 'dataSize' | 'percent' | 'duration' | 'load';
+
+export interface ValueDefinition {
+  /** Decimals of the real resolution: 0.01 °C → 2. */
+  decimals: number;
+  /** The unit the value is published in (°C, %RH, hPa, lux, V, A, W, MB, %, s, pulses/s); absent when unitless. */
+  unit?: string;
+  kind?: ValueKind;
+  /** The driver's own health rather than a measurement (the edges a GPIO counter's kernel FIFO dropped). */
+  diagnostic?: boolean;
+}
+
+/** The kind each of design.md's units stands for (a simulated value given a unit is that quantity). */
+export const KIND_BY_UNIT: Readonly<Record<string, ValueKind>> = {
+  '°C': 'temperature', '%RH': 'humidity', hPa: 'pressure', lux: 'illuminance', V: 'voltage', A: 'current', W: 'power', MB: 'dataSize', '%': 'percent', s: 'duration', 'pulses/s': 'rate',
+};
+
+/** Value name → its definition. */
+export type ValueDefinitions = Record<string, ValueDefinition>;
 
 export class SensorError extends Error {
   constructor(

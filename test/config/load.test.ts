@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       log: { level: 'info' },
       hardware: { gpio: 'auto', gpioRoot: '/sys/class/gpio', oneWireRoot: '/sys/bus/w1/devices' },
       simulate: { i2c: {}, gpio: {} },
+      homeassistant: { enabled: false, discoveryPrefix: 'homeassistant', retain: true, statusTopic: 'homeassistant/status', discovery: 'device', announceDelay: 5000 },
       sensors: [
         {
           id: 'greenhouse',
