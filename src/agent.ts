@@ -16,6 +16,9 @@ import { SensorSchedule } from './sampling/sensor-schedule.js';
 import { filtersFor, ReadingIntake } from './sampling/reading-intake.js';
 import { findDriver } from './sensors/registry.js';
 import { createHardware } from './hardware/create-hardware.js';
+import { OutputSet } from './outputs/output-set.js';
+import { MqttOutputCommands } from './outputs/mqtt-commands.js';
+import { pageCommands } from './outputs/page-commands.js';
 import { version } from './version.js';
 import { ClockMonitor } from './clock/clock-monitor.js';
 import { systemClockSource } from './clock/system-clock-source.js';
@@ -84,6 +87,21 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
   };
 
   try {
+    // Outputs first (issue 18): every output line is at its `initial` level before anything else
+    // runs, so a restart (the watchdog's too) never leaves a relay as the last run left it.
+    const hardwareLog = log.child({ part: 'hardware' });
+    const hardware = createHardware(
+      config,
+      (message) => hardwareLog.warn(message),
+      (message) => hardwareLog.info(message),
+    );
+    started.push({ name: 'hardware', stop: () => hardware.close() });
+    const outputs = new OutputSet({ outputs: config.outputs, gpio: hardware.gpio, log: log.child({ part: 'outputs' }), ...(host.now ? { now: host.now } : {}) });
+    await outputs.start();
+    // Stopped last: the lines are released only after everything else stopped (they are at their
+    // safe state since 'outputs-safe' below); a failed start unwinds to safe states here too.
+    started.push({ name: 'outputs', stop: () => outputs.stop() });
+
     const clock = new ClockMonitor({
       source: host.clockSource ?? systemClockSource(),
       log: log.child({ part: 'clock' }),
@@ -110,7 +128,15 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     started.push({ name: 'buffer', stop: () => buffer.stop() });
     log.info({ path: config.store.path, ...buffer.stats() }, 'buffer open');
 
-    const hub = new StatusHub({ device: config.device.id, version, mqttUrl: displayUrl(config.mqtt.url), bufferStats: () => buffer.stats(), clockStatus: () => clock.status() });
+    const hub = new StatusHub({
+      device: config.device.id,
+      version,
+      mqttUrl: displayUrl(config.mqtt.url),
+      bufferStats: () => buffer.stats(),
+      clockStatus: () => clock.status(),
+      outputs: () => ({ outputs: outputs.snapshot(), refusals: { ...outputs.refusals } }),
+    });
+    outputs.on('change', () => hub.outputsChanged());
     buffer.on('appended', () => hub.bufferChanged());
     clock.on('change', () => hub.clockChanged());
 
@@ -122,6 +148,7 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
         log: log.child({ part: 'status' }),
         maxClients: config.status.maxClients,
         ...(config.status.token !== undefined ? { token: config.status.token } : {}),
+        outputs: pageCommands(outputs),
       });
       await server.start();
       started.push({ name: 'status', stop: () => server.stop() });
@@ -157,6 +184,8 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     publisher.on('unsendable', (_sensor, count) => hub.mqttUnsendable(count));
     publisher.on('refusal', (info) => hub.mqttRefusal(info, publisher.refusalStats.total));
     connection.on('serverDisconnect', (reasonCode, reason) => hub.mqttServerDisconnect(reasonCode, reason));
+    const outputCommands = new MqttOutputCommands({ connection, outputs, topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, log: log.child({ part: 'outputs' }) });
+    outputCommands.start();
     // Home Assistant (issue 17): live readings and sensor availability, through the publisher's link.
     const homeassistant = config.homeassistant.enabled
       ? createHomeAssistant(config, {
@@ -176,6 +205,15 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     }
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });
+    // Stop puts outputs to their safe state first, while the link can still carry the confirmed state.
+    started.push({
+      name: 'outputs-safe',
+      stop: async () => {
+        await outputs.safeStop();
+        for (const id of outputs.ids) outputCommands.publishState(id);
+        outputCommands.stop();
+      },
+    });
     let clockWord = clock.word();
     clock.on('change', () => {
       if (clock.word() === clockWord) return;
@@ -183,13 +221,6 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       publisher.announce();
     });
 
-    const hardwareLog = log.child({ part: 'hardware' });
-    const hardware = createHardware(
-      config,
-      (message) => hardwareLog.warn(message),
-      (message) => hardwareLog.info(message),
-    );
-    started.push({ name: 'hardware', stop: () => hardware.close() });
     const intake = new ReadingIntake({
       append: (reading) => buffer.append(reading),
       hub,

@@ -4,14 +4,17 @@
 // from their files, `{deviceId}` substituted. `Config` is that resolved shape.
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { evenWithFieldProblems } from './fields.js';
 import { deviceIdFromHostname, type ConfigContext } from './files.js';
 import { deviceSection, logSection, mqttSection, statusSection, storeSection } from './sections.js';
 import { sensorsSchema } from './sensor-schema.js';
 import { hardwareSection, simulateSection } from './hardware-sections.js';
+import { checkOutputClaims, outputsSchema } from './output-schema.js';
 import { homeassistantSection } from './homeassistant-section.js';
 
 export type { ConfigContext } from './files.js';
 export type { SensorConfig } from './sensor-schema.js';
+export type { OutputConfig } from './output-schema.js';
 
 const DEFAULT_STORE_PATH = '/var/lib/sensor-agent/buffer';
 
@@ -29,9 +32,10 @@ function sections(context: ConfigContext) {
       simulate: simulateSection(context).prefault({}),
       homeassistant: homeassistantSection().prefault({}),
       sensors: sensorsSchema(),
+      outputs: outputsSchema(),
     },
     { error: () => 'is not a mapping of settings' },
-  );
+  ).superRefine(checkOutputClaims, evenWithFieldProblems);
 }
 
 type Parsed = z.output<ReturnType<typeof sections>>;
@@ -74,6 +78,7 @@ function resolveConfig(parsed: Parsed, context: ConfigContext) {
     simulate: parsed.simulate,
     homeassistant: parsed.homeassistant,
     sensors: parsed.sensors,
+    outputs: parsed.outputs,
   };
 }
 

@@ -93,6 +93,10 @@ class CdevLine implements GpioLine {
     }
   }
 
+  writeSync(value: Level): void {
+    if (!this.closed) this.addon.setValue(this.handle, value);
+  }
+
   watch(listener: (level: Level, ts: number, lost: number) => void): void {
     this.listeners.push(listener);
     if (this.watching || this.closed) return;
@@ -149,7 +153,7 @@ export function createCdevGpio(options: CdevGpioOptions): GpioProvider {
       const debounceMs = input && edge !== 'none' ? (lineOptions.debounceMs ?? 0) : 0;
       const request: CdevLineRequest = input
         ? { edge: EDGE_FLAGS[edge], activeLow: lineOptions.activeLow ?? false, eventBufferSize: EVENT_BUFFER_SIZE, debounceUs: Math.round(debounceMs * 1000) }
-        : { output: true, value: 0, activeLow: lineOptions.activeLow ?? false };
+        : { output: true, value: lineOptions.initial ?? 0, activeLow: lineOptions.activeLow ?? false };
       const requestOnce = async (): Promise<CdevLineHandle> => {
         try {
           return addon.requestLine(chip.path, pin, request);

@@ -15,6 +15,11 @@ export interface GpioLineOptions {
   /** Levels are inverted (a contact to ground reads 1 when closed). */
   activeLow?: boolean;
   debounceMs?: number;
+  /**
+   * An output's logical level from the moment the line is requested (the kernel sets it with the
+   * direction, so the line never shows the other level in between). Default 0.
+   */
+  initial?: Level;
 }
 
 export interface GpioLine {
@@ -22,6 +27,11 @@ export interface GpioLine {
   readonly pin: number;
   read(): Promise<Level>;
   write(value: Level): Promise<void>;
+  /**
+   * A synchronous write, for the process's last moment (an `exit` handler cannot wait): outputs
+   * use it to reach their safe state when the agent exits on a fatal error.
+   */
+  writeSync?(value: Level): void;
   /**
    * Called on every (debounced) edge the line was opened for, with the new level. `lost` is how
    * many edges the kernel dropped just before this one (its event FIFO overflowed), known only

@@ -15,12 +15,13 @@ export const ONOFF_SYSFS_ROOT = '/sys/class/gpio';
 export interface OnoffGpio {
   read(): Promise<Level>;
   write(value: Level): Promise<void>;
+  writeSync?(value: Level): void;
   watch(callback: (error: Error | null | undefined, value: Level) => void): void;
   unexport(): void;
 }
 
 export interface OnoffGpioClass {
-  new (gpio: number, direction: 'in' | 'out', edge: Edge, options: { activeLow?: boolean; debounceTimeout?: number }): OnoffGpio;
+  new (gpio: number, direction: 'in' | 'out' | 'high' | 'low', edge: Edge, options: { activeLow?: boolean; debounceTimeout?: number }): OnoffGpio;
   readonly accessible: boolean;
 }
 
@@ -61,6 +62,10 @@ class OnoffLine implements GpioLine {
     return this.gpio.write(value);
   }
 
+  writeSync(value: Level): void {
+    if (!this.closed) this.gpio.writeSync?.(value);
+  }
+
   watch(listener: (level: Level, ts: number, lost: number) => void): void {
     // An epoll error carries no level; the sampler's heartbeat read() surfaces a broken line.
     this.gpio.watch((error, value) => {
@@ -73,6 +78,16 @@ class OnoffLine implements GpioLine {
     this.closed = true;
     this.gpio.unexport();
   }
+}
+
+/**
+ * sysfs sets an output's direction and level in one write with `high`/`low`, which are wire levels
+ * (onoff writes active_low after the direction): the logical `initial` is turned into the wire level.
+ */
+export function sysfsDirection(options: GpioLineOptions): 'in' | 'high' | 'low' {
+  if (options.direction === 'in') return 'in';
+  const wire = (options.initial ?? 0) ^ (options.activeLow === true ? 1 : 0);
+  return wire === 1 ? 'high' : 'low';
 }
 
 export function createOnoffGpio(options: OnoffGpioOptions): GpioProvider {
@@ -123,7 +138,7 @@ export function createOnoffGpio(options: OnoffGpioOptions): GpioProvider {
       // is asked for both (it then filters nothing), the kernel for the one edge wanted.
       const edgeLevel: Level | null = onoffOptions.debounceTimeout === 0 && (edge === 'rising' || edge === 'falling') ? (edge === 'rising' ? 1 : 0) : null;
       const construct = async (): Promise<OnoffLine> => {
-        const gpio = new Gpio(sysfsNumber, lineOptions.direction, edgeLevel === null ? edge : 'both', onoffOptions);
+        const gpio = new Gpio(sysfsNumber, sysfsDirection(lineOptions), edgeLevel === null ? edge : 'both', onoffOptions);
         if (edgeLevel !== null) {
           try {
             await writeFile(join(root, `gpio${sysfsNumber}`, 'edge'), edge);

@@ -41,7 +41,10 @@ export class SimulatedGpioLine implements GpioLine {
   ) {
     this.wire = script.level;
     this.settled = this.logical();
-    if (options.direction !== 'in') return;
+    if (options.direction !== 'in') {
+      this.written = options.initial ?? 0;
+      return;
+    }
     if (script.toggle !== undefined) this.every(script.toggle, () => this.drive(flip(this.wire)));
     const pulses = script.pulses;
     if (pulses) {
@@ -51,6 +54,12 @@ export class SimulatedGpioLine implements GpioLine {
         this.after(pulses.widthMs, () => this.drive(rest));
       });
     }
+  }
+
+  /** The level on the wire: what an input sees, or what an output drives (activeLow applied). */
+  get wireLevel(): Level {
+    if (this.options.direction === 'in') return this.wire;
+    return this.options.activeLow === true ? flip(this.written) : this.written;
   }
 
   get isClosed(): boolean {
@@ -81,6 +90,12 @@ export class SimulatedGpioLine implements GpioLine {
   async write(value: Level): Promise<void> {
     this.assertOpen();
     if (this.options.direction !== 'out') throw new GpioError('GPIO_DIRECTION', `BCM ${this.pin} is an input; it cannot be written`);
+    this.written = value;
+    this.writes.push(value);
+  }
+
+  writeSync(value: Level): void {
+    if (this.closed || this.options.direction !== 'out') return;
     this.written = value;
     this.writes.push(value);
   }

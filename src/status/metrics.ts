@@ -122,6 +122,7 @@ function register(prom: typeof import('prom-client'), hub: StatusHub, snapshot: 
       for (const [reasonCode, count] of Object.entries(snapshot().mqtt.serverDisconnects)) this.inc({ reason_code: reasonCode }, count);
     },
   });
+  registerOutputs(prom, registry, snapshot);
   registerClock(prom, registry, snapshot);
   gauge('up_since_seconds', 'Agent start time, seconds since the epoch.', (status) => status.startedAt / 1000);
   new Gauge({
@@ -176,6 +177,41 @@ function registerClock(prom: typeof import('prom-client'), registry: Registry, s
     collect() {
       this.reset();
       this.inc(snapshot().clock.steps);
+    },
+  });
+}
+
+/** Per output: its confirmed level and the commands carried out; refused commands by reason (issue 18). */
+function registerOutputs(prom: typeof import('prom-client'), registry: Registry, snapshot: () => StatusSnapshot): void {
+  const { Counter, Gauge } = prom;
+  new Gauge({
+    name: `${prefix}output_state`,
+    help: 'The confirmed logical level of each output (1 on, 0 off); -1 while unknown (a line error).',
+    labelNames: ['output'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const output of snapshot().outputs) this.set({ output: output.id }, output.state ?? -1);
+    },
+  });
+  new Counter({
+    name: `${prefix}output_commands_total`,
+    help: 'Output commands carried out since start, by output and source (mqtt, page, pulse, maxOn, failsafe, stop, initial).',
+    labelNames: ['output', 'source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const output of snapshot().outputs) for (const [source, count] of Object.entries(output.commands)) this.inc({ output: output.id, source }, count);
+    },
+  });
+  new Counter({
+    name: `${prefix}output_commands_refused_total`,
+    help: 'Output commands refused since start, by reason (unknown-output, malformed, oversized, retained, expired, too-old, rate-limited, read-only).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(snapshot().outputRefusals)) this.inc({ reason }, count);
     },
   });
 }

@@ -7,6 +7,7 @@ import { History, type HistorySnapshot } from './history.js';
 import { hostInfoReader, type ClockStatus, type HostInfo } from './host-info.js';
 import type { LinkLimits, RefusalInfo } from './status-types.js';
 import { maskCredentialsIn } from '../config/mask-url.js';
+import type { OutputStatus } from '../outputs/output-controller.js';
 import type { Health, MqttStatus, SensorStatus, StatusReading, StatusSnapshot } from './status-types.js';
 
 export type { SensorStatus, MqttStatus, StatusSnapshot, StatusReading, Health } from './status-types.js';
@@ -27,6 +28,8 @@ export interface StatusHubInit {
   hostInfo?: () => HostInfo;
   /** The agent's clock monitor's view, which replaces hostInfo's clock when given. */
   clockStatus?: () => ClockStatus;
+  /** The outputs' state and refusals (output-set.ts); none when absent. */
+  outputs?: () => { outputs: OutputStatus[]; refusals: Record<string, number> };
 }
 
 /** Strips user:pass@, query and fragment: the status port must never show a secret. */
@@ -51,6 +54,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
   private readonly bufferStats: () => BufferStats;
   private readonly hostInfo: () => HostInfo;
   private readonly clockStatus: (() => ClockStatus) | undefined;
+  private readonly outputs: StatusHubInit['outputs'];
   private readonly history = new History();
   private readonly sensors = new Map<string, SensorStatus>();
   private readonly mqtt: MqttStatus;
@@ -67,6 +71,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.bufferStats = init.bufferStats;
     this.hostInfo = init.hostInfo ?? hostInfoReader({ now: this.now });
     this.clockStatus = init.clockStatus;
+    this.outputs = init.outputs;
     this.startedAt = this.now();
     this.mqtt = {
       url: redactUrl(init.mqttUrl),
@@ -227,6 +232,11 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.emit('change');
   }
 
+  /** An output changed (state, command, refusal): a new snapshot for the page. */
+  outputsChanged(): void {
+    this.emit('change');
+  }
+
   /** The buffer moved; its figures are read again at the next snapshot. */
   bufferChanged(): void {
     this.emit('change');
@@ -244,7 +254,6 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
       healthy: this.healthOf(buffer).healthy,
       ...this.hostInfo(),
       ...(this.clockStatus ? { clock: this.clockStatus() } : {}),
-      
       mqtt: { ...this.mqtt, refusalsByCode: { ...this.mqtt.refusalsByCode }, serverDisconnects: { ...this.mqtt.serverDisconnects } },
       buffer: buffer.stats,
       sensors: [...this.sensors.values()].map((sensor) => ({
@@ -252,6 +261,7 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
         lastReading: sensor.lastReading && { ...sensor.lastReading, values: { ...sensor.lastReading.values } },
         lastRaw: sensor.lastRaw && { ...sensor.lastRaw, values: { ...sensor.lastRaw.values } },
       })),
+      ...(this.outputs ? outputsSection(this.outputs()) : { outputs: [], outputRefusals: {} }),
     };
   }
 
@@ -314,6 +324,10 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     sensor.state = state;
     sensor.since = this.now();
   }
+}
+
+function outputsSection(section: { outputs: OutputStatus[]; refusals: Record<string, number> }): Pick<StatusSnapshot, 'outputs' | 'outputRefusals'> {
+  return { outputs: section.outputs, outputRefusals: section.refusals };
 }
 
 function emptyBufferStats(): BufferStats {

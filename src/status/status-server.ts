@@ -9,6 +9,7 @@ import { createRequestHandler, requestUrl } from './http-routes.js';
 import { formatAddress, listenError, parseListen, type ListenAddress } from './listen-address.js';
 import type { StatusHub } from './status-hub.js';
 import { rejectUpgrade, WsHub } from './ws-hub.js';
+import type { PageOutputCommands } from './ws-protocol.js';
 
 export interface StatusServerOptions {
   /** "host:port", "[::1]:0", ":8080"; port 0 picks a free port (see address()). */
@@ -23,6 +24,8 @@ export interface StatusServerOptions {
   pushIntervalMs?: number;
   /** Ping WebSocket clients this often; those that did not answer the previous ping are cut. Default 30 s. */
   pingIntervalMs?: number;
+  /** Output commands from the page (written only when `token` is set). */
+  outputs?: PageOutputCommands;
 }
 
 export class StatusServer {
@@ -77,6 +80,8 @@ export class StatusServer {
       maxClients: this.options.maxClients ?? 16,
       pushIntervalMs: this.options.pushIntervalMs ?? 250,
       pingIntervalMs: this.options.pingIntervalMs ?? 30_000,
+      ...(this.options.outputs ? { outputs: this.options.outputs } : {}),
+      writable: this.options.token !== undefined,
     });
     this.state = 'listening';
     this.log.debug({ address: formatAddress(this.address()), token: this.options.token !== undefined }, 'status port listening');

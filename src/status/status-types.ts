@@ -3,6 +3,7 @@
 import type { BufferStats } from '../buffer/types.js';
 import type { Values } from '../sensors/types.js';
 import type { ClockStatus } from './host-info.js';
+import type { OutputStatus } from '../outputs/output-controller.js';
 import type { LinkLimits } from '../mqtt/broker-limits.js';
 import type { RefusalInfo } from '../mqtt/refusals.js';
 
@@ -83,6 +84,10 @@ export interface StatusSnapshot {
   mqtt: MqttStatus;
   buffer: BufferStats;
   sensors: SensorStatus[];
+  /** Each output's confirmed state, last command (source, when) and refusals (issue 18). */
+  outputs: OutputStatus[];
+  /** Output commands refused since start, by reason (unknown outputs included). */
+  outputRefusals: Record<string, number>;
 }
 
 /** One accepted reading, as the WebSocket `readings` subscription sends it. */

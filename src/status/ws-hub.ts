@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { StatusHub } from './status-hub.js';
 import type { StatusReading } from './status-types.js';
-import { parseClientMessage, type ServerMessage } from './ws-protocol.js';
+import { parseClientMessage, type ClientCommand, type PageOutputCommands, type ServerMessage } from './ws-protocol.js';
 
 /** Incoming messages are tiny commands; anything bigger closes that client (1009). */
 export const maxPayloadBytes = 4 * 1024;
@@ -32,6 +32,13 @@ export interface WsHubOptions {
   maxClients: number;
   pushIntervalMs: number;
   pingIntervalMs: number;
+  /** Output commands from the page; absent: the agent has none. */
+  outputs?: PageOutputCommands;
+  /**
+   * Whether clients may switch outputs: only with status.token set (the upgrade then checked the
+   * token and the Origin). Without a token the socket is read-only, for every client.
+   */
+  writable: boolean;
 }
 
 interface Client {
@@ -164,9 +171,24 @@ export class WsHub {
       this.send(client, serialize({ type: 'error', error: result.error }));
       return;
     }
-    const { kind, topic } = result.command;
-    client.readings = kind === 'subscribe';
-    this.send(client, serialize({ type: kind === 'subscribe' ? 'subscribed' : 'unsubscribed', topic }));
+    const command = result.command;
+    if (command.kind === 'output') return this.onOutputCommand(client, command);
+    client.readings = command.kind === 'subscribe';
+    this.send(client, serialize({ type: command.kind === 'subscribe' ? 'subscribed' : 'unsubscribed', topic: command.topic }));
+  }
+
+  private onOutputCommand(client: Client, command: Extract<ClientCommand, { kind: 'output' }>): void {
+    const { outputs, writable } = this.options;
+    const remote = client.remote ?? 'unknown';
+    const answer = (ok: boolean, state?: 0 | 1 | null, error?: string): void =>
+      this.send(client, serialize({ type: 'output', output: command.output, ok, ...(state !== undefined ? { state } : {}), ...(error !== undefined ? { error } : {}) }));
+    if (outputs === undefined) return answer(false, undefined, 'this agent has no outputs');
+    if (!writable) {
+      const detail = 'the status page is read-only (set status.token to switch outputs from it)';
+      outputs.refuse(command.output, remote, detail);
+      return answer(false, undefined, detail);
+    }
+    void outputs.command(command, remote).then((result) => (result.ok ? answer(true, result.state) : answer(false, undefined, result.detail)));
   }
 
   private send(client: Client, text: string | Buffer): void {

@@ -96,6 +96,8 @@ describe.skipIf(missing !== null)(`status page layout at 390 px${missing ? ` (sk
     hub.registerSensor('door', 'gpio-input');
     hub.sensorFailed('door', LONG_ERROR);
     await advance(1_000);
+    // advance() waits for a render, not for the one carrying the failure (pushes are throttled): wait for it.
+    await page.waitForFunction(() => document.querySelector('[data-gpio="door"]')?.textContent === 'door: failing');
     expect(await text('[data-gpio="door"]')).toBe('door: failing');
     expect(await page.textContent('#gpio')).not.toContain('No GPIO inputs configured');
     const card = page.locator('[data-sensor="door"]');

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
           options: { signal: 'sine', burst: 1, min: 0, max: 100, period: 60_000, decimals: 2 },
         },
       ],
+      outputs: [],
     });
   });
 

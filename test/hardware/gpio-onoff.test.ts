@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createOnoffGpio, type OnoffGpio, type OnoffGpioClass } from '../../src/hardware/onoff-gpio.js';
+import { createOnoffGpio, sysfsDirection, type OnoffGpio, type OnoffGpioClass } from '../../src/hardware/onoff-gpio.js';
 import type { Level } from '../../src/hardware/gpio.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -33,7 +33,7 @@ function fakeKernel(root: string, behaviour: { accessible?: boolean; stuck?: boo
     static readonly accessible = behaviour.accessible ?? true;
     constructor(
       private readonly gpio: number,
-      direction: 'in' | 'out',
+      direction: 'in' | 'out' | 'high' | 'low',
       edge: string,
       options: object,
     ) {
@@ -90,7 +90,15 @@ describe('onoff GPIO adapter', () => {
     const kernel = fakeKernel(root);
     const gpio = createOnoffGpio({ sysfsRoot: root, loadGpio: async () => kernel.Gpio, warn: () => {} });
     await gpio.open(17, { direction: 'out', edge: 'both' });
-    expect(kernel.constructed[0]).toMatchObject({ gpio: 588, direction: 'out', edge: 'none' });
+    // `low`: direction and level in one sysfs write, so the line never shows another level first.
+    expect(kernel.constructed[0]).toMatchObject({ gpio: 588, direction: 'low', edge: 'none' });
+  });
+
+  it("turns an output's logical initial level into the wire level sysfs sets with the direction", () => {
+    expect(sysfsDirection({ direction: 'out', initial: 1 })).toBe('high');
+    expect(sysfsDirection({ direction: 'out', initial: 1, activeLow: true })).toBe('low');
+    expect(sysfsDirection({ direction: 'out', initial: 0, activeLow: true })).toBe('high');
+    expect(sysfsDirection({ direction: 'in', initial: 1 })).toBe('in');
   });
 
   it('reports every event of a single edge watched without debounce as that edge, even when the pulse ended before onoff read the level', async () => {

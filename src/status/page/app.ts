@@ -9,6 +9,7 @@ import { connectLive, socketUrl, type LinkState } from './live-socket.js';
 import { bufferCard, deviceCard, mqttCard } from './render-overview.js';
 import { gpioLines, sensorCard } from './render-sensors.js';
 import { problems } from './verdict.js';
+import { outputLines, type SendCommand } from './render-outputs.js';
 
 const history = new History();
 /** Per sensor, the ts of the reading last added to the history (a snapshot repeats it). */
@@ -16,6 +17,9 @@ const recorded = new Map<string, number>();
 let status: StatusSnapshot | null = null;
 let receivedAt = 0;
 let link: LinkState = { kind: 'connecting' };
+/** The agent's last answer to a command from this page, per output. */
+const answers = new Map<string, string>();
+let sendCommand: SendCommand | null = null;
 
 function onMessage(message: ServerMessage): void {
   if (message.type === 'status') {
@@ -29,6 +33,8 @@ function onMessage(message: ServerMessage): void {
     }
   } else if (message.type === 'history') {
     history.load(message.data);
+  } else if (message.type === 'output') {
+    answers.set(message.output, message.ok ? 'done' : `refused: ${message.error ?? 'unknown reason'}`);
   } else {
     return;
   }
@@ -60,16 +66,24 @@ function render(): void {
   else fill(verdict, `Needs attention (${found.length}):`, h('ul', {}, ...found.map((problem) => h('li', {}, problem))));
   fill(byId('overview'), mqttCard(status, now), bufferCard(status, now), deviceCard(status, now));
   fill(byId('gpio'), gpioLines(status.sensors, now));
+  fill(byId('outputs'), outputLines(status.outputs ?? [], now, sendCommand, answers));
   const sensors = status.sensors;
   fill(byId('sensors'), ...(sensors.length ? sensors.map((sensor) => sensorCard(sensor, history, now)) : [h('p', { class: 'note' }, 'No sensors configured.')]));
   byId('main').setAttribute('aria-busy', 'false');
 }
 
-connectLive(socketUrl(location), {
+const send = connectLive(socketUrl(location), {
   message: onMessage,
   state: (state) => {
     link = state;
     renderLink();
   },
 });
+// Buttons only with a token in the address: without one the agent refuses every write anyway.
+if (new URLSearchParams(location.search).has('token')) {
+  sendCommand = (command) => {
+    answers.set(command.output, send(JSON.stringify(command)) ? 'sent…' : 'not sent: not connected');
+    render();
+  };
+}
 setInterval(render, 1_000);

@@ -22,13 +22,18 @@ export function socketUrl(location: Location): string {
   return `${scheme}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
-export function connectLive(url: string, handlers: LiveSocketHandlers): void {
+/** Sends a text frame on the live socket; false when it is not open. */
+export type LiveSend = (text: string) => boolean;
+
+export function connectLive(url: string, handlers: LiveSocketHandlers): LiveSend {
   let failures = 0;
+  let current: WebSocket | null = null;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
 
   const open = (): void => {
     handlers.state({ kind: 'connecting' });
     const socket = new WebSocket(url);
+    current = socket;
     const feed = (): void => {
       clearTimeout(watchdog);
       watchdog = setTimeout(() => socket.close(), silenceLimitMs);
@@ -57,4 +62,9 @@ export function connectLive(url: string, handlers: LiveSocketHandlers): void {
     };
   };
   open();
+  return (text) => {
+    if (current?.readyState !== WebSocket.OPEN) return false;
+    current.send(text);
+    return true;
+  };
 }
