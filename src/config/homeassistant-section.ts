@@ -1,11 +1,14 @@
 // The `homeassistant:` section (issue 17) and the Home Assistant keys of a sensor entry (`name`,
 // `deviceClass`, `area`, `homeassistant: false`). Device classes are checked against HA's own
 // list and the units it allows for each (src/homeassistant/vocabulary.ts): a class HA would
-// reject is a config error here, not an error in HA's log later.
+// reject is a config error here, not an error in HA's log later. An output's switch has the key
+// `<device id>_<output id>`: with HA enabled, an output id that would give a sensor value's key
+// (`<sensor id>_<value>`) or the agent's own (`agent_...`) is a config error too.
 import { z } from 'zod';
 import { durationField, expecting, topicField } from './fields.js';
 import { deviceClassProblem } from '../homeassistant/vocabulary.js';
 import type { ValueDefinitions } from '../sensors/types.js';
+import { findDriver } from '../sensors/registry.js';
 
 const bool = () => z.boolean(expecting('true or false'));
 const text = (noun: string) => z.string(expecting(noun)).min(1, { error: `is empty (expected ${noun})` });
@@ -58,4 +61,39 @@ export function checkDeviceClass(deviceClass: string | Record<string, string> | 
     const problem = deviceClassProblem(values[name], cls);
     if (problem) ctx.addIssue({ code: 'custom', path: ['deviceClass', name], message: `${cls} ${problem}` });
   }
+}
+
+function valueNames(sensor: unknown): string[] {
+  const entry = typeof sensor === 'object' && sensor !== null ? (sensor as { driver?: unknown; options?: unknown }) : {};
+  const driver = typeof entry.driver === 'string' ? findDriver(entry.driver) : undefined;
+  try {
+    // A parsed sensor keeps its driver's options in `options`; an unparsed one has them flat.
+    return Object.keys(driver?.values?.((entry.options ?? entry) as never) ?? {});
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The switch key `<device id>_<output id>` must not be another component's key: a sensor value's
+ * `<device id>_<sensor id>_<value>` (ids may contain `_`) or the agent's own `<device id>_agent_...`.
+ * Only with `homeassistant.enabled` (nothing collides otherwise).
+ */
+export function checkSwitchKeys(raw: { homeassistant?: unknown; sensors?: unknown; outputs?: unknown }, ctx: z.RefinementCtx): void {
+  if ((raw.homeassistant as { enabled?: unknown } | undefined)?.enabled !== true || !Array.isArray(raw.outputs)) return;
+  const taken = new Map<string, string>();
+  if (Array.isArray(raw.sensors)) {
+    raw.sensors.forEach((sensor, index) => {
+      const id = (sensor as { id?: unknown } | null)?.id;
+      if (typeof id === 'string') for (const value of valueNames(sensor)) taken.set(`${id}_${value}`, `sensors[${index}] (${id}, value ${value})`);
+    });
+  }
+  raw.outputs.forEach((output, index) => {
+    const id = (output as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return;
+    const path = ['outputs', index, 'id'];
+    const owner = taken.get(id);
+    if (owner !== undefined) ctx.addIssue({ code: 'custom', path, message: `would give the Home Assistant unique id <device id>_${id} of ${owner}; choose another id` });
+    if (id.startsWith('agent_')) ctx.addIssue({ code: 'custom', path, message: "starts with agent_, which Home Assistant unique ids of the agent's own entities use (<device id>_agent_...); choose another id" });
+  });
 }

@@ -34,6 +34,8 @@ function outputEntry() {
       maxCommandAge: durationField(100, '60s'),
       /** QoS of the confirmed state (defaults to mqtt.qos). */
       qos: qosField.optional(),
+      /** Home Assistant: the switch's display name (default: the id). */
+      name: z.string(expecting('a display name')).min(1, { error: 'is empty (expected a display name)' }).optional(),
     },
     expecting('an output (a mapping with id, driver: gpio-output, pin, ...)'),
   );

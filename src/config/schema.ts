@@ -10,7 +10,7 @@ import { deviceSection, logSection, mqttSection, statusSection, storeSection } f
 import { sensorsSchema } from './sensor-schema.js';
 import { hardwareSection, simulateSection } from './hardware-sections.js';
 import { checkOutputClaims, outputsSchema } from './output-schema.js';
-import { homeassistantSection } from './homeassistant-section.js';
+import { checkSwitchKeys, homeassistantSection } from './homeassistant-section.js';
 
 export type { ConfigContext } from './files.js';
 export type { SensorConfig } from './sensor-schema.js';
@@ -35,7 +35,9 @@ function sections(context: ConfigContext) {
       outputs: outputsSchema(),
     },
     { error: () => 'is not a mapping of settings' },
-  ).superRefine(checkOutputClaims, evenWithFieldProblems);
+  )
+    .superRefine(checkOutputClaims, evenWithFieldProblems)
+    .superRefine(checkSwitchKeys, evenWithFieldProblems);
 }
 
 type Parsed = z.output<ReturnType<typeof sections>>;

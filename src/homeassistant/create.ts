@@ -1,6 +1,6 @@
 // Builds the Home Assistant part from the config and the agent's parts (the composition root
 // calls this when `homeassistant.enabled` is true): the status page's URL as HA's configuration
-// URL, the health inputs, and the publisher as the link.
+// URL, the health inputs, the publisher as the link, and the outputs as switches.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -9,6 +9,7 @@ import type { MqttConnection } from '../mqtt/connection.js';
 import { AgentHealth } from './health.js';
 import { HomeAssistant } from './home-assistant.js';
 import type { ComponentSource } from './entities.js';
+import { outputSwitches } from './switches.js';
 
 export interface HomeAssistantParts {
   publisher: Publisher;
@@ -46,6 +47,6 @@ export function createHomeAssistant(config: Config, parts: HomeAssistantParts): 
     },
     health: new AgentHealth({ buffer: parts.buffer, failingSensors: parts.failingSensors, storePath: config.store.path, system: systemSensor?.options }),
     log: parts.log,
-    ...(parts.sources ? { sources: parts.sources } : {}),
+    sources: [outputSwitches(config.outputs), ...(parts.sources ?? [])],
   });
 }

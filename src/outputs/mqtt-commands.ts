@@ -1,7 +1,9 @@
 // Outputs over MQTT: subscribes `<topicPrefix>/<output id>/set` on every connection, turns each
 // message into a command (or a counted refusal), and publishes each output's confirmed state,
 // retained, on `<topicPrefix>/<output id>` (`ON`/`OFF`), after every change and after every
-// (re)connect. Clean session on purpose (client-options.ts): a persistent session would have the
+// (re)connect, and beside it `<topicPrefix>/<output id>/availability`, retained `online` while the
+// line's level is confirmed, `offline` while it is unknown (a line that failed even its safe state;
+// the last ON/OFF retained on the state topic is then stale). Clean session on purpose (client-options.ts): a persistent session would have the
 // broker queue QoS 1 commands while the agent is away and replay them on reconnect, and a command
 // must never be carried out late. The agent subscribes again on each new connection (MQTT.js's
 // own resubscribe is off), and after a reconnect it publishes the current state, never re-applies.
@@ -23,6 +25,7 @@ export interface MqttCommandsOptions {
 
 export const stateTopic = (prefix: string, id: string): string => `${prefix}/${id}`;
 export const commandTopic = (prefix: string, id: string): string => `${prefix}/${id}/set`;
+export const outputAvailabilityTopic = (prefix: string, id: string): string => `${prefix}/${id}/availability`;
 
 /** What a delivered message means before its payload is read: retained or expired ones are refused. */
 export function checkDelivery(packet: Pick<IPublishPacket, 'retain' | 'properties'>, acceptRetained: boolean): CommandParse | null {
@@ -86,9 +89,12 @@ export class MqttOutputCommands {
 
   private readonly onState = (id: string, state: Level | null): void => {
     const client = this.options.connection.client;
-    if (client === null || state === null) return;
+    if (client === null) return;
     const qos = this.options.outputs.config(id)?.qos ?? this.options.qos;
-    client.publish(stateTopic(this.options.topicPrefix, id), state === 1 ? 'ON' : 'OFF', { qos, retain: true }, () => undefined);
+    const { topicPrefix } = this.options;
+    // Unknown: the state topic keeps its last confirmed value, the availability says not to trust it.
+    if (state !== null) client.publish(stateTopic(topicPrefix, id), state === 1 ? 'ON' : 'OFF', { qos, retain: true }, () => undefined);
+    client.publish(outputAvailabilityTopic(topicPrefix, id), state === null ? 'offline' : 'online', { qos, retain: true }, () => undefined);
   };
 
   private outputOf(topic: string): string | null {
