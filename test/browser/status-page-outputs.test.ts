@@ -57,6 +57,8 @@ describe.skipIf(missing !== null)(`status page outputs${missing ? ` (skipped: ${
     return { gpio, url: `http://127.0.0.1:${server.address().port}/${token !== undefined ? `?token=${token}` : ''}` };
   }
 
+  // The switched state is polled from the test's side: with headless Chromium 156.0.8078.114 a
+  // page.waitForFunction started right after the click never saw the re-rendered line.
   const outputText = (): Promise<string> => page.locator('[data-output="pump"]').innerText();
 
   it('with the token: shows the state, and On and Off switch the line, the source being the page', async () => {
@@ -65,12 +67,12 @@ describe.skipIf(missing !== null)(`status page outputs${missing ? ` (skipped: ${
     await page.waitForFunction(() => document.querySelector('[data-output="pump"]')?.textContent?.includes('OFF'));
     expect(await outputText()).toMatch(/^pump \(BCM 22, active low\): OFF · simulated wire 1 · last command OFF from initial/);
     await page.locator('[data-output="pump"] button[data-command="On"]').click();
-    await page.waitForFunction(() => document.querySelector('[data-output="pump"] strong')?.textContent === 'ON');
+    await expect.poll(() => page.locator('[data-output="pump"] strong').innerText(), { timeout: 10_000, interval: 100 }).toBe('ON');
     expect(await outputText()).toMatch(/last command ON from page 127\.0\.0\.1/);
     // Active low: on is a low wire.
     expect(gpio.line(22)?.wireLevel).toBe(0);
     await page.locator('[data-output="pump"] button[data-command="Off"]').click();
-    await page.waitForFunction(() => document.querySelector('[data-output="pump"] strong')?.textContent === 'OFF');
+    await expect.poll(() => page.locator('[data-output="pump"] strong').innerText(), { timeout: 10_000, interval: 100 }).toBe('OFF');
     expect(gpio.line(22)?.wireLevel).toBe(1);
   });
 
