@@ -10,6 +10,7 @@ import { StatusHub } from '../../src/status/status-hub.js';
 import { StatusServer } from '../../src/status/status-server.js';
 import { OutputSet } from '../../src/outputs/output-set.js';
 import { pageCommands } from '../../src/outputs/page-commands.js';
+import { COMMAND_INTERVAL_MS } from '../../src/outputs/rate-limits.js';
 import { createSimulatedGpio } from '../../src/hardware/simulated-gpio.js';
 import { bufferStats } from '../status/helpers.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -71,6 +72,9 @@ describe.skipIf(missing !== null)(`status page outputs${missing ? ` (skipped: ${
     expect(await outputText()).toMatch(/last command ON from page 127\.0\.0\.1/);
     // Active low: on is a low wire.
     expect(gpio.line(22)?.wireLevel).toBe(0);
+    // One command per output per COMMAND_INTERVAL_MS (a flood must not chatter a relay): a second
+    // click sooner is refused, as it should be, so the test waits the interval out.
+    await new Promise((resolve) => setTimeout(resolve, COMMAND_INTERVAL_MS + 50));
     await page.locator('[data-output="pump"] button[data-command="Off"]').click();
     await expect.poll(() => page.locator('[data-output="pump"] strong').innerText(), { timeout: 10_000, interval: 100 }).toBe('OFF');
     expect(gpio.line(22)?.wireLevel).toBe(1);
