@@ -58,8 +58,9 @@ describe.skipIf(missing !== null)(`status page outputs${missing ? ` (skipped: ${
     return { gpio, url: `http://127.0.0.1:${server.address().port}/${token !== undefined ? `?token=${token}` : ''}` };
   }
 
-  // The switched state is polled from the test's side: with headless Chromium 156.0.8078.114 a
-  // page.waitForFunction started right after the click never saw the re-rendered line.
+  // The switched state is polled from the test's side (expect.poll). With Chromium 156.0.8078.114
+  // the old page.waitForFunction after the On click timed out. The likely cause is the command gate
+  // below (the initial state counts as a command), not the wait itself; not yet confirmed.
   const outputText = (): Promise<string> => page.locator('[data-output="pump"]').innerText();
 
   it('with the token: shows the state, and On and Off switch the line, the source being the page', async () => {
