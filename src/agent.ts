@@ -20,6 +20,7 @@ import { OutputSet } from './outputs/output-set.js';
 import { MqttOutputCommands } from './outputs/mqtt-commands.js';
 import { pageCommands } from './outputs/page-commands.js';
 import { version } from './version.js';
+import { resolveClientId } from './mqtt/client-id.js';
 import { ClockMonitor } from './clock/clock-monitor.js';
 import { systemClockSource } from './clock/system-clock-source.js';
 import type { ClockSource } from './clock/clock-source.js';
@@ -56,7 +57,7 @@ async function linkOptions(config: Config, statusTopic: string): Promise<MqttLin
   const { mqtt } = config;
   const link: MqttLinkOptions = {
     url: mqtt.url,
-    clientId: mqtt.clientId,
+    clientId: resolveClientId(mqtt.clientId),
     protocolVersion: mqtt.protocolVersion,
     keepaliveMs: mqtt.keepalive,
     statusTopic,
@@ -113,10 +114,14 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     const clockReady = clock.start();
     started.push({ name: 'clock', stop: async () => (await clockReady.catch(() => undefined), clock.stop()) });
 
+    // Before anything starts: a {hardwareId} this device cannot supply is a config problem.
+    const routes = new Routes({ topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, retain: config.mqtt.retain }, config.sensors);
+    const link = await linkOptions(config, routes.statusTopic);
     const buffer = new ReadingBuffer(
       {
         path: config.store.path,
         maxBytes: config.store.maxBytes,
+        keepFree: config.store.keepFree,
         ...(config.store.maxReadings !== undefined ? { maxReadings: config.store.maxReadings } : {}),
         overflow: config.store.overflow,
         commitIntervalMs: config.store.commitInterval,
@@ -132,6 +137,7 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       device: config.device.id,
       version,
       mqttUrl: displayUrl(config.mqtt.url),
+      clientId: link.clientId,
       bufferStats: () => buffer.stats(),
       clockStatus: () => clock.status(),
       outputs: () => ({ outputs: outputs.snapshot(), refusals: { ...outputs.refusals } }),
@@ -156,9 +162,8 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       log.info(statusAddress, 'status port listening');
     }
 
-    const routes = new Routes({ topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, retain: config.mqtt.retain }, config.sensors);
     const connection = new MqttConnection(
-      await linkOptions(config, routes.statusTopic),
+      link,
       { minMs: config.mqtt.reconnect.min, maxMs: config.mqtt.reconnect.max },
       log.child({ part: 'mqtt' }),
     );
@@ -177,6 +182,7 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     });
     publisher.on('sensorPublished', (sensor, count) => hub.sensorPublished(sensor, count));
     publisher.on('connected', () => hub.mqttConnected());
+    connection.on('takeover', (takeover) => hub.mqttTakeover(takeover));
     publisher.on('disconnected', (reason) => hub.mqttDisconnected(reason));
     connection.on('retrying', (delayMs) => hub.mqttRetrying(delayMs));
     publisher.on('published', (count) => hub.mqttPublished(count, publisher.inflight));

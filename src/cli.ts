@@ -5,6 +5,7 @@ import { loadConfigWithWarnings, maskSecrets } from './config/load.js';
 import { ConfigError } from './config/errors.js';
 import { createLogger } from './log.js';
 import { startAgent } from './agent.js';
+import { ClientIdError } from './mqtt/client-id.js';
 import { calibrationLines } from './filters/describe.js';
 import { version } from './version.js';
 import { startSystemdIntegration } from './systemd/service.js';
@@ -158,6 +159,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       printConfigError(error);
+      return EXIT_CONFIG;
+    }
+    if (error instanceof ClientIdError) {
+      process.stderr.write(`sensor-agent: ${error.message}\n`);
       return EXIT_CONFIG;
     }
     process.stderr.write(describeFailure(error, false));

@@ -8,6 +8,7 @@ import type { StoredReading } from './types.js';
 
 type Op = BatchOperation<ReadingDb, string, string>;
 const SYNCED = { sync: true } as const;
+const REOPEN_RETRY_MS = 1000;
 
 /** One batch being collected or written. `done` resolves true once written, false if the write failed. */
 export class PendingBatch {
@@ -31,7 +32,12 @@ export interface BatchWriterHooks {
   meta(): string;
   written(batch: PendingBatch): void;
   failed(batch: PendingBatch, error: unknown): void;
+  /** Whether reopening the store after a failed write can work now (room, a writable file system). */
+  canReopen(): Promise<boolean>;
 }
+
+/** A write not even tried: the store has to be reopened first, and that cannot work yet. */
+export class StoreNotWritableError extends Error {}
 
 export class BatchWriter {
   private pending: PendingBatch | null = null;
@@ -44,6 +50,10 @@ export class BatchWriter {
    * later record in that log would be lost at the next open. Reopening starts a fresh log.
    */
   private reopenBeforeWrite = false;
+  /** Set while the store is closed after a reopen whose open failed: retried until it opens. */
+  private reopening: Promise<void> | null = null;
+  /** Set while `exclusive` has the store to itself: batches wait, readers wait. */
+  private excluding: Promise<void> | null = null;
 
   constructor(
     private readonly db: ReadingDb,
@@ -77,6 +87,41 @@ export class BatchWriter {
     return batch;
   }
 
+  /**
+   * For readers: a reopen whose open failed leaves the store closed; open it again. Reads never
+   * see a store closed by the write path while the reopen can still work.
+   */
+  async ensureOpen(): Promise<void> {
+    await this.excluding;
+    while (this.db.status !== 'open') {
+      await this.inFlight?.done;
+      if ((this.db.status as string) === 'open') return;
+      await (this.reopening ??= this.reopenUntilOpen());
+    }
+  }
+
+  /**
+   * Runs `work` with the store to itself, once what is in flight is written: new batches are
+   * collected meanwhile and written after it. `work` leaves the store open and fresh (a reset), so
+   * no reopen is owed and the deletes of failed batches are moot.
+   */
+  async exclusive(work: () => Promise<void>): Promise<void> {
+    if (this.excluding !== null) throw new Error('exclusive work is already running');
+    let release!: () => void;
+    this.excluding = new Promise<void>((resolve) => (release = resolve));
+    try {
+      while (this.inFlight !== null) await this.inFlight.done;
+      await this.reopening;
+      await work();
+      this.reopenBeforeWrite = false;
+      this.retryDeletes = [];
+    } finally {
+      this.excluding = null;
+      release();
+      if (this.pending !== null) void this.flush();
+    }
+  }
+
   /** Resolves when everything queued so far has been written (or has failed). */
   async idle(): Promise<void> {
     while (this.pending !== null || this.inFlight !== null) {
@@ -89,11 +134,25 @@ export class BatchWriter {
       this.pending = new PendingBatch();
       this.takeRetries(this.pending);
     }
-    if (!this.flushScheduled && this.inFlight === null) {
+    if (!this.flushScheduled && this.inFlight === null && this.excluding === null) {
       this.flushScheduled = true;
       setImmediate(() => void this.flush());
     }
     return this.pending;
+  }
+
+  /** Readers wait on this rather than fail: the open is retried every second until it works. */
+  private async reopenUntilOpen(): Promise<void> {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, REOPEN_RETRY_MS));
+      try {
+        if (this.db.status === 'closed') await this.db.open();
+        if (this.db.status === 'open') break;
+      } catch {
+        // still no room: try again
+      }
+    }
+    this.reopening = null;
   }
 
   private takeRetries(batch: PendingBatch): void {
@@ -106,7 +165,7 @@ export class BatchWriter {
 
   private async flush(): Promise<void> {
     this.flushScheduled = false;
-    while (this.pending !== null && this.inFlight === null) {
+    while (this.pending !== null && this.inFlight === null && this.excluding === null) {
       const batch = this.pending;
       this.pending = null;
       this.inFlight = batch;
@@ -114,8 +173,14 @@ export class BatchWriter {
       let written = true;
       try {
         if (this.reopenBeforeWrite) {
-          await this.db.close();
-          await this.db.open();
+          // Closing a store that cannot be opened again (a full disk) would make it unreadable too.
+          if (!(await this.hooks.canReopen())) throw new StoreNotWritableError('the store cannot be reopened yet (disk full or read-only)');
+          await this.reopening;
+          if (this.db.status === 'open') await this.db.close();
+          await this.db.open().catch((error: unknown) => {
+            this.reopening ??= this.reopenUntilOpen();
+            throw error;
+          });
           this.reopenBeforeWrite = false;
         }
         // Options only for a synced batch: abstract-level copies them into every operation, and an

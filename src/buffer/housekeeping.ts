@@ -32,14 +32,26 @@ export class Housekeeping {
     this.oldestTs = ts;
   }
 
-  deleted(): void {
+  /**
+   * Bytes of readings deleted since the last compaction began: LevelDB still holds them on disk
+   * (a delete writes a tombstone) until a compaction drops them.
+   */
+  reclaimableBytes = 0;
+
+  deleted(size: number): void {
     this.deletesSinceCompaction++;
+    this.reclaimableBytes += size;
   }
 
   /** Called after every batch: keep oldestTs current, compact now and then. */
   afterWrite(): void {
     this.refreshOldestTs();
     if (this.deletesSinceCompaction >= this.compactEveryDeletes && this.compaction === null) this.compact();
+  }
+
+  /** Compacts the deleted range now if at least `deletes` deletes happened since the last one (a full disk). */
+  compactAfter(deletes: number): void {
+    if (this.deletesSinceCompaction >= deletes && this.compaction === null) this.compact();
   }
 
   /** Removes oldest waiting readings via `drop` until the state is under its limits. One trim at a time. */
@@ -107,6 +119,7 @@ export class Housekeeping {
   private compact(): void {
     const end = this.state.firstSeq;
     this.deletesSinceCompaction = 0;
+    this.reclaimableBytes = 0;
     const started = Date.now();
     this.compaction = this.db
       .compactRange(readingKey(this.compactedBelow), readingKey(end))

@@ -1,12 +1,13 @@
 // The durable queue (design.md, "The buffer's promises"): append → seq, read in seq order from a
 // cursor, ack → delete; bounded by maxBytes/maxReadings; synced at most every commitIntervalMs and
-// only while readings wait. Writes go through BatchWriter, counters live in QueueState; the epoch
-// of each reading (after power cuts) comes from the lifecycle record (epochs.ts, lifecycle.ts).
+// only while readings wait (SyncSchedule). Writes go through BatchWriter, counters live in QueueState;
+// the epoch of each reading (after power cuts) comes from the lifecycle record (epochs.ts,
+// lifecycle.ts); the file system's limits (keepFree, full, read-only) from SpaceGuard.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { BatchWriter, type PendingBatch } from './batch-writer.js';
 import { decodeReading, encodeMeta, encodeReading, rawOf, readingKey, seqOfKey, splitStored, storedSize } from './codec.js';
-import { epochOf, LINUX_BOOT_ID_PATH, NO_LIFECYCLE, type Lifecycle } from './epochs.js';
+import { encodeLifecycle, epochOf, LINUX_BOOT_ID_PATH, NO_LIFECYCLE, type Lifecycle } from './epochs.js';
 import type { ClockMark, TimeQuality } from './clock-mark.js';
 import { beginRun, markCleanStop } from './lifecycle.js';
 import { BufferError, errorMessage } from './errors.js';
@@ -14,9 +15,20 @@ import { QueueState } from './queue-state.js';
 import { openStore, type ReadingDb } from './store.js';
 import type { BufferEvents, BufferOptions, BufferStats, RawReading, Reading, StoredReading } from './types.js';
 import { Housekeeping } from './housekeeping.js';
+import { SpaceGuard } from './space-guard.js';
+import { SyncSchedule } from './sync-schedule.js';
+import { emptyStore, writeEmptiedRecords } from './store-reset.js';
 
 /** Sizes of readings handed out by readFrom, so an ack needs no read; cleared if it grows past this. */
 const HANDED_OUT_LIMIT = 100_000;
+/** While new readings are refused (disk full, read-only), the drop counter is written at most this often. */
+const REFUSED_COUNT_WRITE_MS = 10_000;
+/** While the disk is full, the deleted range is compacted after this many deletes, so space returns. */
+const FULL_COMPACT_DELETES = 1000;
+/** drop-oldest at a cap set by the file system (keepFree) trims this share of the cap at once. */
+const DISK_TRIM_FRACTION = 0.05;
+/** An emptying of the delivered store that failed (no room even for its side file) is tried again this often. */
+const EMPTY_RETRY_MS = 5000;
 
 interface Opened {
   db: ReadingDb;
@@ -32,14 +44,16 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   private recoveredFrom: string | null = null;
   private writeFailing = false;
   private overflowActive = false;
-  private syncs = 0;
-  private unsyncedPuts = false;
-  private syncTimer: NodeJS.Timeout | null = null;
-  /** Highest seq written when the sync timer was armed: only waiting readings up to it need the sync. */
-  private syncArmSeq = 0;
+  private readonly sync: SyncSchedule;
   private damageLogged = false;
   /** This run's lifecycle record: its epoch, and the epochs of the readings left in the store. */
   private lifecycle: Lifecycle = NO_LIFECYCLE;
+  /** The file system under the store: effective cap, reserve file, full and read-only modes. */
+  private readonly guard: SpaceGuard;
+  private refusedCountWrittenAt = 0;
+  private refused = 0;
+  /** Set while a delivered store on a full disk is being emptied (store-reset.ts): readings are refused. */
+  private resetting: Promise<void> | null = null;
 
   constructor(
     private readonly options: BufferOptions,
@@ -47,9 +61,20 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   ) {
     super();
     this.maxReadings = options.maxReadings ?? Number.POSITIVE_INFINITY;
+    this.sync = new SyncSchedule(options.commitIntervalMs, () => this.opened?.state ?? null, () => this.opened?.writer.requestSync());
+    this.guard = new SpaceGuard({
+      path: options.path,
+      keepFree: options.keepFree ?? { bytes: 0 },
+      ...(options.reserveBytes !== undefined ? { reserveBytes: options.reserveBytes } : {}),
+      storedBytes: () => this.opened?.state.bytes ?? 0,
+      reclaimableBytes: () => this.opened?.housekeeping.reclaimableBytes ?? 0,
+      onWritable: () => void this.opened?.writer.touch(),
+      log,
+    });
   }
 
   async start(): Promise<void> {
+    await this.guard.beforeOpen();
     const store = await openStore(this.options.path, this.log);
     // openStore audited the store: counters are exact, and damage was moved aside or counted as dropped.
     const state = new QueueState(store.meta, store.firstLiveSeq, store.gaps);
@@ -57,12 +82,15 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       meta: () => encodeMeta(state.toMeta()),
       written: (batch) => this.onWritten(batch),
       failed: (batch, error) => this.onWriteFailed(batch, error),
+      canReopen: () => this.guard.canReopen(),
     });
     const housekeeping = new Housekeeping(store.db, state, this.options.compactEveryDeletes ?? 50_000, this.log);
     housekeeping.oldestTs = store.oldestTs;
     this.recoveredFrom = store.recoveredFrom;
     this.lifecycle = await beginRun(store.db, store.lifecycle, { lastSeq: store.meta.lastSeq, firstLiveSeq: store.firstLiveSeq }, this.options.bootIdPath ?? LINUX_BOOT_ID_PATH, this.log);
     this.opened = { db: store.db, state, writer, housekeeping };
+    await this.guard.start();
+    if (state.count === 0) this.emptyWhenFull();
   }
 
   /** Resolves with the stored reading once it is written (durable against kill -9), or null when dropped. */
@@ -70,7 +98,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     const { state, writer, housekeeping } = this.require();
     const value = encodeReading(reading);
     const size = storedSize(value);
-    if (state.wouldOverflow(size, this.options.maxBytes, this.maxReadings)) {
+    if (this.guard.refusing || this.resetting !== null) return this.refuse();
+    if (state.wouldOverflow(size, this.capBytes(), this.maxReadings)) {
       this.setOverflow(true);
       if (this.options.overflow === 'drop-newest') {
         state.dropped++;
@@ -141,7 +170,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
 
   /** Visits up to `limit` waiting entries in (afterSeq, upToSeq]; `take` says whether one counted. */
   private async scan(afterSeq: number, limit: number, upToSeq: number, take: (seq: number, value: string) => boolean): Promise<void> {
-    const { db, state } = this.require();
+    const { db, state, writer } = this.require();
+    await writer.ensureOpen();
     const start = Math.max(afterSeq + 1, state.firstSeq);
     const end = Math.min(state.durableSeq, upToSeq);
     if (start > end || limit <= 0) return;
@@ -193,7 +223,10 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       });
     }
     if (removed === null) return;
-    if (this.overflowActive && state.bytes <= this.options.maxBytes * 0.9 && state.count <= this.maxReadings * 0.9) {
+    // Near the file system's limit, the space of delivered readings is won back soon, not after 50,000 deletes.
+    if (this.guard.refusing || this.guard.limitedByDisk(this.options.maxBytes)) this.opened?.housekeeping.compactAfter(FULL_COMPACT_DELETES);
+    if (state.count === 0) this.emptyWhenFull();
+    if (this.overflowActive && state.bytes <= this.capBytes() * 0.9 && state.count <= this.maxReadings * 0.9) {
       this.setOverflow(false);
     }
     await writer.idle();
@@ -217,16 +250,18 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       dropped: state?.dropped ?? 0,
       oldestTs: state === undefined || state.count === 0 ? null : (this.opened?.housekeeping.oldestTs ?? null),
       maxBytes: this.options.maxBytes,
-      writeFailing: this.writeFailing,
+      ...this.guard.status(this.options.maxBytes),
+      refused: this.refused,
+      writeFailing: this.writeFailing || this.guard.refusing,
       recoveredFrom: this.recoveredFrom,
-      syncs: this.syncs,
+      syncs: this.sync.syncs,
     };
   }
 
   /** Forces a synced write now if readings wait that were written since the last sync. */
   async commit(): Promise<void> {
     const { state, writer } = this.require();
-    if (state.count > 0 && this.unsyncedPuts) writer.requestSync();
+    if (state.count > 0 && this.sync.unsyncedPuts) writer.requestSync();
     await writer.idle();
   }
 
@@ -235,9 +270,10 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     const { db, writer, housekeeping } = this.opened;
     await this.commit();
     await housekeeping.settle();
+    await this.resetting;
     await writer.idle();
-    if (this.syncTimer !== null) clearTimeout(this.syncTimer);
-    this.syncTimer = null;
+    this.sync.stop();
+    this.guard.stop();
     this.opened = null;
     // After a failed write LevelDB's log is out of step with its file: a mark written now could be
     // lost or outlive what it vouches for. Left unclean, the next start is conservative.
@@ -254,7 +290,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   private remove(seq: number, size: number): PendingBatch {
     const { state, writer, housekeeping } = this.require();
     state.remove(seq, size);
-    housekeeping.deleted();
+    housekeeping.deleted(size);
     return writer.del(readingKey(seq));
   }
 
@@ -272,18 +308,12 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   private onWritten(batch: PendingBatch): void {
     const { state, housekeeping } = this.require();
     if (batch.puts.length > 0) state.durableSeq = batch.puts[batch.puts.length - 1]!.seq;
-    if (batch.sync) {
-      this.syncs++;
-      this.unsyncedPuts = false;
-    } else if (batch.puts.length > 0) {
-      this.unsyncedPuts = true;
-      if (this.syncTimer === null) this.armSync(state.durableSeq);
-    }
+    this.sync.written(batch.sync, batch.puts.length, state.durableSeq);
     if (this.writeFailing) {
       this.writeFailing = false;
       this.log?.info('buffer: writes succeed again');
     }
-    if (this.options.overflow === 'drop-oldest' && state.isOver(this.options.maxBytes, this.maxReadings)) {
+    if (this.options.overflow === 'drop-oldest' && state.isOver(this.capBytes(), this.maxReadings)) {
       void this.trimOldest();
     }
     housekeeping.afterWrite();
@@ -294,6 +324,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     const { state } = this.require();
     batch.puts.forEach((reading, i) => state.remove(reading.seq, batch.putSizes[i]!));
     state.dropped += batch.puts.length;
+    this.guard.writeFailed(error);
+    if (state.count === 0) this.emptyWhenFull();
     if (!this.writeFailing) {
       this.writeFailing = true;
       const failure = error instanceof Error ? error : new Error(errorMessage(error));
@@ -302,41 +334,74 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     }
   }
 
-  private armSync(upToSeq: number): void {
-    this.syncArmSeq = upToSeq;
-    this.syncTimer = setTimeout(() => this.onSyncDue(), this.options.commitIntervalMs);
-  }
-
-  /**
-   * Syncs only when a reading written before the timer was armed (so at least one commitInterval
-   * ago) still waits. Readings written since, on a healthy link, are usually acked before their own
-   * interval is up: they get a timer of their own instead of an fsync now. So a connected device
-   * whose sensor interval divides commitInterval does not sync on every tick.
-   */
-  private onSyncDue(): void {
-    this.syncTimer = null;
-    const opened = this.opened;
-    if (opened === null || opened.state.count === 0 || !this.unsyncedPuts) return;
-    if (opened.state.firstSeq <= this.syncArmSeq) opened.writer.requestSync();
-    else this.armSync(opened.state.durableSeq);
-  }
-
   /** drop-oldest: deletes the oldest waiting readings until the buffer is under its limits. */
   private async trimOldest(): Promise<void> {
     const opened = this.require();
-    await opened.housekeeping.trim(this.options.maxBytes, this.maxReadings, (seq, size) => {
+    // At a cap the file system sets, drop 5% at once and compact them away: one reading dropped
+    // per reading written would leave a tombstone each, and the disk would fill with them.
+    const byDisk = this.guard.limitedByDisk(this.options.maxBytes);
+    await opened.housekeeping.trim(byDisk ? this.capBytes() * (1 - DISK_TRIM_FRACTION) : this.capBytes(), this.maxReadings, (seq, size) => {
       // In flight: the broker is about to have it. Dropping it would count a delivered reading as lost.
       if (this.handedOut.has(seq)) return false;
       opened.state.dropped++;
       this.remove(seq, size);
       return true;
     });
+    if (byDisk) opened.housekeeping.compactAfter(1);
+  }
+
+  /** The overflow policy's byte cap: maxBytes, or less where the file system must keep store.keepFree free. */
+  private capBytes(): number {
+    return this.guard.capBytes(this.options.maxBytes);
+  }
+
+  /**
+   * The disk is full and every reading on it was delivered: LevelDB cannot compact without room,
+   * so the space would never come back. Empty the store instead (store-reset.ts); the guard then
+   * finds the room and accepts readings again.
+   */
+  private emptyWhenFull(): void {
+    if (this.guard.mode !== 'full' || this.resetting !== null || this.opened === null) return;
+    const { db, state, writer, housekeeping } = this.opened;
+    const path = this.options.path;
+    this.resetting = (async () => {
+      await housekeeping.settle();
+      await writer.exclusive(async () => {
+        if (state.count !== 0) return;
+        const records = { meta: encodeMeta(state.toMeta()), lifecycle: encodeLifecycle(this.lifecycle) };
+        await writeEmptiedRecords(path, records);
+        await emptyStore(db, path, records);
+        this.writeFailing = false;
+        this.log?.warn({ path, lastSeq: state.lastSeq, dropped: state.dropped }, 'buffer: every reading on the full disk was delivered; emptied the store to give its space back (LevelDB cannot compact without room)');
+      });
+      await this.guard.recheck();
+    })()
+      .catch((error: unknown) => {
+        this.log?.warn({ err: error }, `buffer: cannot empty the delivered store on the full disk yet; trying again in ${EMPTY_RETRY_MS / 1000} s`);
+        setTimeout(() => this.emptyWhenFull(), EMPTY_RETRY_MS).unref();
+      })
+      .finally(() => {
+        this.resetting = null;
+      });
+  }
+
+  /** Disk full or read-only: the reading is counted as dropped without touching the store. */
+  private refuse(): null {
+    const { state, writer } = this.require();
+    state.dropped++;
+    this.refused++;
+    // The counter goes to disk with the next write; while refusing, only now and then (it costs space).
+    if (this.resetting === null && Date.now() - this.refusedCountWrittenAt >= REFUSED_COUNT_WRITE_MS) {
+      this.refusedCountWrittenAt = Date.now();
+      writer.touch();
+    }
+    return null;
   }
 
   private setOverflow(active: boolean): void {
     if (this.overflowActive === active) return;
     this.overflowActive = active;
-    if (active) this.log?.warn({ maxBytes: this.options.maxBytes, policy: this.options.overflow }, 'buffer full: dropping readings');
+    if (active) this.log?.warn({ maxBytes: this.options.maxBytes, ...this.guard.status(this.options.maxBytes), policy: this.options.overflow }, 'buffer full: dropping readings');
     this.emit('overflow', active);
   }
 }

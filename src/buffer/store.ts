@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { decodeMeta, decodeReading, EMPTY_META, encodeMeta, LIFECYCLE_KEY, META_KEY, READINGS_END, readingKey, seqOfKey, storedSize, type Meta } from './codec.js';
 import { afterLostStore, decodeLifecycle, encodeLifecycle, NO_LIFECYCLE, type Lifecycle } from './epochs.js';
 import { BufferError, errorMessage, levelErrorCode } from './errors.js';
+import { finishInterruptedReset } from './store-reset.js';
 
 export type ReadingDb = ClassicLevel<string, string>;
 
@@ -52,6 +53,7 @@ export async function openStore(path: string, log?: Logger): Promise<OpenedStore
   let db: ReadingDb;
   let meta: Meta;
   let lifecycle: Lifecycle;
+  if (await finishInterruptedReset(path, dbAt)) log?.warn({ path }, 'buffer: finished emptying a delivered store that a crash interrupted (nothing was waiting in it)');
   try {
     ({ db, meta, lifecycle } = await openAndReadMeta(path));
   } catch (error) {

@@ -1,4 +1,5 @@
 // The durable queue's contract, as the sampler and the publisher see it (design.md, "The buffer's promises").
+import type { CapSetBy, KeepFree } from './disk-space.js';
 import type { ClockMark, TimeCorrection, TimeQuality } from './clock-mark.js';
 
 /** A reading before the buffer accepts it. */
@@ -56,6 +57,22 @@ export interface BufferStats {
   /** Sampling time of the oldest waiting reading, or null when nothing waits. */
   oldestTs: number | null;
   maxBytes: number;
+  /** The cap the overflow policy applies at now: min(maxBytes, what store.keepFree leaves free). */
+  effectiveMaxBytes?: number;
+  /** What set that cap: maxBytes, keepFree, or the store cannot take writes (disk full, read-only). */
+  capSetBy?: CapSetBy;
+  /** Free bytes of the store's file system at the last check, and what keepFree keeps free of it. */
+  freeBytes?: number | null;
+  keepFreeBytes?: number | null;
+  /** The agent's reserve file (released when the disk is full so the store can still open and drain). */
+  reserveHeld?: boolean;
+  /** One line when new readings cannot be stored (disk full, read-only file system); null otherwise. */
+  problem?: string | null;
+  /**
+   * Readings refused since start because the disk was full or read-only (also in `dropped`). They
+   * got no seq, unlike readings whose write failed or that drop-oldest evicted.
+   */
+  refused?: number;
   /** True while the store refuses writes (disk full, I/O error): readings are dropped and counted. */
   writeFailing: boolean;
   /** Set when a corrupt store was moved aside at open: where it went. */
@@ -71,6 +88,10 @@ export interface BufferOptions {
   overflow: 'drop-oldest' | 'drop-newest';
   /** At most one synced write per this many ms, and only while readings wait unacknowledged. */
   commitIntervalMs: number;
+  /** Kept free on the store's file system (store.keepFree); none when absent. */
+  keepFree?: KeepFree;
+  /** Size of the reserve file (default 2 MiB, space-guard.ts). */
+  reserveBytes?: number;
   /** Compact the deleted key range after this many deletes (default 50,000). */
   compactEveryDeletes?: number;
   /**

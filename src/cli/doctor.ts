@@ -10,6 +10,9 @@ import type { Config } from '../config/schema.js';
 import { displayUrl } from '../mqtt/client-options.js';
 import { maskCredentialsIn } from '../config/mask-url.js';
 import { chooseGpioBackend } from '../hardware/gpio-backend.js';
+import { checkStoreSpace } from './doctor-store-space.js';
+import { checkClientId } from './doctor-client-id.js';
+import { resolveClientId } from '../mqtt/client-id.js';
 import { plural, type CheckResult } from './doctor-result.js';
 import { checkStatusPort, checkStoreFolder, checkStoreLock } from './doctor-start.js';
 import { checkClock } from './doctor-clock.js';
@@ -142,7 +145,7 @@ async function checkBroker(config: Config): Promise<CheckResult[]> {
     return [{ verdict: 'warn', what: `broker host ${url.hostname} does not resolve now`, fix: 'check mqtt.url and DNS (the agent buffers until it resolves)' }];
   }
   const client = mqtt.connect(config.mqtt.url, {
-    clientId: `${config.mqtt.clientId}-doctor`,
+    clientId: `${safeClientId(config.mqtt.clientId)}-doctor`,
     protocolVersion: config.mqtt.protocolVersion,
     reconnectPeriod: 0,
     connectTimeout: 5000,
@@ -167,14 +170,27 @@ async function checkBroker(config: Config): Promise<CheckResult[]> {
   return [{ verdict: 'warn', what: `broker ${shown} not reachable now: ${outcome}`, fix: 'the agent buffers until it is; check mqtt.url, the network and that the broker runs' }];
 }
 
+function safeClientId(template: string): string {
+  try {
+    return resolveClientId(template);
+  } catch {
+    return 'sensor-agent';
+  }
+}
+
 export async function runDoctor(config: Config, warnings: readonly string[] = []): Promise<CheckResult[]> {
   const groups = userGroups();
   const isRoot = process.getuid?.() === 0;
   const present = <T>(result: T | null): T[] => (result === null ? [] : [result]);
+  const space = await checkStoreSpace(config);
+  // A read-only file system is said once, in its own words, not also as "not writable".
+  const readOnly = space.some((result) => result.what.includes('read-only file system'));
   return [
     { verdict: 'ok', what: `config is valid (${plural(config.sensors.length, 'sensor')})` },
     ...warnings.map((warning): CheckResult => ({ verdict: 'warn', what: `config: ${warning}` })),
-    await checkStoreFolder(config),
+    ...(readOnly ? [] : [await checkStoreFolder(config)]),
+    ...space,
+    checkClientId(config),
     ...present(await checkStoreLock(config)),
     ...present(await checkStatusPort(config)),
     ...(await checkI2c(config, groups, isRoot)),

@@ -9,6 +9,14 @@ import {
 import { idField } from './sensor-schema.js';
 import { size } from './units.js';
 import { BROKER_PROFILE_NAMES } from '../mqtt/broker-profiles.js';
+import { parseSize } from './units.js';
+import { parseKeepFree, type KeepFree } from '../buffer/disk-space.js';
+
+/**
+ * Kept free on the store's file system by default: 5% of its size, on top of what ext4 reserves for
+ * root (statfs's f_bavail already leaves that out), so the journal, apt and log rotation still find room.
+ */
+export const DEFAULT_KEEP_FREE = '5%';
 
 const MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
 const URL_EXPECTED = 'a URL such as mqtt://broker:1883';
@@ -122,11 +130,27 @@ export function mqttSection(context: ConfigContext) {
     .superRefine(exclusive('passwordFile', 'password', 'mqtt'), evenWithFieldProblems);
 }
 
+const KEEP_FREE_EXPECTED = 'is not a size or a percentage of the file system (examples: 5%, 200MB, 0)';
+
+/** store.keepFree: "5%" of the file system's size, or a size ("200MB", a number of bytes). */
+const keepFreeField = z
+  .union([z.string(), z.number()], { error: () => KEEP_FREE_EXPECTED })
+  .transform((raw, ctx): KeepFree => {
+    const keepFree = parseKeepFree(raw, parseSize);
+    if (keepFree === undefined) {
+      ctx.addIssue({ code: 'custom', message: KEEP_FREE_EXPECTED });
+      return z.NEVER;
+    }
+    return keepFree;
+  })
+  .prefault(DEFAULT_KEEP_FREE);
+
 export function storeSection() {
   return z.strictObject(
     {
       path: text('a folder path').optional(),
       maxBytes: sizeField(64_000, '256MB'),
+      keepFree: keepFreeField,
       maxReadings: z.number(expecting('a whole number')).int().min(1).optional(),
       overflow: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
       commitInterval: durationField(10, '5s'),

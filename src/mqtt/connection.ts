@@ -7,6 +7,7 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { ReconnectBackoff, type BackoffOptions } from './backoff.js';
 import { clientOptions, displayUrl, type MqttLinkOptions } from './client-options.js';
+import { TakeoverGuard, type Takeover } from './takeover-guard.js';
 import type { ConnackProperties } from './broker-limits.js';
 import { ProtocolFallback } from './protocol-fallback.js';
 import { hex } from './refusals.js';
@@ -27,6 +28,8 @@ export interface ConnectionEvents {
   /** Connected (CONNACK accepted), with the limits the CONNACK announced (MQTT 5). */
   up: [client: MqttClient, properties: ConnackProperties | undefined];
   down: [reason: string];
+  /** Another device uses our client id (takeover-guard.ts): detected, or null once it is over. */
+  takeover: [takeover: Takeover | null];
   /** The broker sent DISCONNECT (MQTT 5) with this reason code and reason string. */
   serverDisconnect: [reasonCode: number, reason: string];
   /** A publish was answered with an ack MQTT.js cannot read; the connection is ended. */
@@ -57,6 +60,8 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   private fullWillTaken = false;
   lastError: string | null = null;
   reconnects = 0;
+  /** Tells a cloned client id from a flaky link, and backs off while it lasts. */
+  readonly takeover: TakeoverGuard;
 
   constructor(
     private readonly link: MqttLinkOptions,
@@ -67,6 +72,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     super();
     this.backoff = new ReconnectBackoff(backoff);
     this.protocolVersion = link.protocolVersion;
+    this.takeover = new TakeoverGuard(link.clientId);
   }
 
   /** The MQTT version in use: 5, or 4 after the broker refused 5. */
@@ -141,6 +147,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       // The next disconnect gets its own reason, not one left over from an earlier attempt.
       this.lastError = null;
       this.backoff.reset();
+      this.takeover.connected();
       const properties = connack.properties;
       this.log.info({ broker: displayUrl(this.link.url), protocolVersion: this.protocolVersion, ...properties }, 'mqtt connected');
       this.emit('up', client, properties);
@@ -153,6 +160,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       this.lastError = reason;
       disconnectSaid = true;
       this.log.warn({ reasonCode: hex(code), reasonString }, reason);
+      this.takeover.serverDisconnect(code);
       this.emit('serverDisconnect', code, reason);
     });
     client.on('error', (error) => {
@@ -179,8 +187,10 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       this.current = null;
       const wasConnected = this.connected;
       this.connected = false;
+      this.checkTakeover();
       if (!wasConnected) this.learnFromFailedAttempt(reached, attemptError);
-      const reason = this.lastError ?? (wasConnected || !reached ? 'connection closed' : 'connection closed before CONNACK');
+      const contested = this.takeover.current;
+      const reason = contested !== null ? `client id in use by another device: ${contested.reason}` : this.lastError ?? (wasConnected || !reached ? 'connection closed' : 'connection closed before CONNACK');
       if (this.retryNow) {
         this.retryNow = false;
         this.attempt();
@@ -200,6 +210,19 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       }
       this.scheduleRetry();
     });
+  }
+
+  /** Logged once per episode, at error level: a restart cannot fix it, a person must. */
+  private checkTakeover(): void {
+    const verdict = this.takeover.closed();
+    const current = this.takeover.current;
+    if (verdict === 'detected' && current !== null) {
+      this.log.error({ clientId: current.clientId, reason: current.reason }, `mqtt client id "${current.clientId}" is taken over again and again: ${current.advice}; reconnecting only every few minutes meanwhile`);
+      this.emit('takeover', current);
+    } else if (verdict === 'cleared') {
+      this.log.info({ clientId: this.link.clientId }, 'mqtt client id no longer contested: reconnecting as usual');
+      this.emit('takeover', null);
+    }
   }
 
   /** An attempt ended before CONNACK: maybe the broker does not speak MQTT 5, or takes no retained will. */
@@ -235,7 +258,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
 
   private scheduleRetry(): void {
     if (this.stopped) return;
-    const delay = this.backoff.next();
+    const delay = this.takeover.retryDelayMs(this.backoff.next());
     this.emit('retrying', delay);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

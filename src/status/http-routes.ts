@@ -37,7 +37,8 @@ export function createRequestHandler({ hub, token, log }: RouteOptions): (reques
       '/healthz',
       (response) => {
         const health = hub.health();
-        sendJson(response, health.healthy ? 200 : 503, health.healthy ? { ok: true } : { ok: false, reason: health.reason });
+        const body = health.healthy ? { ok: true, ...(health.notes ? { notes: health.notes } : {}) } : { ok: false, reason: health.reason, restartHelps: health.restartHelps ?? true };
+        sendJson(response, health.healthy ? 200 : 503, body);
       },
     ],
   ]);

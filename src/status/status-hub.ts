@@ -21,6 +21,7 @@ export interface StatusHubInit {
   device: string;
   version: string;
   mqttUrl: string;
+  clientId?: string;
   /** Current buffer figures. Throwing means the buffer is not open (see health()). */
   bufferStats: () => BufferStats;
   now?: () => number;
@@ -90,6 +91,8 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
       lastRefusal: null,
       lastDisconnect: null,
       serverDisconnects: {},
+      ...(init.clientId !== undefined ? { clientId: init.clientId } : {}),
+      takeover: null,
     };
   }
 
@@ -191,6 +194,12 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     this.emit('change');
   }
 
+  /** Another device uses our client id (null: that is over). */
+  mqttTakeover(takeover: MqttStatus['takeover']): void {
+    this.mqtt.takeover = takeover ?? null;
+    this.emit('change');
+  }
+
   mqttPublished(count: number, inflight: number): void {
     this.mqtt.published += count;
     this.mqtt.inflight = inflight;
@@ -277,7 +286,9 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
    *   - not ALL registered sensors are failed (one working sensor is enough; with no sensors
    *     registered, or some still starting, this holds).
    * MQTT being down is NOT unhealthy: the agent buffers offline by design, and a watchdog that
-   * restarted it for a dead broker would only lose the readings taken meanwhile.
+   * restarted it for a dead broker would only lose the readings taken meanwhile (it is a note).
+   * A full or read-only disk, and our client id taken over by another device, are unhealthy with
+   * restartHelps false: a restart cannot fix them, so the watchdog keeps being fed (README).
    */
   health(): Health {
     return this.healthOf(this.readBuffer());
@@ -288,12 +299,19 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
   }
 
   private healthOf(buffer: { stats: BufferStats; error: string | null }): Health {
-    if (buffer.error !== null) return { healthy: false, reason: `buffer not available: ${buffer.error}` };
-    if (buffer.stats.writeFailing) return { healthy: false, reason: 'buffer is refusing writes (disk full or I/O error)' };
+    if (buffer.error !== null) return { healthy: false, reason: `buffer not available: ${buffer.error}`, restartHelps: true };
+    const { stats } = buffer;
+    if (stats.writeFailing) {
+      const diskProblem = stats.capSetBy === 'disk full' || stats.capSetBy === 'read-only';
+      return { healthy: false, reason: `buffer is refusing writes: ${stats.problem ?? 'disk full or I/O error'}`, restartHelps: !diskProblem };
+    }
     const sensors = [...this.sensors.values()];
     if (sensors.length > 0 && sensors.every((sensor) => sensor.state === 'failed')) {
-      return { healthy: false, reason: sensors.length === 1 ? 'the only sensor failed' : `all ${sensors.length} sensors failed` };
+      return { healthy: false, reason: sensors.length === 1 ? 'the only sensor failed' : `all ${sensors.length} sensors failed`, restartHelps: true };
     }
+    const takeover = this.mqtt.takeover;
+    if (takeover) return { healthy: false, reason: `mqtt client id "${takeover.clientId}" is in use by another device: ${takeover.advice}`, restartHelps: false };
+    if (this.everConnected && !this.mqtt.connected) return { healthy: true, reason: null, notes: [`mqtt broker not connected (${this.mqtt.lastError ?? 'connection closed'}): readings are buffered`] };
     return { healthy: true, reason: null };
   }
 

@@ -69,6 +69,10 @@ export interface MqttStatus {
   lastDisconnect: { reasonCode: number; reason: string; at: number } | null;
   /** Server DISCONNECTs since start, by reason code ("0x95"). */
   serverDisconnects: Record<string, number>;
+  /** The client id in use (mqtt.clientId with {hardwareId} filled in). */
+  clientId?: string;
+  /** Set while another device seems to use the same client id (takeover-guard.ts); null otherwise. */
+  takeover?: { clientId: string; since: number; reason: string; advice: string } | null;
 }
 
 export interface StatusSnapshot {
@@ -102,4 +106,12 @@ export interface Health {
   healthy: boolean;
   /** Why not healthy; null when healthy. Never contains secrets. */
   reason: string | null;
+  /**
+   * Whether restarting the agent could help (the systemd watchdog starves only then): false for a
+   * full or read-only disk and a client id another device takes over; true for a buffer that is not
+   * open and for all sensors failed. Absent when healthy.
+   */
+  restartHelps?: boolean;
+  /** What is worth knowing while healthy (the broker is away: readings are buffered). */
+  notes?: string[];
 }

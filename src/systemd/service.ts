@@ -24,7 +24,9 @@ export function hubProbe(hub: StatusHub): () => LoopProbe {
   return () => {
     const health = hub.health();
     const progress = hub.snapshot().sensors.reduce((sum, sensor) => sum + sensor.readingsAccepted + sensor.readingsDropped + sensor.failures, 0);
-    return { healthy: health.healthy, reason: health.reason, progress };
+    // "Restart cannot help" (a full or read-only disk, a client id taken over) keeps the watchdog fed:
+    // systemd would only loop. A hung loop still starves it, and so does a stalled sampler (watchdog.ts).
+    return { healthy: health.healthy || health.restartHelps === false, reason: health.reason, progress };
   };
 }
 

@@ -1,8 +1,9 @@
 // The systemd watchdog policy: WATCHDOG=1 is sent only while the main loop is healthy, so a hung
 // agent stops feeding it and systemd restarts it (WatchdogSec= in the unit). Healthy means all of:
 //   - the event loop runs: the ping timer fires at all (a blocked loop sends nothing);
-//   - the agent's health rule holds (the /healthz rule: buffer open and accepting writes, not every
-//     sensor failed);
+//   - the agent's health rule holds where a restart could help (the /healthz rule: buffer open, not
+//     every sensor failed); a full or read-only disk or a taken-over client id make /healthz 503 but
+//     do not starve the watchdog (restartHelps false, service.ts hubProbe): a restart cannot fix them;
 //   - the sampler makes progress: the readings counter (accepted + refused + failed reads, summed
 //     over sensors) moved within `stallAfterMs`, measured on the monotonic clock, so a wedged
 //     sensor loop or a buffer append that never returns is caught even while /healthz still

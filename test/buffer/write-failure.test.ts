@@ -1,4 +1,5 @@
 // Promise 7: a failing store (disk full, I/O error) drops and counts readings; the agent keeps running.
+// A full disk refuses (and counts) new readings until the file system has room again (space-guard.ts).
 import { ClassicLevel } from 'classic-level';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appendMany, bufferFixture, readAll, reading, type BufferFixture } from './buffer-fixture.js';
@@ -17,7 +18,7 @@ describe('ReadingBuffer: write failures', () => {
     await fx.cleanup();
   });
 
-  it('counts readings of a failed write as dropped, reports once, and writes again on the next append', async () => {
+  it('counts readings of a failed write as dropped, reports once, and writes again once there is room', async () => {
     const buffer = await fx.open();
     await appendMany(buffer, 2);
     const errors: Error[] = [];
@@ -30,6 +31,8 @@ describe('ReadingBuffer: write failures', () => {
     expect(await buffer.append(reading(5))).toBeNull();
     expect(errors).toHaveLength(1);
     expect(errors[0]?.message).toMatch(/No space left/);
+    // The disk here has room: the guard sees it at its next look and takes readings again.
+    await vi.waitFor(() => expect(buffer.stats().capSetBy).not.toBe('disk full'), { timeout: 5000 });
 
     const stored = await buffer.append(reading(6));
     expect(stored?.seq).toBeGreaterThan(2);
@@ -43,6 +46,7 @@ describe('ReadingBuffer: write failures', () => {
     vi.spyOn(ClassicLevel.prototype, 'batch').mockRejectedValueOnce(diskFull());
     await buffer.ack([1, 2]);
     expect(buffer.stats().backlog).toBe(1);
+    await vi.waitFor(() => expect(buffer.stats().capSetBy).not.toBe('disk full'), { timeout: 5000 });
     await buffer.append(reading(4));
     await buffer.stop();
     const reopened = await fx.open();

@@ -56,6 +56,9 @@ describe('sensor-agent doctor', () => {
     expect(result.lines).toEqual([
       'ok    config is valid (1 sensor)',
       `ok    store ${join(dir, 'state', 'buffer')} does not exist yet; the agent will create it (${dir} is writable)`,
+      // The free space is this host's: only its shape is checked (test/faults/disk-limits.test.ts has the full and read-only lines).
+      expect.stringMatching(/^ok {4}store file system: [\d.]+ MB free, keepFree [\d.]+ MB; the buffer may grow by [\d.]+ MB more \(set by store\.maxBytes\)$/),
+      expect.stringMatching(/^ok {4}mqtt client id "sensor-agent-/),
       `ok    broker mqtt://127.0.0.1:${broker.port} accepts the connection and credentials`,
       clockWarnings(result.clock) === 0 ? 'nothing stops the agent here' : 'nothing stops the agent here (1 warning above)',
     ]);

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
         brokerProfile: undefined,
         reconnect: { min: 1000, max: 60_000 },
       },
-      store: { path: '/var/lib/sensor-agent/buffer', maxBytes: 256_000_000, overflow: 'drop-oldest', commitInterval: 5000 },
+      store: { path: '/var/lib/sensor-agent/buffer', maxBytes: 256_000_000, keepFree: { percent: 5 }, overflow: 'drop-oldest', commitInterval: 5000 },
       status: { listen: '0.0.0.0:8080', maxClients: 16, token: undefined, tokenFile: undefined },
       log: { level: 'info' },
       hardware: { gpio: 'auto', gpioRoot: '/sys/class/gpio', oneWireRoot: '/sys/bus/w1/devices' },
@@ -64,7 +64,7 @@ mqtt:
   retain: true
   maxInflight: 10
   reconnect: { min: 500ms, max: 2m }
-store: { path: buffer, maxBytes: 1GiB, maxReadings: 100000, overflow: drop-newest, commitInterval: 250 }
+store: { path: buffer, maxBytes: 1GiB, keepFree: 200MB, maxReadings: 100000, overflow: drop-newest, commitInterval: 250 }
 status: { listen: "[::1]:0", token: abc }
 log: { level: debug }
 sensors:
@@ -79,7 +79,7 @@ sensors:
       reconnect: { min: 500, max: 120_000 },
     });
     expect(config.store).toEqual({
-      path: join(file, '..', 'buffer'), maxBytes: 1024 ** 3, maxReadings: 100_000, overflow: 'drop-newest', commitInterval: 250,
+      path: join(file, '..', 'buffer'), maxBytes: 1024 ** 3, keepFree: { bytes: 200_000_000 }, maxReadings: 100_000, overflow: 'drop-newest', commitInterval: 250,
     });
     expect(config.status).toMatchObject({ listen: '[::1]:0', token: 'abc' });
     expect(config.log.level).toBe('debug');

@@ -71,6 +71,8 @@ export interface MosquittoOptions {
   settings?: string[];
   /** Logs (notice and up) to its stderr, which `log()` returns, instead of nowhere. */
   log?: boolean;
+  /** Mosquitto's max_queued_messages (0: no limit); 100,000 by default. */
+  maxQueuedMessages?: number;
 }
 
 /** Starts Mosquitto on a loopback port. */
@@ -87,7 +89,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Te
       `persistence_location ${dir.path}/`,
       // stderr, not a file: Mosquitto started as root drops to its own user, which cannot write our temp dir.
       options.log ? 'log_dest stderr' : 'log_dest none',
-      'max_queued_messages 100000',
+      // 0: no limit (a drained backlog larger than this would be dropped for a slower subscriber).
+      `max_queued_messages ${options.maxQueuedMessages ?? 100000}`,
       ...(options.settings ?? []),
       '',
     ].join('\n'),

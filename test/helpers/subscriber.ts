@@ -44,10 +44,17 @@ export async function startSubscriber(url: string, topic = 'sensors/#'): Promise
   const waitFor = (predicate: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> =>
     new Promise((resolve, reject) => {
       if (predicate()) return resolve();
+      let checkedAt = 0;
       const check = (): void => {
+        checkedAt = Date.now();
         if (!predicate()) return;
         cleanup();
         resolve();
+      };
+      // Per message at most every 20 ms: a predicate over every reading received, checked on each of
+      // 100,000 messages, would keep this process too busy to read them (the poll covers the rest).
+      const onMessage = (): void => {
+        if (Date.now() - checkedAt >= 20) check();
       };
       const timer = setTimeout(() => {
         cleanup();
@@ -57,9 +64,9 @@ export async function startSubscriber(url: string, topic = 'sensors/#'): Promise
       const cleanup = (): void => {
         clearTimeout(timer);
         clearInterval(poll);
-        listeners.delete(check);
+        listeners.delete(onMessage);
       };
-      listeners.add(check);
+      listeners.add(onMessage);
     });
 
   const seqs = (): Set<number> => new Set(readings.map((reading) => reading.seq));

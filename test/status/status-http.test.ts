@@ -56,10 +56,14 @@ describe('GET /healthz', () => {
     hub.mqttDisconnected('broker down'); // offline is not unhealthy
     let response = await fetch(`${http}/healthz`);
     expect([response.status, await response.json()]).toEqual([200, { ok: true }]);
+    hub.mqttConnected();
+    hub.mqttDisconnected('broker down'); // after a first connect, /healthz says why nothing is published
+    response = await fetch(`${http}/healthz`);
+    expect([response.status, await response.json()]).toEqual([200, { ok: true, notes: ['mqtt broker not connected (broker down): readings are buffered'] }]);
 
     hub.sensorFailed('greenhouse', 'no answer');
     response = await fetch(`${http}/healthz`);
-    expect([response.status, await response.json()]).toEqual([503, { ok: false, reason: 'the only sensor failed' }]);
+    expect([response.status, await response.json()]).toEqual([503, { ok: false, reason: 'the only sensor failed', restartHelps: true }]);
 
     hub.sensorRecovered('greenhouse');
     expect((await fetch(`${http}/healthz`)).status).toBe(200);

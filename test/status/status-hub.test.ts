@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { redactUrl, StatusHub, type StatusReading } from '../../src/status/status-hub.js';
 import { bufferStats } from './helpers.js';
+import { hubProbe } from '../../src/systemd/service.js';
 
 function makeHub(options: { mqttUrl?: string; stats?: () => ReturnType<typeof bufferStats> } = {}) {
   const clock = { now: 1_764_000_000_000 };
@@ -162,7 +163,7 @@ describe('StatusHub', () => {
       hub.sensorFailed('a', 'no answer');
       expect(hub.isHealthy()).toBe(true);
       hub.sensorFailed('b', 'no answer');
-      expect(hub.health()).toEqual({ healthy: false, reason: 'all 2 sensors failed' });
+      expect(hub.health()).toEqual({ healthy: false, reason: 'all 2 sensors failed', restartHelps: true });
       expect(hub.snapshot().healthy).toBe(false);
       hub.sensorRecovered('b');
       expect(hub.isHealthy()).toBe(true);
@@ -174,13 +175,29 @@ describe('StatusHub', () => {
       expect(hub.health()).toMatchObject({ healthy: false, reason: expect.stringContaining('refusing writes') });
     });
 
+    it('is unhealthy but no reason to restart while the disk is full or read-only (the watchdog stays fed)', () => {
+      const stats = { ...bufferStats(), writeFailing: true, capSetBy: 'read-only' as const, problem: 'the store /x is on a read-only file system' };
+      const { hub } = makeHub({ stats: () => stats });
+      expect(hub.health()).toEqual({ healthy: false, reason: 'buffer is refusing writes: the store /x is on a read-only file system', restartHelps: false });
+      expect(hubProbe(hub)().healthy).toBe(true);
+    });
+
+    it('is unhealthy but no reason to restart while another device takes over our client id', () => {
+      const { hub } = makeHub();
+      hub.mqttTakeover({ clientId: 'sensor-agent-pi', since: 1, reason: 'the broker said "session taken over" (MQTT 5 reason code 0x8E)', advice: 'give each device its own' });
+      expect(hub.health()).toMatchObject({ healthy: false, restartHelps: false, reason: expect.stringContaining('sensor-agent-pi') });
+      expect(hubProbe(hub)().healthy).toBe(true);
+      hub.mqttTakeover(null);
+      expect(hub.health().healthy).toBe(true);
+    });
+
     it('is unhealthy when the buffer is not open, and still gives a snapshot', () => {
       const { hub } = makeHub({
         stats: () => {
           throw new Error('store is closed');
         },
       });
-      expect(hub.health()).toEqual({ healthy: false, reason: 'buffer not available: store is closed' });
+      expect(hub.health()).toEqual({ healthy: false, reason: 'buffer not available: store is closed', restartHelps: true });
       expect(hub.snapshot()).toMatchObject({ healthy: false, buffer: { backlog: 0 } });
     });
   });

@@ -20,6 +20,8 @@ export interface GuestAgentOptions {
   commitInterval: string;
   sensors: Array<Record<string, unknown>>;
   qos?: 0 | 1 | 2;
+  /** More store.* keys (keepFree, maxBytes, overflow...). */
+  store?: Record<string, unknown>;
 }
 
 export function guestAgentConfig(options: GuestAgentOptions): string {
@@ -27,7 +29,7 @@ export function guestAgentConfig(options: GuestAgentOptions): string {
     {
       device: { id: 'hil' },
       mqtt: { url: options.mqttUrl, qos: options.qos ?? 1, keepalive: '5s', reconnect: { min: '200ms', max: '1s' } },
-      store: { path: GUEST_STORE_PATH, commitInterval: options.commitInterval },
+      store: { path: GUEST_STORE_PATH, commitInterval: options.commitInterval, ...options.store },
       status: { listen: `0.0.0.0:${GUEST_STATUS_PORT}` },
       log: { level: 'info' },
       sensors: options.sensors,

@@ -1,0 +1,294 @@
+// The store's file system as the buffer meets it (issue 14): statfs re-checked as the buffer fills
+// (the effective cap, disk-space.ts), a reserve file of the agent's own that is released when the
+// disk is full so LevelDB can still open, write deletes and compact (a store with 0 bytes free
+// cannot even be opened: LevelDB writes a new manifest and log at every open), and the modes in
+// which new readings are refused and counted: the disk is full, or the file system is read-only.
+import { open, readdir, rm, statfs, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import { probeWrite } from './write-probe.js';
+import { classifyWriteError, effectiveCap, keepFreeBytes, type CapSetBy, type FsSpace, type KeepFree } from './disk-space.js';
+
+/** The reserve file's name inside the store folder (LevelDB ignores files it does not know). */
+export const RESERVE_FILE = 'sensor-agent.reserve';
+/**
+ * 2 MiB: at open LevelDB turns the old log (up to the 1 MB write buffer) into a table and writes a
+ * new manifest; then the drain's deletes and the compaction that frees the space need room too.
+ * Measured on a 0-bytes-free tmpfs (test/faults/disk-limits.test.ts).
+ */
+export const DEFAULT_RESERVE_BYTES = 2 * 1024 * 1024;
+/** Less free than this after the reserve is released: do not even try to reopen LevelDB. */
+const REOPEN_MIN_BYTES = 64 * 1024;
+const REFRESH_MIN_MS = 200;
+const PROBE_EVERY_MS = 1000;
+const FOOTPRINT_EVERY_MS = 1000;
+
+export type SpaceMode = 'ok' | 'full' | 'read-only';
+
+export interface DiskStatus {
+  /** The cap the overflow policy applies at: min(maxBytes, what keepFree leaves). */
+  effectiveMaxBytes: number;
+  capSetBy: CapSetBy;
+  /** Free bytes of the store's file system at the last check (null before the first). */
+  freeBytes: number | null;
+  keepFreeBytes: number | null;
+  /** True while the agent's reserve file is on disk (released when the disk is full). */
+  reserveHeld: boolean;
+  /** One line a technician understands when new readings cannot be stored; null when they can. */
+  problem: string | null;
+}
+
+export interface SpaceGuardOptions {
+  path: string;
+  keepFree: KeepFree;
+  reserveBytes?: number;
+  /** The bytes the buffer's readings take now. */
+  storedBytes: () => number;
+  /** Bytes of deleted readings the store still holds on disk until its next compaction. */
+  reclaimableBytes?: () => number;
+  /** The store is writable again after a full disk or a read-only spell: flush what waits. */
+  onWritable: () => void;
+  log?: Logger | undefined;
+}
+
+const fsSpace = async (path: string): Promise<FsSpace> => {
+  const fs = await statfs(path);
+  return { availBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize };
+};
+
+export class SpaceGuard {
+  mode: SpaceMode = 'ok';
+  private space: FsSpace | null = null;
+  private cap: { bytes: number; setBy: 'maxBytes' | 'keepFree'; keepFreeBytes: number } | null = null;
+  private reserveHeld = false;
+  private readonly reservePath: string;
+  private readonly reserveBytes: number;
+  private refreshing: Promise<void> | null = null;
+  private lastRefreshAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** Bytes of LevelDB's files in the store folder, measured at most every FOOTPRINT_EVERY_MS. */
+  private footprint: number | null = null;
+  private footprintAt = 0;
+  /** The reserve file being deleted: a reopen waits for the room it gives back. */
+  private releasing: Promise<void> | null = null;
+
+  constructor(private readonly options: SpaceGuardOptions) {
+    this.reservePath = join(options.path, RESERVE_FILE);
+    this.reserveBytes = options.reserveBytes ?? DEFAULT_RESERVE_BYTES;
+  }
+
+  /** Before LevelDB opens: on a disk without room for the open itself, gives back the reserve. */
+  async beforeOpen(): Promise<void> {
+    const space = await fsSpace(await nearestFolder(this.options.path)).catch(() => null);
+    if (space === null || space.availBytes >= this.reserveBytes) return;
+    if (await exists(this.reservePath)) {
+      await rm(this.reservePath, { force: true });
+      this.mode = 'full';
+      this.options.log?.error({ freeBytes: space.availBytes, released: this.reserveBytes }, 'disk full at start: released the reserve file so the store can open and drain; new readings are dropped until there is room');
+    }
+  }
+
+  async start(): Promise<void> {
+    this.reserveHeld = this.mode === 'ok' && (await exists(this.reservePath));
+    await this.refresh(true);
+    // Without its reserve a store that fills the disk could not be reopened to drain: no new
+    // readings until there is room to write it (a restart on a full disk lands here).
+    if (this.mode === 'ok' && !this.reserveHeld && this.space !== null) {
+      this.mode = 'full';
+      this.options.log?.error({ path: this.options.path, freeBytes: this.space.availBytes }, 'disk full at start (no room for the reserve file): new readings are dropped and counted until there is room; the backlog is still published');
+    }
+    this.timer = setInterval(() => void this.refresh(true), PROBE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** True while the file system (keepFree), not maxBytes, sets the cap. */
+  limitedByDisk(maxBytes: number): boolean {
+    return this.cap !== null && this.cap.bytes < maxBytes;
+  }
+
+  /** New readings are refused (and counted) while the disk is full or read-only. */
+  get refusing(): boolean {
+    return this.mode !== 'ok';
+  }
+
+  /** The cap in bytes; maxBytes until statfs answered. Asks for a fresh check now and then. */
+  capBytes(maxBytes: number): number {
+    if (Date.now() - this.lastRefreshAt >= REFRESH_MIN_MS) void this.refresh(false);
+    return this.cap === null ? maxBytes : Math.min(maxBytes, this.cap.bytes);
+  }
+
+  /** A write failed: a full disk gives back the reserve; a read-only file system stops writes. */
+  writeFailed(error: unknown): void {
+    const kind = classifyWriteError(error);
+    if (kind === 'read-only') {
+      this.enterReadOnly();
+      return;
+    }
+    // An I/O error may be the moment ext4 turned the file system read-only (errors=remount-ro):
+    // the next write says EROFS, and a store closed now could not be opened again to drain it.
+    if (kind === 'other') {
+      void this.detectReadOnly();
+      return;
+    }
+    if (kind !== 'no-space') return;
+    if (this.mode === 'ok') this.options.log?.error({ path: this.options.path }, 'disk full: new readings are dropped and counted until there is room; the backlog is still published');
+    this.mode = 'full';
+    if (this.reserveHeld) {
+      this.reserveHeld = false;
+      this.releasing = rm(this.reservePath, { force: true }).catch((error: unknown) => this.options.log?.warn({ err: error }, 'cannot release the reserve file'));
+    }
+    // Look again at once: a write can fail for want of room that is there again a moment later.
+    void (this.releasing ?? Promise.resolve()).then(() => this.refresh(true));
+  }
+
+  /** Looks at the file system now (after the buffer gave space back): may leave the full mode. */
+  async recheck(): Promise<void> {
+    await this.releasing;
+    await this.refresh(true);
+  }
+
+  /** Reopening LevelDB after a failed write needs room (and a writable file system): checked now. */
+  async canReopen(): Promise<boolean> {
+    if (this.mode === 'read-only') return false;
+    if (await this.detectReadOnly()) return false;
+    await this.releasing;
+    this.releasing = null;
+    await this.refresh(true);
+    return this.space === null || this.space.availBytes >= REOPEN_MIN_BYTES;
+  }
+
+  status(maxBytes: number): DiskStatus {
+    const setBy: CapSetBy = this.mode === 'full' ? 'disk full' : this.mode === 'read-only' ? 'read-only' : (this.cap !== null && this.cap.bytes < maxBytes ? 'keepFree' : 'maxBytes');
+    return {
+      effectiveMaxBytes: this.cap === null ? maxBytes : Math.min(maxBytes, this.cap.bytes),
+      capSetBy: setBy,
+      freeBytes: this.space?.availBytes ?? null,
+      keepFreeBytes: this.cap?.keepFreeBytes ?? null,
+      reserveHeld: this.reserveHeld,
+      problem: this.problem(),
+    };
+  }
+
+  private problem(): string | null {
+    if (this.mode === 'read-only') return `${readOnlyLine(this.options.path)}: new readings are dropped and counted, the backlog is still published (remount it read-write or fix the unit's ReadWritePaths)`;
+    if (this.mode === 'full') return `disk full under ${this.options.path}: new readings are dropped and counted until there is room (free space, or let the backlog drain)`;
+    return null;
+  }
+
+  private async refresh(force: boolean): Promise<void> {
+    if (this.refreshing !== null) return this.refreshing;
+    if (!force && Date.now() - this.lastRefreshAt < REFRESH_MIN_MS) return;
+    this.refreshing = this.check()
+      .catch((error: unknown) => this.options.log?.debug({ err: error }, 'statfs of the store failed'))
+      .finally(() => {
+        this.lastRefreshAt = Date.now();
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  /** True (and the read-only mode entered, logged once) when a write in the store folder says EROFS. */
+  private async detectReadOnly(): Promise<boolean> {
+    if ((await probeWrite(this.options.path)) !== 'read-only') return false;
+    this.enterReadOnly();
+    return true;
+  }
+
+  private enterReadOnly(): void {
+    if (this.mode !== 'read-only') this.options.log?.error({ path: this.options.path }, `${readOnlyLine(this.options.path)}; new readings are dropped and counted, the backlog is still published`);
+    this.mode = 'read-only';
+  }
+
+  private async check(): Promise<void> {
+    if (this.mode === 'read-only' && (await probeWrite(this.options.path)) === 'read-only') return;
+    this.space = await fsSpace(this.options.path);
+    // Room for the reserve with keepFree and a little more beside it; while the store still holds
+    // readings, room for the reserve twice over: a compaction midway through a drain frees a few
+    // MB that the next readings would take at once, flapping between full and not (measured on a
+    // 6 MB tmpfs, 10a). Once the store is empty (store-reset.ts) there is no more room to wait for.
+    const keep = keepFreeBytes(this.options.keepFree, this.space.totalBytes);
+    const needed = this.reserveBytes + REOPEN_MIN_BYTES + keep + (this.options.storedBytes() > 0 ? this.reserveBytes : 0);
+    const room = this.space.availBytes >= needed;
+    if (this.mode !== 'ok' && room) await this.recover();
+    else if (this.mode === 'ok' && !this.reserveHeld && room) await this.writeReserve();
+    if (Date.now() - this.footprintAt >= FOOTPRINT_EVERY_MS) {
+      this.footprint = await storeFootprint(this.options.path);
+      this.footprintAt = Date.now();
+    }
+    this.cap = effectiveCap({
+      maxBytes: Number.POSITIVE_INFINITY,
+      storedBytes: this.options.storedBytes(),
+      ...(this.footprint !== null ? { footprintBytes: this.footprint } : {}),
+      space: this.space,
+      keepFree: this.options.keepFree,
+      reserveMissingBytes: this.reserveHeld ? 0 : this.reserveBytes,
+      reclaimableBytes: this.options.reclaimableBytes?.() ?? 0,
+    });
+  }
+
+  private async recover(): Promise<void> {
+    const was = this.mode;
+    if (!this.reserveHeld) await this.writeReserve();
+    if (!this.reserveHeld) return;
+    this.mode = 'ok';
+    this.space = await fsSpace(this.options.path);
+    this.options.log?.info({ was, freeBytes: this.space.availBytes }, 'the store is writable again: accepting new readings');
+    this.options.onWritable();
+  }
+
+  private async writeReserve(): Promise<void> {
+    let file;
+    try {
+      file = await open(this.reservePath, 'w');
+      // Written, not truncated: a sparse file would reserve nothing.
+      await file.write(Buffer.alloc(this.reserveBytes));
+      await file.close();
+      this.reserveHeld = true;
+    } catch (error) {
+      await file?.close().catch(() => undefined);
+      await rm(this.reservePath, { force: true }).catch(() => undefined);
+      this.options.log?.debug({ err: error }, 'cannot write the reserve file yet');
+    }
+  }
+}
+
+/** What LevelDB's files in the store folder take (the agent's own files left out); null when unreadable. */
+async function storeFootprint(path: string): Promise<number | null> {
+  try {
+    let total = 0;
+    for (const name of await readdir(path)) {
+      if (name === RESERVE_FILE || name.startsWith('sensor-agent.') || name.startsWith('.sensor-agent')) continue;
+      total += (await stat(join(path, name)).catch(() => null))?.size ?? 0;
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+export function readOnlyLine(path: string): string {
+  return `the store ${path} is on a read-only file system`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The store folder, or the nearest folder above it that exists (a first start creates it). */
+export async function nearestFolder(path: string): Promise<string> {
+  let folder = path;
+  while (!(await exists(folder))) {
+    const parent = dirname(folder);
+    if (parent === folder) break;
+    folder = parent;
+  }
+  return folder;
+}

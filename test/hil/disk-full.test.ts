@@ -1,0 +1,131 @@
+// A full disk on a real kernel (issue 14): the agent's store on the guest's ext4 virtio disk, a
+// filler taking all but a few MB, keepFree 0 and no broker, so the backlog fills the rest and ext4
+// answers ENOSPC. Then the broker appears (a TCP proxy on the host is restored): every reading
+// accepted before the disk filled must arrive, the store gives its space back, and new readings
+// flow, without a restart. The fast fault suite does the same on tmpfs (test/faults/disk-limits).
+import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { freePort, startAedes, type TestBroker } from '../helpers/broker.js';
+import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { hilSkipReason, makeExt4Image, startGuest, stopAllGuests, type Guest } from './helpers/guest.js';
+import { GUEST_STATUS_PORT, GUEST_STORE_MOUNT, guestAgentConfig } from './helpers/agent-in-guest.js';
+import { recordHilResult } from './helpers/results.js';
+import type { StatusSnapshot } from '../../src/status/status-hub.js';
+
+const skip = hilSkipReason();
+/** Left free beside the filler: the agent's 2 MiB reserve and a backlog of about 2 MB. */
+const LEFT_FREE_KB = 4 * 1024 + 512;
+
+describe.skipIf(skip !== null)(`a full disk on a real kernel${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const disk = join(tmpdir(), `hil-disk-full-${process.pid}.img`);
+  let broker: TestBroker | null = null;
+  let proxy: TcpProxy | null = null;
+  let subscriber: Subscriber | null = null;
+  let guest: Guest | null = null;
+  afterAll(async () => {
+    await stopAllGuests();
+    await guest?.cleanup();
+    await subscriber?.stop();
+    await proxy?.stop();
+    await broker?.stop();
+    await rm(disk, { force: true });
+  });
+
+  it('drains a backlog that filled the ext4 disk, gives the space back and takes new readings, no restart', async () => {
+    await makeExt4Image(disk, 32);
+    broker = await startAedes();
+    subscriber = await startSubscriber(broker.url);
+    proxy = await startTcpProxy(broker.port);
+    proxy.cut();
+    const config = guestAgentConfig({
+      mqttUrl: `mqtt://10.0.2.2:${proxy.port}`,
+      commitInterval: '1s',
+      qos: 1,
+      store: { keepFree: 0, maxBytes: '1GB', overflow: 'drop-oldest' },
+      // Random values: LevelDB's compression cannot stretch the few MB much.
+      sensors: [{ id: 'load', driver: 'simulated', interval: '20ms', signal: 'random', burst: 20, decimals: 3 }],
+    });
+    const hostPort = await freePort();
+    const script = [
+      'set -e',
+      `hil_mount_store ${GUEST_STORE_MOUNT}`,
+      // Another writer took the rest: all but LEFT_FREE_KB of the file system.
+      `avail=$(df -k --output=avail ${GUEST_STORE_MOUNT} | tail -1)`,
+      `dd if=/dev/zero of=${GUEST_STORE_MOUNT}/filler bs=1024 count=$((avail - ${LEFT_FREE_KB})) 2>/dev/null`,
+      'sync',
+      `echo "hil-free $(df -k --output=avail ${GUEST_STORE_MOUNT} | tail -1)"`,
+      'node dist/sensor-agent.js run --config /tmp/hil/agent.json 2>&1 | cat',
+      '',
+    ].join('\n');
+    guest = await startGuest({ disk, forwards: [{ hostPort, guestPort: GUEST_STATUS_PORT }], files: { 'agent.json': config }, script, timeoutMs: 420_000 });
+    const status = async (): Promise<StatusSnapshot | null> => {
+      try {
+        return (await (await fetch(`http://127.0.0.1:${hostPort}/status.json`)).json()) as StatusSnapshot;
+      } catch {
+        return null;
+      }
+    };
+    const waitForStatus = async (predicate: (s: StatusSnapshot) => boolean, timeoutMs: number, what: string): Promise<StatusSnapshot> => {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        const snapshot = await status();
+        if (snapshot !== null && predicate(snapshot)) return snapshot;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    const freeAtStartKb = Number((await guest.waitForLine(/^hil-free /, 180_000)).split(' ')[1]);
+    const startedAt = Date.now();
+    await waitForStatus((s) => s.buffer.capSetBy === 'disk full', 240_000, 'the disk to fill');
+    const fullAfterMs = Date.now() - startedAt;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const atWindow = (await status())!;
+    const window = atWindow.buffer.lastSeq;
+    // Readings refused on the full disk took no seq; a failed write's readings did (counted).
+    const seqDrops = atWindow.buffer.dropped - (atWindow.buffer.refused ?? 0);
+    const kept = window - seqDrops;
+
+    proxy.restore();
+    const brokerAt = Date.now();
+    const upTo = (): number => [...subscriber!.seqs()].filter((seq) => seq <= window).length;
+    let deliveredMs: number | null = null;
+    await subscriber
+      .waitFor(() => upTo() >= kept, 180_000, `${kept} kept readings`)
+      .then(() => (deliveredMs = Date.now() - brokerAt))
+      .catch(() => undefined);
+    const resumed = await waitForStatus((s) => s.buffer.capSetBy !== 'disk full' && !s.buffer.writeFailing, 120_000, 'writes accepted again').catch(() => null);
+    const resumedMs = resumed === null ? null : Date.now() - brokerAt;
+    let newFlowMs: number | null = null;
+    await subscriber
+      .waitFor(() => [...subscriber!.seqs()].some((seq) => seq > window), 60_000, 'a reading accepted after the disk was full')
+      .then(() => (newFlowMs = Date.now() - brokerAt))
+      .catch(() => undefined);
+    const after = await status();
+    await guest.powerCut();
+    const delivered = upTo();
+    recordHilResult({
+      scenario: 'hil-disk-full',
+      promise: 'On ext4 on a real kernel, a backlog that fills the disk (keepFree 0, a filler beside it) stays readable and deletable: when the broker appears every accepted reading arrives, the space returns and new readings flow, without a restart.',
+      freeAtStartKb,
+      fullAfterMs,
+      lastSeqAtFull: window,
+      accepted: kept,
+      delivered,
+      lost: Math.max(0, kept - delivered),
+      droppedWithSeq: seqDrops,
+      refused: atWindow.buffer.refused ?? null,
+      deliveredMs,
+      resumedMs,
+      newReadingsFlowMs: newFlowMs,
+      freeBytesAfter: after?.buffer.freeBytes ?? null,
+      reserveHeldAfter: after?.buffer.reserveHeld ?? null,
+    });
+    expect(kept).toBeGreaterThan(1000);
+    expect(delivered).toBeGreaterThanOrEqual(kept);
+    expect(resumed).not.toBeNull();
+    expect(newFlowMs).not.toBeNull();
+  }, 600_000);
+});
