@@ -56,7 +56,7 @@ const MAX_RATIO = 4;
  * writes its output before it deletes its input, and with this queue's keys (deletes at the low
  * end, puts at the high end) one compaction can rewrite a whole level, so as much room again must
  * stay free or the store's own compactions would eat into keepFree and fill the disk (measured
- * with a 32 MB tmpfs, test/faults/disk-limits.test.ts 10e). keepFree 0 says "use all of it".
+ * with a 32 MB tmpfs, test/faults/disk-limits.test.ts 11e). keepFree 0 says "use all of it".
  * The cap is that disk budget in the buffer's own bytes (before compression, as the store's files
  * show it), never below what the buffer holds: space other writers take is not won back by
  * dropping readings. The overflow policy applies at this cap exactly as at maxBytes.

@@ -19,6 +19,8 @@ export const RESERVE_FILE = 'sensor-agent.reserve';
 export const DEFAULT_RESERVE_BYTES = 2 * 1024 * 1024;
 /** Less free than this after the reserve is released: do not even try to reopen LevelDB. */
 const REOPEN_MIN_BYTES = 64 * 1024;
+/** The smallest reserve written for an empty store (room to open it: a manifest and a fresh log). */
+const MIN_RESERVE_BYTES = 256 * 1024;
 const REFRESH_MIN_MS = 200;
 const PROBE_EVERY_MS = 1000;
 const FOOTPRINT_EVERY_MS = 1000;
@@ -61,6 +63,8 @@ export class SpaceGuard {
   private space: FsSpace | null = null;
   private cap: { bytes: number; setBy: 'maxBytes' | 'keepFree'; keepFreeBytes: number } | null = null;
   private reserveHeld = false;
+  /** Size of the reserve file on disk (smaller than reserveBytes after a recovery on a crowded disk). */
+  private reserveHeldBytes = 0;
   private readonly reservePath: string;
   private readonly reserveBytes: number;
   private refreshing: Promise<void> | null = null;
@@ -89,7 +93,9 @@ export class SpaceGuard {
   }
 
   async start(): Promise<void> {
-    this.reserveHeld = this.mode === 'ok' && (await exists(this.reservePath));
+    const held = this.mode === 'ok' ? await stat(this.reservePath).catch(() => null) : null;
+    this.reserveHeld = held !== null;
+    this.reserveHeldBytes = held?.size ?? 0;
     await this.refresh(true);
     // Without its reserve a store that fills the disk could not be reopened to drain: no new
     // readings until there is room to write it (a restart on a full disk lands here).
@@ -208,14 +214,23 @@ export class SpaceGuard {
     if (this.mode === 'read-only' && (await probeWrite(this.options.path)) === 'read-only') return;
     this.space = await fsSpace(this.options.path);
     // Room for the reserve with keepFree and a little more beside it; while the store still holds
-    // readings, room for the reserve twice over: a compaction midway through a drain frees a few
-    // MB that the next readings would take at once, flapping between full and not (measured on a
-    // 6 MB tmpfs, 10a). Once the store is empty (store-reset.ts) there is no more room to wait for.
+    // readings, also room for as much again as they take (at least the reserve's size): a
+    // compaction midway through a drain frees a few MB that new readings would take at once, and
+    // drop-oldest would then evict the very backlog being drained (measured: a 6 MB tmpfs, 11a,
+    // and ext4 under qemu). Once the store is empty (store-reset.ts) there is no more to wait for.
+    // An empty store opens with little room (no log to turn into a table): a smaller reserve,
+    // half of what is free beyond keepFree, lets readings flow again on a disk another writer
+    // keeps full (measured: 1.3 MB free after the drain on the qemu ext4 disk); it grows back to
+    // full size once there is room.
     const keep = keepFreeBytes(this.options.keepFree, this.space.totalBytes);
-    const needed = this.reserveBytes + REOPEN_MIN_BYTES + keep + (this.options.storedBytes() > 0 ? this.reserveBytes : 0);
-    const room = this.space.availBytes >= needed;
-    if (this.mode !== 'ok' && room) await this.recover();
-    else if (this.mode === 'ok' && !this.reserveHeld && room) await this.writeReserve();
+    const stored = this.options.storedBytes();
+    const avail = this.space.availBytes;
+    const reserve = stored > 0 ? this.reserveBytes : Math.max(MIN_RESERVE_BYTES, Math.min(this.reserveBytes, Math.floor((avail - keep - REOPEN_MIN_BYTES) / 2)));
+    const needed = reserve + REOPEN_MIN_BYTES + keep + (stored > 0 ? Math.max(this.reserveBytes, stored) : reserve);
+    const room = avail >= needed;
+    if (this.mode !== 'ok' && room) await this.recover(reserve);
+    else if (this.mode === 'ok' && !this.reserveHeld && room) await this.writeReserve(reserve);
+    else if (this.mode === 'ok' && this.reserveHeld && this.reserveHeldBytes < this.reserveBytes && avail >= 2 * this.reserveBytes + REOPEN_MIN_BYTES + keep) await this.writeReserve(this.reserveBytes);
     if (Date.now() - this.footprintAt >= FOOTPRINT_EVERY_MS) {
       this.footprint = await storeFootprint(this.options.path);
       this.footprintAt = Date.now();
@@ -231,9 +246,9 @@ export class SpaceGuard {
     });
   }
 
-  private async recover(): Promise<void> {
+  private async recover(reserve: number): Promise<void> {
     const was = this.mode;
-    if (!this.reserveHeld) await this.writeReserve();
+    if (!this.reserveHeld) await this.writeReserve(reserve);
     if (!this.reserveHeld) return;
     this.mode = 'ok';
     this.space = await fsSpace(this.options.path);
@@ -241,14 +256,15 @@ export class SpaceGuard {
     this.options.onWritable();
   }
 
-  private async writeReserve(): Promise<void> {
+  private async writeReserve(bytes: number): Promise<void> {
     let file;
     try {
       file = await open(this.reservePath, 'w');
       // Written, not truncated: a sparse file would reserve nothing.
-      await file.write(Buffer.alloc(this.reserveBytes));
+      await file.write(Buffer.alloc(bytes));
       await file.close();
       this.reserveHeld = true;
+      this.reserveHeldBytes = bytes;
     } catch (error) {
       await file?.close().catch(() => undefined);
       await rm(this.reservePath, { force: true }).catch(() => undefined);

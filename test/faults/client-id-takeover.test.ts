@@ -1,4 +1,4 @@
-// Scenario 10f, two devices with one client id (SD cards cloned from one image), against Mosquitto:
+// Scenario 11f, two devices with one client id (SD cards cloned from one image), against Mosquitto:
 // each connect takes the session of the other (MQTT 5 DISCONNECT 0x8E). Both agents must notice,
 // log it once at error level with what to do, show it on the status page and /healthz, and back
 // off to minutes instead of reconnecting every few hundred milliseconds.
@@ -13,12 +13,12 @@ import { spawnSync } from 'node:child_process';
 /** "2.0.11", from the first line of `mosquitto -h`. */
 const mosquittoVersion = (): string | null => /version (\S+)/.exec(spawnSync('/usr/sbin/mosquitto', ['-h'], { encoding: 'utf8' }).stdout)?.[1] ?? null;
 
-const SCENARIO = '10f cloned client id';
+const SCENARIO = '11f cloned client id';
 const PROMISE = 'Two agents with one MQTT client id (cloned SD cards) stop fighting: the one whose sessions are taken over recognises it (MQTT 5 reason code 0x8E, or cut within seconds of each connect, 3 in a row: Mosquitto 2.0 sends no 0x8E), logs it once at error level with the fix, shows it on /status.json and /healthz (restartHelps false) and reconnects only every few minutes; the other then keeps its session.';
 const CLIENT_ID = 'sensor-agent-cloned';
 const SLOW_SENSOR = { id: 'load', driver: 'simulated', interval: '500ms', signal: 'counter', decimals: 0 };
 
-describe('fault scenario 10f: two devices with one client id', () => {
+describe('fault scenario 11f: two devices with one client id', () => {
   let broker: TestBroker | undefined;
 
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-// Scenario 10, faults a restart cannot fix (issue 14), against the built daemon and Mosquitto (Aedes
+// Scenario 11, faults a restart cannot fix (issue 14), against the built daemon and Mosquitto (Aedes
 // where it is not installed): the backlog itself fills a small file system and then the broker
 // appears (with and without a kill -9 and restart while full); a filler leaves 0 bytes free at
 // start; ext4 turns the store read-only under the agent; store.keepFree holds while another writer
@@ -38,7 +38,7 @@ async function healthz(agent: ChildAgent): Promise<{ status: number; body: Recor
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-describe('fault scenario 10: disk limits a restart cannot fix', () => {
+describe('fault scenario 11: disk limits a restart cannot fix', () => {
   const mounts: Mounted[] = [];
   let broker: TestBroker | undefined;
   let subscriber: Subscriber | undefined;
@@ -92,7 +92,7 @@ describe('fault scenario 10: disk limits a restart cannot fix', () => {
   }
 
   async function backlogFillsTheDisk(killWhileFull: boolean): Promise<void> {
-    const scenario = killWhileFull ? '10b disk filled by the backlog, kill -9 and restart while full' : '10a disk filled by the backlog';
+    const scenario = killWhileFull ? '11b disk filled by the backlog, kill -9 and restart while full' : '11a disk filled by the backlog';
     const promise = killWhileFull
       ? 'A device killed (or restarted by systemd) while its disk is full starts again on that disk, drains it when the broker appears, and accepts new readings once there is room: nothing accepted is lost.'
       : 'A backlog that fills the disk (keepFree 0) stays readable and deletable: when the broker appears every accepted reading arrives, space returns and new readings flow, without a restart.';
@@ -181,7 +181,7 @@ describe('fault scenario 10: disk limits a restart cannot fix', () => {
   }, 300_000);
 
   it('starts on a disk with 0 bytes free (a filler took the rest), drains and recovers', async () => {
-    const scenario = '10c 0 bytes free at start';
+    const scenario = '11c 0 bytes free at start';
     const promise = 'An agent started on a disk with 0 bytes free (something else filled it) opens its store by releasing its reserve file, drains it when the broker appears, and accepts new readings once there is room again.';
     const setup = await rig('tmpfs', 8, {});
     if ('skipped' in setup) return void recordResult({ scenario, promise, skipped: setup.skipped });
@@ -237,7 +237,7 @@ describe('fault scenario 10: disk limits a restart cannot fix', () => {
   }, 300_000);
 
   it('reports a store that turned read-only in one line (status, doctor), keeps running and publishes what it holds', async () => {
-    const scenario = '10d read-only file system';
+    const scenario = '11d read-only file system';
     const promise = 'When ext4 remounts the store read-only under the agent (errors=remount-ro after an I/O error) the agent says so in one line on the status port and in doctor, keeps running, publishes the backlog it holds and counts every reading it cannot store; the watchdog stays fed.';
     const setup = await rig('ext4', 24, {});
     if ('skipped' in setup) return void recordResult({ scenario, promise, skipped: setup.skipped });
@@ -292,7 +292,7 @@ describe('fault scenario 10: disk limits a restart cannot fix', () => {
   }, 300_000);
 
   it('keeps store.keepFree free while another writer fills the same file system', async () => {
-    const scenario = '10e keepFree with other writers';
+    const scenario = '11e keepFree with other writers';
     const promise = 'store.keepFree holds: the buffer grows only into the space beyond it, re-checked (statfs) as it fills while another program writes to the same file system; the overflow policy applies at that cap and every drop is counted; the disk never fills.';
     const keepFree = 4 * 1024 * 1024;
     const setup = await rig('tmpfs', 32, { keepFree: '4MiB' });

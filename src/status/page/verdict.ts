@@ -26,8 +26,11 @@ export function problems(status: StatusSnapshot, now: number = status.time): str
   if (refusal?.persistent) {
     found.push(`The broker keeps refusing publishes (${refusal.reason}, ${refusal.inARow} in a row, topic ${refusal.topic}): fix its ACL or quota. Readings wait in the buffer.`);
   }
+  if (mqtt.takeover) found.push(`Another device uses this device's MQTT client id "${mqtt.takeover.clientId}" (${mqtt.takeover.reason}): ${mqtt.takeover.advice}. Reconnecting only every few minutes meanwhile.`);
   if (mqtt.unsendable > 0) found.push(`${mqtt.unsendable} reading(s) were too large for the broker's maximum packet size and were taken out of the queue.`);
-  if (buffer.writeFailing) found.push('The buffer refuses writes (disk full or storage error): new readings are being dropped.');
+  // The store's own line (disk full, read-only file system) says which and what to do.
+  if (buffer.problem) found.push(`${buffer.problem.charAt(0).toUpperCase()}${buffer.problem.slice(1)}.`);
+  else if (buffer.writeFailing) found.push('The buffer refuses writes (disk full or storage error): new readings are being dropped.');
   if (buffer.recoveredFrom) found.push(`The buffer store was corrupt and was replaced at start (old copy: ${buffer.recoveredFrom}).`);
   if (buffer.dropped > 0) found.push(`${counted(buffer.dropped, 'reading was', 'readings were')} dropped because the buffer was full or failing.`);
   if (buffer.oldestTs !== null && mqtt.connected && now - buffer.oldestTs > staleBacklogMs) {
