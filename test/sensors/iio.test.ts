@@ -43,6 +43,27 @@ describe('the iio driver', () => {
     expect(values).toMatchObject({ voltage0: 3.297, voltage2: 0, voltage3: 0.013, voltage4: 1.65 });
   });
 
+  it('prefers _input to _raw, keeps a modifier in the name, and skips statistics such as _mean_raw', async () => {
+    const dir = await makeTempDir('iio-');
+    cleanups.push(dir.cleanup);
+    const device = join(dir.path, 'iio:device2');
+    await mkdir(device);
+    const files: Record<string, string> = {
+      name: 'mlx90614', // an IR thermometer: ambient and object temperatures
+      in_temp_ambient_input: '22500',
+      in_temp_ambient_raw: '14000',
+      in_temp_ambient_scale: '20',
+      in_temp_object_raw: '14500',
+      in_temp_object_offset: '-13657.500000',
+      in_temp_object_scale: '20',
+      in_voltage0_raw: '100',
+      in_voltage0_mean_raw: '90',
+    };
+    for (const [file, text] of Object.entries(files)) await writeFile(join(device, file), `${text}\n`);
+    // object: (14500 − 13657.5) × 20 = 16850 m°C; voltage0 without a scale is 100 mV
+    expect(await (await createIn(dir.path, { device: 'mlx90614' })).read()).toEqual({ temperatureAmbient: 22.5, temperatureObject: 16.85, voltage0: 0.1 });
+  });
+
   it('finds a device by name among several, or by its folder', async () => {
     expect(await (await createIn(fixture('two-devices'), { device: 'bh1750' })).read()).toEqual({ illuminance: 833.333 });
     expect(await (await createIn(fixture('two-devices'), { device: 'iio:device1' })).read()).toEqual({ illuminance: 833.333 });
