@@ -64,15 +64,16 @@ describe.skipIf(missing !== null)(`status page outputs${missing ? ` (skipped: ${
     await page.goto(url);
     await page.waitForFunction(() => document.querySelector('[data-output="pump"]')?.textContent?.includes('OFF'));
     expect(await outputText()).toMatch(/^pump \(BCM 22, active low\): OFF · simulated wire 1 · last command OFF from initial/);
-    const onClickedAt = Date.now();
     await page.locator('[data-output="pump"] button[data-command="On"]').click();
     await page.waitForFunction(() => document.querySelector('[data-output="pump"] strong')?.textContent === 'ON');
+    const onShownAt = Date.now();
     expect(await outputText()).toMatch(/last command ON from page 127\.0\.0\.1/);
     // Active low: on is a low wire.
     expect(gpio.line(22)?.wireLevel).toBe(0);
     // One command per output per 100 ms is the rule (src/outputs/rate-limits.ts): with the page
-    // updating every 20 ms, ON can show within that window, and an Off sent then is refused.
-    const windowLeftMs = 110 - (Date.now() - onClickedAt);
+    // updating every 20 ms, ON can show within that window, and an Off sent then is refused. The
+    // server took the On before the page showed it, so 110 ms after that is outside the window.
+    const windowLeftMs = 110 - (Date.now() - onShownAt);
     if (windowLeftMs > 0) await new Promise((resolve) => setTimeout(resolve, windowLeftMs));
     await page.locator('[data-output="pump"] button[data-command="Off"]').click();
     await page.waitForFunction(() => document.querySelector('[data-output="pump"] strong')?.textContent === 'OFF');
