@@ -1,12 +1,14 @@
 // The arm64 .deb on a real arm64 kernel: Debian's arm64 kernel booted under qemu-system-aarch64
 // (virt, TCG), the package unpacked into an arm64 root and configured by its own postinst, and the
 // agent started as its unit says (User=, Group=, SupplementaryGroups=, UMask=, StateDirectory=,
-// ExecStart= with its V8 flags), reading a BME280 on i2c-stub (the datasheet register map) and a
-// door contact on a gpio-sim line (hardware.gpio: cdev, the shipped arm64 addon), publishing to a
+// ExecStart= with its V8 flags), reading a BME280 on i2c-stub (the datasheet register map), a
+// door contact on one gpio-sim line and driving a pump on another (hardware.gpio left at `auto`,
+// which picks the character device through the shipped arm64 gpio-cdev addon), publishing to a
 // broker on the host's loopback through qemu's user-mode network.
 // Run by `npm run test:package` after it built the .deb (SENSOR_AGENT_ARM64_DEB); alone:
 //   scripts/package.sh arm64 && npx vitest run --config vitest.package.config.ts
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startAedes, type TestBroker } from '../helpers/broker.js';
@@ -37,12 +39,12 @@ function config(port: number): string {
     {
       device: { id: 'arm64-kernel' },
       mqtt: { url: `mqtt://10.0.2.2:${port}`, qos: 1, keepalive: '5s', reconnect: { min: '200ms', max: '1s' } },
-      hardware: { gpio: 'cdev' },
       log: { level: 'info' },
       sensors: [
         { id: 'room', driver: 'bme280', bus: '@BUS@', address: 0x76, interval: '1s' },
         { id: 'door', driver: 'gpio-input', pin: 17, edge: 'both', debounce: 0, interval: '10m' },
       ],
+      outputs: [{ id: 'pump', driver: 'gpio-output', pin: 22, initial: 0, safeState: 0 }],
     },
     null,
     2,
@@ -62,14 +64,20 @@ const at = (run: Arm64Run, pattern: RegExp): ConsoleLine => {
 
 describe.skipIf(skip !== null)(`the arm64 .deb on Debian's arm64 kernel (qemu-system-aarch64, TCG)${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let broker: TestBroker;
-  let subscriber: Subscriber;
+  // One per sensor topic: the pump's state topic (ON/OFF) is not a reading.
+  const subscribers: Subscriber[] = [];
+  let commands: MqttClient;
+  const pumpStates: string[] = [];
   let stage = '';
   let run: Arm64Run;
   const received: Array<ReceivedReading & { receivedAt: number }> = [];
 
   beforeAll(async () => {
     broker = await startAedes();
-    subscriber = await startSubscriber(broker.url);
+    for (const id of ['room', 'door']) subscribers.push(await startSubscriber(broker.url, `sensors/arm64-kernel/${id}`));
+    commands = await mqtt.connectAsync(broker.url, { clientId: 'arm64-commands' });
+    commands.on('message', (_topic, payload) => pumpStates.push(payload.toString()));
+    await commands.subscribeAsync('sensors/arm64-kernel/pump', { qos: 1 });
     const scenario = await readFile(join(REPO_ROOT, 'test/package/guest/arm64-scenario.sh'), 'utf8');
     const shim = await readFile(join(REPO_ROOT, 'test/package/guest/adduser.sh'), 'utf8');
     stage = await stageDeb(deb, {
@@ -80,16 +88,30 @@ describe.skipIf(skip !== null)(`the arm64 .deb on Debian's arm64 kernel (qemu-sy
       'usr/sbin/addgroup': { content: shim, mode: 0o755 },
     });
     // When each reading reached the broker (host clock), for the figures.
+    const taken = subscribers.map(() => 0);
     const poll = setInterval(() => {
-      for (let index = received.length; index < subscriber.readings.length; index += 1) received.push({ ...subscriber.readings[index]!, receivedAt: Date.now() });
+      subscribers.forEach((subscriber, which) => {
+        for (; taken[which]! < subscriber.readings.length; taken[which]! += 1) received.push({ ...subscriber.readings[taken[which]!]!, receivedAt: Date.now() });
+      });
     }, 20);
-    run = await bootArm64({ stage, timeoutMs: 300_000, onLine: process.env.SENSOR_AGENT_ARM64_VERBOSE ? (line) => console.log(`[arm64 ${line.atMs} ms] ${line.text}`) : undefined });
+    const verbose = process.env.SENSOR_AGENT_ARM64_VERBOSE !== undefined;
+    run = await bootArm64({
+      stage,
+      timeoutMs: 300_000,
+      onLine: (line) => {
+        if (verbose) console.log(`[arm64 ${line.atMs} ms] ${line.text}`);
+        // Once the agent listens for commands (a command before that is not kept); the scenario
+        // reads the pump's line back after the door's edges (up to 10 s more).
+        if (line.text.includes('"msg":"subscribed to output commands"')) void commands.publishAsync('sensors/arm64-kernel/pump/set', 'ON', { qos: 1 });
+      },
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     clearInterval(poll);
   }, 330_000);
 
   afterAll(async () => {
-    await subscriber?.stop();
+    for (const subscriber of subscribers) await subscriber.stop();
+    await commands?.endAsync();
     await broker?.stop();
     if (stage) await rm(stage, { recursive: true, force: true });
   });
@@ -131,11 +153,18 @@ describe.skipIf(skip !== null)(`the arm64 .deb on Debian's arm64 kernel (qemu-sy
     for (const reading of room) expect(reading.v).toEqual(direct);
   });
 
-  it('publishes each edge of the gpio-sim line through the cdev adapter, and stops with exit 0 on SIGTERM', () => {
+  it('hardware.gpio: auto picks the character device; each edge of a gpio-sim line is published, a command drives another line', () => {
+    expect(at(run, /"msg":"GPIO: /).text).toMatch(/GPIO: character device \/dev\/gpiochip\d+ \\"pinctrl-bcm2711\\" \(hardware\.gpio: auto\)/);
     const levels = received.filter((reading) => reading.topic.endsWith('/door')).map((reading) => reading.v.level);
     expect(levels[0]).toBe(0);
     expect(levels.slice(1)).toEqual([1, 0, 1]);
-    expect(json<{ code: number }>(run, 'stopped').code).toBe(0);
+    expect(json<{ before: string; after: string }>(run, 'pump')).toEqual({ before: '0', after: '1' });
+    expect(pumpStates).toContain('ON');
+  });
+
+  it('stops with exit 0 on SIGTERM, leaving the pump at its safe state (line low, OFF published)', () => {
+    expect(json<{ code: number; pump: string }>(run, 'stopped')).toEqual({ code: 0, pump: '0' });
+    expect(pumpStates.at(-1)).toBe('OFF');
   });
 
   it('figures: boot, agent start to running, first reading at the broker (TCG, printed)', () => {

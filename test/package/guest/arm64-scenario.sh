@@ -46,6 +46,8 @@ state=/var/lib/$(unit_value StateDirectory)
 mkdir -p "$state"; chown "$user:$group" "$state"; chmod "$(unit_value StateDirectoryMode)" "$state"
 set -- $(unit_value ExecStart)
 program=$1; shift
+# Created before the agent and tail start: `tail -f` on a file not there yet would miss its start.
+: > /tmp/agent.log
 echo "hil-step agent-start"
 (
   umask "$(unit_value UMask)"
@@ -53,7 +55,7 @@ echo "hil-step agent-start"
   exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
     STATE_DIRECTORY="$state" CONFIGURATION_DIRECTORY=/etc/sensor-agent \
     start-stop-daemon -S -c "$user:$group" -x "$program" -- "$@"
-) > /tmp/agent.log 2>&1 &
+) >> /tmp/agent.log 2>&1 &
 agent=$!
 tail -f /tmp/agent.log &
 tail_pid=$!
@@ -64,19 +66,24 @@ until grep -q '"msg":"sensor-agent running"' /tmp/agent.log; do
   sleep 0.1
 done
 echo "hil-step agent-running"
+pump_before=$(cat "$sim/sim_gpio22/value")
 echo "hil-json process {\"status\":$(json_string "$(grep -E '^(Uid|Gid|Groups|NoNewPrivs):' /proc/$agent/status | tr '\t' ' ' | tr '\n' ';')"),\"umask\":$(json_string "$(grep '^Umask:' /proc/$agent/status | cut -f2)"),\"gids\":$(json_string "$(for g in "$group" $(unit_value SupplementaryGroups); do getent group "$g" | cut -d: -f3; done | sort -n | tr '\n' ' ')"),\"state\":$(json_string "$(stat -c %U:%G:%a "$state")"),\"cmdline\":$(json_string "$(tr '\0' ' ' < /proc/$agent/cmdline)"),\"arch\":$(json_string "$(uname -m)")}"
 
 # The script paces itself (the host cannot talk back over the console): a few seconds of
-# readings, then edges on line 17, 1.5 s apart.
+# readings, then edges on line 17, 1.5 s apart. The host sends the pump (line 22) ON once the
+# agent has subscribed to commands; its line is read back after the edges.
 sleep 3
 for level in pull-up pull-down pull-up; do
   echo "hil-step gpio $level"
   echo "$level" > "$sim/sim_gpio17/pull"
   sleep 1.5
 done
+i=0
+while [ "$(cat "$sim/sim_gpio22/value")" = 0 ] && [ "$i" -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+echo "hil-json pump {\"before\":$(json_string "$pump_before"),\"after\":$(json_string "$(cat "$sim/sim_gpio22/value")")}"
 echo "hil-json buffer {\"files\":$(json_string "$(ls "$state/buffer" | tr '\n' ' ')"),\"owner\":$(json_string "$(stat -c %U:%G:%a "$state/buffer")")}"
 echo "hil-step agent-stop"
 kill -TERM "$agent"
 code=0; wait "$agent" || code=$?
 kill "$tail_pid" 2>/dev/null || true
-echo "hil-json stopped {\"code\":$code}"
+echo "hil-json stopped {\"code\":$code,\"pump\":$(json_string "$(cat "$sim/sim_gpio22/value")")}"
