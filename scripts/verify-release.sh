@@ -129,7 +129,7 @@ if [[ " ${ARCHES[*]} " == *" arm64 "* ]] && [ -f "$DEB" ] && [ "${SKIP_ARM64_KER
     if grep -aq 'arm64 kernel check SKIPPED' "$log"; then
       printf '  skip %s\n' "$(grep -ao 'arm64 kernel check SKIPPED: .*\*\*\*' "$log" | sed 's/ \*\*\*$//')"
     else
-      ok "arm64: the .deb on Debian's arm64 kernel: postinst, the unit's user/groups/flags, BME280 on i2c-stub, gpio-sim line over cdev, MQTT to the host"
+      ok "arm64: the .deb on Debian's arm64 kernel: postinst, the unit's user/groups/flags, BME280 on i2c-stub, gpio-sim input and output lines over cdev, MQTT to the host"
       figure "$(grep -ao 'arm64 kernel figures: .*' "$log")"
     fi
   else
