@@ -1,9 +1,11 @@
 #!/bin/busybox sh
 # /init of the arm64 real-kernel check (scripts/hil/prepare-arm64.sh puts it in base.cpio). The
 # initramfs is the whole arm64 root: busybox-static, glibc and libstdc++ from Debian's arm64
-# packages, and what the test appended (the unpacked .deb, /hil/test-script.sh). It loads the
-# network modules, brings up qemu's user-mode network (the host's loopback is 10.0.2.2), runs
-# the script, prints `hil-exit: <code>` and powers off.
+# packages, systemd, and what the test appended (the unpacked .deb, the scenario). It loads the
+# network modules and brings up qemu's user-mode network (the host's loopback is 10.0.2.2). Then
+# systemd becomes PID 1 when the test appended hil-scenario.service (which runs the scenario and
+# powers off); otherwise /hil/test-script.sh runs here, `hil-exit: <code>` is printed and the
+# guest powers off.
 /bin/busybox --install -s /bin
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
@@ -14,16 +16,7 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs tmpfs /run
 
-# hil_load FEATURE [PARAMS]: insmod the feature's modules in dependency order (the last one is the
-# feature's own module, and gets PARAMS).
-hil_load() {
-  last=$(tail -1 "/modules/$1.order")
-  for m in $(cat "/modules/$1.order"); do
-    if [ "$m" = "$last" ]; then insmod "/modules/$m" ${2:-} || return 1
-    else insmod "/modules/$m" 2>/dev/null; fi
-  done
-  return 0
-}
+. /lib/hil.sh
 hil_load net || echo "hil-init: the network modules did not load"
 ip link set lo up
 if ip link set eth0 up 2>/dev/null; then
@@ -33,6 +26,11 @@ fi
 hostname hil-arm64
 
 echo "hil-init: ready after $(cut -d' ' -f1 /proc/uptime) s ($(uname -m) $(uname -r))"
+# systemd as PID 1 (exec keeps the pid) when the test appended the scenario's unit; the network
+# stays as set up here.
+if [ -x /lib/systemd/systemd ] && [ -e /etc/systemd/system/hil-scenario.service ]; then
+  exec /lib/systemd/systemd --log-level=warning --show-status=false
+fi
 cd /
 ( . /hil/test-script.sh ) < /dev/console > /dev/console 2>&1
 echo "hil-exit: $?"

@@ -9,8 +9,9 @@
 #     linux-source against the arm64 headers, with the amd64 linux-kbuild's host tools (fixdep,
 #     modpost); gpio-sim with the same irq_sim patch as scripts/hil/build-gpio-sim.sh;
 #   - base.cpio: busybox-static, glibc, libstdc++ and libgcc (arm64, what the .deb depends on),
-#     scripts/hil/arm64-init.sh as /init, and the modules in /modules with one load order per
-#     feature (net, i2c, gpio).
+#     systemd with its dependencies (apt resolves them: the agent runs under its real unit),
+#     scripts/hil/arm64-init.sh as /init, scripts/hil/arm64-lib.sh as /lib/hil.sh, and the
+#     modules in /modules with one load order per feature (net, i2c, gpio).
 # Cached in ${SENSOR_AGENT_HIL_CACHE:-/var/cache/sensor-agent-hil}/<abi>_<version>/; a second run
 # fetches and builds nothing. Prints one JSON line with the paths the test needs.
 set -euo pipefail
@@ -22,7 +23,7 @@ ABI=${HIL_KERNEL_ABI%-amd64}-arm64
 C=$HIL_CACHE_ROOT/${ABI}_$HIL_KERNEL_DEB_VERSION
 mkdir -p "$C"
 
-if [ ! -e "$C/.fetched" ]; then
+if [ ! -e "$C/.fetched-2" ]; then
   apt_dir=$C/apt
   mkdir -p "$apt_dir/state/lists/partial" "$apt_dir/cache/archives/partial" "$C/debs"
   : > "$apt_dir/status"
@@ -31,10 +32,15 @@ if [ ! -e "$C/.fetched" ]; then
   apt-get "${A[@]}" update -qq
   (cd "$C/debs" && apt-get "${A[@]}" download "linux-image-$ABI=$HIL_KERNEL_DEB_VERSION" \
     "linux-headers-$ABI=$HIL_KERNEL_DEB_VERSION" busybox-static libc6 libc-bin libgcc-s1 libstdc++6 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
-  rm -rf "$C/root" "$C/userland"; mkdir -p "$C/root" "$C/userland"
+  # systemd and what it depends on (no recommends; debconf is only for maintainer scripts, which
+  # are not run: the packages are unpacked).
+  mapfile -t systemd_set < <(apt-get "${A[@]}" install -s --no-install-recommends systemd | awk '$1=="Inst"{print $2}' | grep -vxE 'debconf|libc6|libgcc-s1|gcc-12-base')
+  (cd "$C/debs" && rm -f systemd-set && apt-get "${A[@]}" download "${systemd_set[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
+  printf '%s\n' "${systemd_set[@]}" > "$C/debs/systemd-set"
+  rm -rf "$C/root" "$C/userland" "$C/.built"; mkdir -p "$C/root" "$C/userland"
   for p in linux-image linux-headers; do dpkg-deb -x "$C/debs/$p-${ABI}_"*.deb "$C/root"; done
   for p in "linux-headers-${HIL_KERNEL_ABI%-amd64}-common" "$HIL_KBUILD"; do dpkg-deb -x "$AMD64_CACHE/debs/${p}_"*.deb "$C/root"; done
-  for p in busybox-static libc6 libc-bin libgcc-s1 libstdc++6; do dpkg-deb -x "$C/debs/${p}_"*.deb "$C/userland"; done
+  for p in busybox-static libc6 libc-bin libgcc-s1 libstdc++6 $(cat "$C/debs/systemd-set"); do dpkg-deb -x "$C/debs/${p}_"*.deb "$C/userland"; done
   # linux-source ships one big tarball; take only the two drivers.
   t=$(mktemp -d)
   dpkg-deb --fsys-tarfile "$AMD64_CACHE/debs/${HIL_KERNEL_SOURCE}_"*.deb | tar -x -C "$t" --wildcards './usr/src/linux-source-*.tar.xz'
@@ -42,7 +48,7 @@ if [ ! -e "$C/.fetched" ]; then
   tar -xJf "$tarball" -C "$t" "$top/drivers/i2c/i2c-stub.c"
   mkdir -p "$C/src" && cp "$t/$top/drivers/i2c/i2c-stub.c" "$AMD64_CACHE/src/"{gpio-sim.c,gpiolib.h,irq_sim.c} "$C/src/"
   rm -rf "$t"
-  touch "$C/.fetched"
+  touch "$C/.fetched-2"
 fi
 
 if [ ! -e "$C/.built" ]; then
@@ -65,13 +71,17 @@ if [ ! -e "$C/.built" ]; then
   touch "$C/.built"
 fi
 
-hash=$(cat "$here/arm64-init.sh" "$0" | sha256sum | cut -c1-12)
+hash=$(cat "$here/arm64-init.sh" "$here/arm64-lib.sh" "$0" | sha256sum | cut -c1-12)
 base=$C/base-$hash.cpio
 if [ ! -e "$base" ]; then
+  rm -f "$C"/base-*.cpio # an older /init or list
   t=$(mktemp -d)
   mkdir -p "$t"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,var/lib,modules}
   cp -a "$C/userland/." "$t/"
   cp "$here/arm64-init.sh" "$t/init" && chmod +x "$t/init"
+  cp "$here/arm64-lib.sh" "$t/lib/hil.sh"
+  : > "$t/etc/machine-id" # systemd makes a transient one
+  printf 'PRETTY_NAME="sensor-agent arm64 test root"\nID=debian\nVERSION_ID=12\n' > "$t/etc/os-release"
   printf 'root:x:0:0:root:/root:/bin/sh\n' > "$t/etc/passwd"
   printf 'root:x:0:\n' > "$t/etc/group"
   printf 'passwd: files\ngroup: files\n' > "$t/etc/nsswitch.conf"

@@ -2,14 +2,17 @@
 # Installed as /usr/sbin/adduser and /usr/sbin/addgroup in the arm64 guest (test/package/
 # arm64-kernel.test.ts), whose root has busybox but not Debian's adduser (perl) or passwd.
 # Only the three calls the .deb's postinst makes, with Debian adduser's meaning, written to
-# /etc/passwd and /etc/group (system ids from 100 up, as adduser.conf's FIRST_SYSTEM_UID/GID):
+# /etc/passwd and /etc/group (the first free system id from 100, as adduser.conf's
+# FIRST_SYSTEM_UID/GID):
 #   addgroup --quiet --system GROUP
 #   adduser --quiet --system --group --no-create-home --home DIR --shell SH --gecos TEXT USER
 #   adduser --quiet USER GROUP
 # Anything else fails loudly, so a postinst change shows up here instead of passing silently.
 set -eu
 fail() { echo "$(basename "$0") (test shim): unsupported call: $*" >&2; exit 1; }
-next_id() { awk -F: -v min=100 '$3 >= min && $3 < 1000 && $3 >= n { n = $3 + 1 } END { print (n > min ? n : min) }' n=100 /etc/passwd /etc/group; }
+# The lowest id from 100 that is neither a uid nor a gid yet (systemd-sysusers has already taken
+# some from 999 down at boot).
+next_id() { awk -F: '{ used[$3] = 1 } END { for (id = 100; id in used; id++); print id }' /etc/passwd /etc/group; }
 add_group() { grep -q "^$1:" /etc/group || echo "$1:x:${2:-$(next_id)}:" >> /etc/group; }
 
 name=$(basename "$0")

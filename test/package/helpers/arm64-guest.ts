@@ -88,7 +88,7 @@ export async function bootArm64(options: { stage: string; forwards?: string; tim
   if (packed.status !== 0) throw new Error(`cpio failed: ${String(packed.stderr)}`);
   const args = [
     '-M', 'virt', '-accel', 'tcg', '-cpu', 'cortex-a72', '-m', '1024', '-smp', '2', '-nographic', '-no-reboot',
-    '-kernel', hil.kernel, '-initrd', initrd, '-append', 'console=ttyAMA0 quiet loglevel=3 panic=-1',
+    '-kernel', hil.kernel, '-initrd', initrd, '-append', 'console=ttyAMA0 quiet loglevel=3 panic=-1 systemd.getty_auto=0 systemd.wants=hil-scenario.service',
     '-netdev', `user,id=n0${options.forwards ?? ''}`, '-device', 'virtio-net-pci,netdev=n0,romfile=',
   ];
   const started = Date.now();
