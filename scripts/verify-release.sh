@@ -117,6 +117,26 @@ EOF
   rm -rf "$X"
 done
 
+# The arm64 .deb on Debian's arm64 kernel under qemu-system-aarch64 (virt, TCG): configured by its
+# postinst, run as its unit says against i2c-stub and gpio-sim (test/package/arm64-kernel.test.ts;
+# its assets: scripts/hil/prepare-arm64.sh). About 30 s once the assets are cached. The test says
+# why when it skips (no qemu-system-aarch64, no cross compiler, not root).
+DEB=release/sensor-agent_${VERSION}_arm64.deb
+if [[ " ${ARCHES[*]} " == *" arm64 "* ]] && [ -f "$DEB" ] && [ "${SKIP_ARM64_KERNEL:-}" != 1 ]; then
+  echo "== arm64 kernel (qemu-system-aarch64, TCG)"
+  log=$WORK/arm64-kernel.log
+  if SENSOR_AGENT_ARM64_DEB=$REPO/$DEB NO_COLOR=1 npx vitest run --config vitest.package.config.ts > "$log" 2>&1; then
+    if grep -aq 'arm64 kernel check SKIPPED' "$log"; then
+      printf '  skip %s\n' "$(grep -ao 'arm64 kernel check SKIPPED: .*\*\*\*' "$log" | sed 's/ \*\*\*$//')"
+    else
+      ok "arm64: the .deb on Debian's arm64 kernel: postinst, the unit's user/groups/flags, BME280 on i2c-stub, gpio-sim input and output lines over cdev, MQTT to the host"
+      figure "$(grep -ao 'arm64 kernel figures: .*' "$log")"
+    fi
+  else
+    fail "arm64: the .deb on Debian's arm64 kernel (test/package/arm64-kernel.test.ts)"; grep -av '^\s*$' "$log" | tail -60
+  fi
+fi
+
 # The .deb's maintainer scripts for real, on this (throwaway CI) machine: install, upgrade with an
 # edited config, remove, purge. Only as root, on amd64, and when no sensor-agent is installed here.
 DEB=release/sensor-agent_${VERSION}_amd64.deb

@@ -16,10 +16,10 @@ import { resolveClientId } from '../mqtt/client-id.js';
 import { plural, type CheckResult } from './doctor-result.js';
 import { checkStatusPort, checkStoreFolder, checkStoreLock } from './doctor-start.js';
 import { checkClock } from './doctor-clock.js';
+import { checkKernelDrivers, I2C_DRIVERS } from './doctor-kernel.js';
 
 export { formatResult, summarize, type CheckResult, type Verdict } from './doctor-result.js';
 
-const I2C_DRIVERS = new Set(['bme280', 'bmp280', 'sht3x', 'sht4x', 'bh1750', 'ads1115', 'ina219', 'mcp9808']);
 const GPIO_DRIVERS = new Set(['gpio-input']);
 
 async function accessible(path: string, mode: number): Promise<boolean> {
@@ -194,6 +194,7 @@ export async function runDoctor(config: Config, warnings: readonly string[] = []
     ...present(await checkStoreLock(config)),
     ...present(await checkStatusPort(config)),
     ...(await checkI2c(config, groups, isRoot)),
+    ...(await checkKernelDrivers(config)),
     ...(await checkGpio(config, groups, isRoot)),
     ...(await checkOneWire(config)),
     await checkClock(),

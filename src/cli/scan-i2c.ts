@@ -3,12 +3,15 @@
 // that is safe: 0xD0 at 0x76/0x77 (Bosch chip id, BME280 datasheet section 5.4.1) and the
 // manufacturer id register 0x06 at 0x18..0x1f (MCP9808 datasheet section 5.1.5: 0x0054).
 // With --config, a bus the config's `simulate.i2c` names is scanned on its register map.
+// A chip a kernel driver holds (src/hardware/i2c-kernel-holder.ts, under hardware.i2cDevicesRoot)
+// does not answer user space: it is shown as UU, as i2cdetect does, with the agent driver to use.
 import { access, constants } from 'node:fs/promises';
 import type { Hardware } from '../hardware/hardware.js';
 import { hex, type I2cBus } from '../hardware/i2c-bus.js';
 import { createHardware } from '../hardware/create-hardware.js';
 import { openRealI2cBus } from '../hardware/real-i2c.js';
 import { loadConfig } from '../config/load.js';
+import { describeHolder, I2C_DEVICES_ROOT, kernelHoldersOn } from '../hardware/i2c-kernel-holder.js';
 import { chipName, REG_CHIP_ID } from '../sensors/bosch-bmx280.js';
 import { readWordBE } from '../sensors/word-registers.js';
 
@@ -21,6 +24,8 @@ export interface ScannedDevice {
   address: number;
   /** What is likely there: "BME280 (chip id 0x60), driver: bme280", or candidates for the address. */
   description: string;
+  /** A kernel driver holds it (i2cdetect's UU). */
+  held?: boolean;
 }
 
 interface Candidate {
@@ -64,22 +69,33 @@ async function identify(bus: I2cBus, address: number): Promise<string | undefine
   return undefined;
 }
 
-export async function scanBus(bus: I2cBus): Promise<ScannedDevice[]> {
+/** The answering addresses, named; and the chips kernel drivers hold on `busNumber` under `i2cDevicesRoot`, as held. */
+export async function scanBus(bus: I2cBus, kernel?: { busNumber: number; i2cDevicesRoot: string }): Promise<ScannedDevice[]> {
+  const holders = kernel ? await kernelHoldersOn(kernel.busNumber, kernel.i2cDevicesRoot) : [];
+  const held = new Map(holders.map((holder) => [holder.address, holder]));
   const devices: ScannedDevice[] = [];
   for (const address of await bus.scan()) {
-    devices.push({ address, description: (await identify(bus, address)) ?? candidatesAt(address) });
+    const holder = held.get(address);
+    // The kernel's driver owns a held chip: reading its id from here is refused (EBUSY) or would race it.
+    if (holder) devices.push({ address, description: describeHolder(holder), held: true });
+    else devices.push({ address, description: (await identify(bus, address)) ?? candidatesAt(address) });
   }
-  return devices;
+  for (const holder of holders) {
+    if (!devices.some((device) => device.address === holder.address)) devices.push({ address: holder.address, description: describeHolder(holder), held: true });
+  }
+  return devices.sort((a, b) => a.address - b.address);
 }
 
-/** The i2cdetect grid: the address where a chip answered, `--` where none did. */
-export function formatGrid(addresses: readonly number[]): string {
+/** The i2cdetect grid: the address where a chip answered, `UU` where a kernel driver holds it, `--` where none did. */
+export function formatGrid(addresses: readonly number[], heldAddresses: readonly number[] = []): string {
   const found = new Set(addresses);
+  const held = new Set(heldAddresses);
   const lines = [`    ${Array.from({ length: 16 }, (_, column) => ` ${column.toString(16)}`).join(' ')}`];
   for (let row = 0; row < 0x80; row += 0x10) {
     const cells = Array.from({ length: 16 }, (_, column) => {
       const address = row + column;
       if (address < 0x03 || address > 0x77) return '  ';
+      if (held.has(address)) return 'UU';
       return found.has(address) ? address.toString(16).padStart(2, '0') : '--';
     });
     lines.push(`${row.toString(16).padStart(2, '0')}: ${cells.join(' ')}`);
@@ -88,7 +104,10 @@ export function formatGrid(addresses: readonly number[]): string {
 }
 
 export function formatScan(busName: string, devices: readonly ScannedDevice[]): string {
-  const grid = formatGrid(devices.map((device) => device.address));
+  const grid = formatGrid(
+    devices.map((device) => device.address),
+    devices.filter((device) => device.held).map((device) => device.address),
+  );
   if (devices.length === 0) {
     return `${grid}\n${busName}: no device answered (check wiring, power and pull-ups; a chip that is busy may not answer)\n`;
   }
@@ -138,7 +157,7 @@ export async function runScanI2c(options: { bus?: string; configFile?: string },
   }
   try {
     const busName = mapFile === undefined ? `/dev/i2c-${busNumber}` : `bus ${busNumber} (simulated: ${mapFile})`;
-    out.write(formatScan(busName, await scanBus(bus)));
+    out.write(formatScan(busName, await scanBus(bus, { busNumber, i2cDevicesRoot: config?.hardware.i2cDevicesRoot ?? I2C_DEVICES_ROOT })));
     return 0;
   } finally {
     await (hardware ? hardware.close() : bus.close());

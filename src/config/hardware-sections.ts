@@ -29,6 +29,12 @@ export function hardwareSection() {
       gpioRoot: z.string().default('/sys/class/gpio'),
       /** 1-Wire devices folder (28-…/w1_slave). */
       oneWireRoot: z.string().default('/sys/bus/w1/devices'),
+      /** IIO devices folder (iio:deviceN/ with name, in_temp_input, ...), read by the iio driver. */
+      iioRoot: z.string().default('/sys/bus/iio/devices'),
+      /** hwmon devices folder (hwmonN/ with name, temp1_input, ...), read by the hwmon driver. */
+      hwmonRoot: z.string().default('/sys/class/hwmon'),
+      /** The kernel's I2C clients (<bus>-00<addr>/driver): doctor and scan-i2c say which chips a kernel driver holds. */
+      i2cDevicesRoot: z.string().default('/sys/bus/i2c/devices'),
     },
     expecting('a mapping of hardware settings'),
   );

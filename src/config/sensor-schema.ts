@@ -77,7 +77,7 @@ function driverEntry(definition: DriverDefinition<never>) {
 /** The values a sensor with these options reports, or null when its driver does not say. */
 function valueDefinitions(definition: DriverDefinition<never>, entry: Record<string, unknown>): ValueDefinitions | null {
   try {
-    return definition.values ? definition.values(entry as never) : null;
+    return definition.values?.(entry as never) ?? null;
   } catch {
     return null;
   }

@@ -12,6 +12,7 @@ import { calibrateStage, clampStage, multiplyStage, offsetStage } from './arithm
 import { deltaStage, throttleStage } from './rate.js';
 import { averageStage, medianStage } from './window.js';
 import type { Stage } from './stage.js';
+import { roundToDecimals } from '../sensors/rounding.js';
 
 interface Chain {
   /** The stateless steps up to the first stateful one. */
@@ -39,11 +40,8 @@ export function decimalsOf(value: number): number {
   return text.split('.')[1]?.length ?? 0;
 }
 
-export function roundTo(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  const rounded = Math.round(value * factor) / factor;
-  return rounded === 0 ? 0 : rounded;
-}
+/** The same rule as the drivers' (src/sensors/rounding.ts). */
+export const roundTo = roundToDecimals;
 
 export class SensorFilters {
   private readonly chains = new Map<string, Chain | null>();

@@ -11,7 +11,7 @@ import { createRealGpio } from './gpio-backend.js';
 import type { SimulatedGpioScript } from './simulated-gpio-script.js';
 
 export interface HardwareConfig {
-  hardware: { gpio: GpioBackendSetting; gpioRoot: string; oneWireRoot: string };
+  hardware: { gpio: GpioBackendSetting; gpioRoot: string; oneWireRoot: string; iioRoot: string; hwmonRoot: string };
   simulate: { i2c: Record<string, string>; gpio: Record<string, SimulatedGpioScript> };
 }
 
@@ -30,6 +30,8 @@ export function createHardware(config: HardwareConfig, warn?: (message: string) 
 
   return {
     oneWireRoot: config.hardware.oneWireRoot,
+    iioRoot: config.hardware.iioRoot,
+    hwmonRoot: config.hardware.hwmonRoot,
     i2c: (busNumber) => {
       let bus = buses.get(busNumber);
       if (!bus) {

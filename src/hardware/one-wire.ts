@@ -34,6 +34,8 @@ export interface OneWireReader {
   checkPresent(deviceId: string): Promise<void>;
   /** m°C from `<deviceId>/w1_slave`, CRC checked (one retry). */
   readMilliCelsius(deviceId: string): Promise<number>;
+  /** The same read, with the 9 scratchpad bytes the kernel printed (the DS18B20 driver tells the power-on value by them). */
+  readScratchpad(deviceId: string): Promise<{ milliCelsius: number; bytes: number[] }>;
 }
 
 const CONFIG_TXT = '/boot/firmware/config.txt (/boot/config.txt before Bookworm)';
@@ -81,6 +83,19 @@ export function createOneWireReader(root: string, readText: (path: string) => Pr
     return parseW1Slave(text, deviceId);
   };
 
+  const readChecked = async (deviceId: string): Promise<W1ThermReading> => {
+    let reading = await readOnce(deviceId);
+    // Each read is a fresh conversion and transfer: one retry clears a single disturbed frame.
+    if (!reading.crcOk) reading = await readOnce(deviceId);
+    if (!reading.crcOk) {
+      throw new OneWireError('W1_CRC', `1-Wire device ${deviceId}: CRC check failed twice (scratchpad ${reading.scratchpad}); check the cable length, the pull-up and interference`);
+    }
+    if (/^(00\s*){9}$/.test(reading.scratchpad)) {
+      throw new OneWireError('W1_BAD_DATA', `1-Wire device ${deviceId}: scratchpad reads all zeros, the data line is held low (short circuit, or the sensor was disconnected)`);
+    }
+    return reading;
+  };
+
   return {
     root,
     checkPresent: async (deviceId) => {
@@ -90,17 +105,10 @@ export function createOneWireReader(root: string, readText: (path: string) => Pr
       );
       if (!present) throw await notFound(deviceId);
     },
-    readMilliCelsius: async (deviceId) => {
-      let reading = await readOnce(deviceId);
-      // Each read is a fresh conversion and transfer: one retry clears a single disturbed frame.
-      if (!reading.crcOk) reading = await readOnce(deviceId);
-      if (!reading.crcOk) {
-        throw new OneWireError('W1_CRC', `1-Wire device ${deviceId}: CRC check failed twice (scratchpad ${reading.scratchpad}); check the cable length, the pull-up and interference`);
-      }
-      if (/^(00\s*){9}$/.test(reading.scratchpad)) {
-        throw new OneWireError('W1_BAD_DATA', `1-Wire device ${deviceId}: scratchpad reads all zeros, the data line is held low (short circuit, or the sensor was disconnected)`);
-      }
-      return reading.milliCelsius;
+    readMilliCelsius: async (deviceId) => (await readChecked(deviceId)).milliCelsius,
+    readScratchpad: async (deviceId) => {
+      const reading = await readChecked(deviceId);
+      return { milliCelsius: reading.milliCelsius, bytes: reading.scratchpad.split(/\s+/).map((byte) => Number.parseInt(byte, 16)) };
     },
   };
 }

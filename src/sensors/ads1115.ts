@@ -14,6 +14,7 @@ import { hex, type I2cBus } from '../hardware/i2c-bus.js';
 import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
 import { readWordBE, writeWordBE } from './word-registers.js';
 import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
+import { roundToDecimals } from './rounding.js';
 
 /** ADDR pin to GND, VDD, SDA, SCL. */
 export const ADS1115_ADDRESSES = [0x48, 0x49, 0x4a, 0x4b] as const;
@@ -85,7 +86,7 @@ export function ads1115Config(channel: Ads1115Channel, gain: number, dataRate: n
 export function ads1115Volts(code: number, gain: number): number {
   const signed = code & 0x8000 ? code - 0x10000 : code;
   const decimals = GAINS.get(gain)?.decimals ?? 10;
-  return Math.round(((signed * gain) / 32768) * 10 ** decimals) / 10 ** decimals;
+  return roundToDecimals((signed * gain) / 32768, decimals);
 }
 
 /** `voltage0` .. `voltage3` for single-ended inputs, `voltage0_1` for the pair 0−1. */

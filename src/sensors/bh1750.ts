@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { I2cBus } from '../hardware/i2c-bus.js';
 import { i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
 import type { DriverDefinition, Sensor, Values } from './types.js';
+import { roundToDecimals } from './rounding.js';
 
 /** ADDR pin low: 0x23; high: 0x5C. */
 export const BH1750_ADDRESSES = [0x23, 0x5c] as const;
@@ -72,7 +73,7 @@ export async function createBh1750(bus: I2cBus, options: Bh1750Options, sleep: (
       await sleep(waitMs);
       const data = await onDevice(device, 'reading the measurement', () => bus.i2cRead(address, 2));
       const lux = bh1750Lux(data.readUInt16BE(0), mode, mtreg);
-      return { illuminance: Math.round(lux * 10 ** decimals) / 10 ** decimals };
+      return { illuminance: roundToDecimals(lux, decimals) };
     },
   };
 }

@@ -10,6 +10,7 @@ import { duration } from '../config/units.js';
 import { expecting } from '../config/fields.js';
 import type { GpioLine, Level } from '../hardware/gpio.js';
 import type { DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
+import { roundToDecimals } from './rounding.js';
 
 /** BCM numbers of the Pi's main controller (the header uses 0-27; the Pi 5's RP1 has 54 lines). */
 export const MAX_BCM_PIN = 53;
@@ -28,10 +29,7 @@ export const gpioInputOptions = z.strictObject({
 });
 export type GpioInputOptions = z.output<typeof gpioInputOptions>;
 
-function round(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
-}
+const round = roundToDecimals;
 
 function stateSensor(line: GpioLine, edge: GpioInputOptions['edge'], initial: Level): Sensor {
   let lastLevel = initial;

@@ -77,7 +77,8 @@ export interface I2cDevice {
 
 /**
  * A bus error as a SensorError: SENSOR_NOT_FOUND when nothing acknowledges the address (ENXIO,
- * EREMOTEIO, ENODEV), I2C_IO_ERROR otherwise; SensorErrors pass through unchanged.
+ * EREMOTEIO, ENODEV), I2C_ADDRESS_BUSY when a kernel driver holds the chip (EBUSY: /dev/i2c-N
+ * refuses an address a bound kernel client has), I2C_IO_ERROR otherwise; SensorErrors pass through unchanged.
  */
 export function i2cError(device: I2cDevice, action: string, error: unknown): SensorError {
   if (error instanceof SensorError) return error;
@@ -86,6 +87,13 @@ export function i2cError(device: I2cDevice, action: string, error: unknown): Sen
     return new SensorError(
       'SENSOR_NOT_FOUND',
       `${driver}: no device at ${hex(address)} on bus ${bus} (check wiring, power and the address; run 'sensor-agent scan-i2c --bus ${bus}')`,
+    );
+  }
+  if ((error as { code?: unknown } | null)?.code === 'EBUSY') {
+    return new SensorError(
+      'I2C_ADDRESS_BUSY',
+      `${driver}: ${hex(address)} on bus ${bus} is held by a kernel driver (EBUSY; a dtoverlay=i2c-sensor line or new_device bound it), so this driver cannot use it: ` +
+        `use driver: iio or hwmon with the device the kernel publishes, or remove the overlay line (run 'sensor-agent scan-i2c --bus ${bus}')`,
     );
   }
   const reason = error instanceof Error ? error.message : String(error);

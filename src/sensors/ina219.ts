@@ -13,6 +13,7 @@ import type { I2cBus } from '../hardware/i2c-bus.js';
 import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
 import { readWordBE, writeWordBE } from './word-registers.js';
 import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
+import { roundToDecimals } from './rounding.js';
 
 /** A0/A1 pins to GND, VS+, SDA or SCL: 16 addresses 0x40..0x4F (section 8.5.5.1). */
 export const INA219_ADDRESSES = Array.from({ length: 16 }, (_, i) => 0x40 + i);
@@ -101,7 +102,7 @@ export function ina219OptionsProblem(options: CalibrationInputs): string | undef
 
 /** Decimal places that resolve one `step` (4 for 100 µA, 5 for 97.7 µA). */
 const decimalsFor = (step: number): number => Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
-const round = (value: number, decimals: number): number => Math.round(value * 10 ** decimals) / 10 ** decimals;
+const round = roundToDecimals;
 const signed16 = (value: number): number => (value & 0x8000 ? value - 0x10000 : value);
 
 export async function createIna219(bus: I2cBus, options: Ina219Options, sleep: (ms: number) => Promise<unknown> = delay): Promise<Sensor> {

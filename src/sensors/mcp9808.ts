@@ -10,6 +10,7 @@ import { hex, type I2cBus } from '../hardware/i2c-bus.js';
 import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
 import { readWordBE } from './word-registers.js';
 import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
+import { checkDocumentedRange, type DocumentedRange } from './documented-range.js';
 
 /** A2..A0 pins: 0x18 (all low) to 0x1F. */
 export const MCP9808_ADDRESSES = [0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f] as const;
@@ -22,6 +23,9 @@ export const REG_RESOLUTION = 0x08;
 export const MANUFACTURER_ID = 0x0054;
 /** Upper byte of the device id / revision register; the lower byte is the revision. */
 export const DEVICE_ID = 0x04;
+
+/** Section 1 (features): -40..+125 °C; outside it a reading fails (documented-range.ts). */
+export const TEMPERATURE_RANGE: DocumentedRange = { min: -40, max: 125, unit: '°C', source: 'MCP9808 datasheet, operating range' };
 
 const TA_SIGN = 0x10;
 const TA_MAGNITUDE_HIGH = 0x0f;
@@ -69,7 +73,8 @@ export async function createMcp9808(bus: I2cBus, options: Mcp9808Options): Promi
     read: async (): Promise<Values> => {
       const ambient = await readRegister(REG_AMBIENT_TEMPERATURE, 'the ambient temperature');
       // Multiples of 2^-4 °C are exact in binary: no rounding needed beyond the chip's own steps.
-      return { temperature: mcp9808Temperature(ambient >> 8, ambient & 0xff) };
+      const celsius = mcp9808Temperature(ambient >> 8, ambient & 0xff);
+      return { temperature: checkDocumentedRange(describeDevice('mcp9808', options.bus, address), 'temperature', celsius, TEMPERATURE_RANGE) };
     },
   };
 }

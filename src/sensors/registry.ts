@@ -12,6 +12,8 @@ import { ads1115Driver } from './ads1115.js';
 import { ina219Driver } from './ina219.js';
 import { mcp9808Driver } from './mcp9808.js';
 import { ds18b20Driver } from './ds18b20.js';
+import { iioDriver } from './iio.js';
+import { hwmonDriver } from './hwmon.js';
 
 export const driverDefinitions: readonly DriverDefinition<never>[] = [
   simulatedDriver as DriverDefinition<never>,
@@ -26,6 +28,8 @@ export const driverDefinitions: readonly DriverDefinition<never>[] = [
   ina219Driver as DriverDefinition<never>,
   mcp9808Driver as DriverDefinition<never>,
   ds18b20Driver as DriverDefinition<never>,
+  iioDriver as DriverDefinition<never>,
+  hwmonDriver as DriverDefinition<never>,
 ];
 
 export function findDriver(name: string): DriverDefinition<never> | undefined {

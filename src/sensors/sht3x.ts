@@ -6,8 +6,10 @@
 // Sensirion chip is there; the SHT3x has no chip id.
 import { z } from 'zod';
 import type { DriverDefinition, Sensor, Values } from './types.js';
-import { i2cDeviceOptions, type I2cDevice } from './i2c-options.js';
+import { describeDevice, i2cDeviceOptions, type I2cDevice } from './i2c-options.js';
 import { sensirionTransfer } from './sensirion-crc.js';
+import { roundToDecimals } from './rounding.js';
+import { checkDocumentedRange, clampHumidity, type DocumentedRange } from './documented-range.js';
 
 export const SHT3X_ADDRESSES = [0x44, 0x45] as const;
 /** Single shot, high repeatability, clock stretching disabled (table 9). */
@@ -24,13 +26,15 @@ export const sht3xOptions = z.strictObject({
 });
 export type Sht3xOptions = z.infer<typeof sht3xOptions>;
 
-const round2 = (value: number): number => Math.round(value * 100) / 100;
+const round2 = (value: number): number => roundToDecimals(value, 2);
+/** Outside it a reading fails; humidity is clamped to 0..100 (documented-range.ts). */
+export const TEMPERATURE_RANGE: DocumentedRange = { min: -40, max: 125, unit: '°C', source: 'SHT3x-DIS datasheet table 1' };
 
 /** Section 4.13: raw words to °C and %RH, rounded to 0.01 (the chip's resolution is finer). */
 export function sht3xConvert(rawTemperature: number, rawHumidity: number): Values {
   return {
     temperature: round2(-45 + (175 * rawTemperature) / FULL_SCALE),
-    humidity: round2(Math.min(100, Math.max(0, (100 * rawHumidity) / FULL_SCALE))),
+    humidity: round2(clampHumidity((100 * rawHumidity) / FULL_SCALE)),
   };
 }
 
@@ -46,7 +50,9 @@ export const sht3xDriver: DriverDefinition<Sht3xOptions> = {
     return {
       read: async (): Promise<Values> => {
         const [rawTemperature = 0, rawHumidity = 0] = await sensirionTransfer(bus, device, measure, 2);
-        return sht3xConvert(rawTemperature, rawHumidity);
+        const values = sht3xConvert(rawTemperature, rawHumidity);
+        checkDocumentedRange(describeDevice('sht3x', options.bus, options.address), 'temperature', values.temperature ?? 0, TEMPERATURE_RANGE);
+        return values;
       },
     };
   },

@@ -9,6 +9,8 @@ import type { DriverContext, DriverDefinition, Sensor, Values } from './types.js
 import { describeDevice, i2cDeviceOptions, type I2cDevice } from './i2c-options.js';
 import { sensirionTransfer } from './sensirion-crc.js';
 import { hex } from '../hardware/i2c-bus.js';
+import { roundToDecimals } from './rounding.js';
+import { checkDocumentedRange, clampHumidity, type DocumentedRange } from './documented-range.js';
 
 /** SHT40-A/SHT41-A/SHT45-A: 0x44; the -B variants 0x45, the -C variants 0x46. */
 export const SHT4X_ADDRESSES = [0x44, 0x45, 0x46] as const;
@@ -28,14 +30,16 @@ export const sht4xOptions = z.strictObject({
 });
 export type Sht4xOptions = z.infer<typeof sht4xOptions>;
 
-const round2 = (value: number): number => Math.round(value * 100) / 100;
+const round2 = (value: number): number => roundToDecimals(value, 2);
+/** Outside it a reading fails; humidity is clamped to 0..100 (documented-range.ts). */
+export const TEMPERATURE_RANGE: DocumentedRange = { min: -40, max: 125, unit: '°C', source: 'SHT4x datasheet section 3.1' };
 
 /** Section 4.6: raw words to °C and %RH (cropped to 0..100), rounded to 0.01. */
 export function sht4xConvert(rawTemperature: number, rawHumidity: number): Values {
   const humidity = -6 + (125 * rawHumidity) / FULL_SCALE;
   return {
     temperature: round2(-45 + (175 * rawTemperature) / FULL_SCALE),
-    humidity: round2(Math.min(100, Math.max(0, humidity))),
+    humidity: round2(clampHumidity(humidity)),
   };
 }
 
@@ -55,7 +59,9 @@ export const sht4xDriver: DriverDefinition<Sht4xOptions> = {
     return {
       read: async (): Promise<Values> => {
         const [rawTemperature = 0, rawHumidity = 0] = await sensirionTransfer(bus, device, measure, 2);
-        return sht4xConvert(rawTemperature, rawHumidity);
+        const values = sht4xConvert(rawTemperature, rawHumidity);
+        checkDocumentedRange(describeDevice('sht4x', options.bus, options.address), 'temperature', values.temperature ?? 0, TEMPERATURE_RANGE);
+        return values;
       },
     };
   },

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { duration } from '../config/units.js';
 import { KIND_BY_UNIT, type DriverDefinition, type Sensor, type ValueDefinition, type Values } from './types.js';
+import { roundToDecimals } from './rounding.js';
 
 export const simulatedOptions = z.strictObject({
   signal: z.enum(['sine', 'random', 'counter', 'step']).default('sine'),
@@ -18,10 +19,7 @@ export const simulatedOptions = z.strictObject({
 });
 export type SimulatedOptions = z.infer<typeof simulatedOptions>;
 
-function round(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
-}
+const round = roundToDecimals;
 
 export function createSimulated(options: SimulatedOptions, now: () => number = Date.now): Sensor {
   const span = options.max - options.min;

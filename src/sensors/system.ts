@@ -4,6 +4,7 @@ import { readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { DriverDefinition, Sensor, Values } from './types.js';
+import { roundToDecimals } from './rounding.js';
 
 export const systemOptions = z.strictObject({
   /** Roots of sysfs and procfs; tests point them at fixture folders. */
@@ -13,7 +14,7 @@ export const systemOptions = z.strictObject({
 });
 export type SystemOptions = z.infer<typeof systemOptions>;
 
-const round = (value: number, decimals: number): number => Math.round(value * 10 ** decimals) / 10 ** decimals;
+const round = roundToDecimals;
 
 async function readText(path: string): Promise<string | undefined> {
   try {

@@ -37,8 +37,9 @@ export interface DriverDefinition<Options = unknown> {
    * The values a sensor with these options reports, with the decimals of its real resolution:
    * the names config `filters:` are checked against, and the rounding applied after the filters.
    * A value the driver reports beyond these (or a driver without the list) keeps the decimals it came with.
+   * Undefined when the names are known only from the device (iio/hwmon without `channels`).
    */
-  values?(options: Options): ValueDefinitions;
+  values?(options: Options): ValueDefinitions | undefined;
 }
 
 /**

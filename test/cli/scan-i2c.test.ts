@@ -115,4 +115,17 @@ describe('scan-i2c', () => {
     expect(stdout).toContain('  0x76  BME280 (chip id 0x60), driver: bme280\n');
     expect(stdout).toContain(': 8 devices\n');
   });
+
+  it('shows the chips a kernel driver holds as UU, with the iio or hwmon driver to use instead', async () => {
+    const i2cDevicesRoot = join(ROOT, 'test/fixtures/sysfs/i2c-devices');
+    const { code, out } = await scan({ configFile: await configSimulating(BENCH_MAP, `hardware:\n  i2cDevicesRoot: ${i2cDevicesRoot}\n`) });
+    expect(code).toBe(0);
+    expect(out).toMatch(/^10: -- -- -- -- -- -- -- -- UU -- 1a /m);
+    expect(out).toMatch(/^70: -- -- -- -- -- -- UU 77 /m);
+    expect(out).toContain("  0x18  held by the kernel's jc42 driver (jc42): the direct drivers cannot use it (the kernel owns it); use driver: hwmon, device: jc42\n");
+    expect(out).toContain("  0x76  held by the kernel's bmp280 driver (bme280): the direct drivers cannot use it (the kernel owns it); use driver: iio, device: bme280\n");
+    // Unbound (1-0048 has no driver link) and unheld chips are named as before.
+    expect(out).toContain('  0x48  maybe ADS1115 (driver: ads1115), or INA219 (driver: ina219)\n');
+    expect(out).toContain('  0x77  BMP280 (chip id 0x58), driver: bmp280\n');
+  });
 });

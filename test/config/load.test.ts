@@ -34,7 +34,7 @@ describe('loadConfig', () => {
       store: { path: '/var/lib/sensor-agent/buffer', maxBytes: 256_000_000, keepFree: { percent: 5 }, overflow: 'drop-oldest', commitInterval: 5000 },
       status: { listen: '0.0.0.0:8080', maxClients: 16, token: undefined, tokenFile: undefined },
       log: { level: 'info' },
-      hardware: { gpio: 'auto', gpioRoot: '/sys/class/gpio', oneWireRoot: '/sys/bus/w1/devices' },
+      hardware: { gpio: 'auto', gpioRoot: '/sys/class/gpio', oneWireRoot: '/sys/bus/w1/devices', iioRoot: '/sys/bus/iio/devices', hwmonRoot: '/sys/class/hwmon', i2cDevicesRoot: '/sys/bus/i2c/devices' },
       simulate: { i2c: {}, gpio: {} },
       homeassistant: { enabled: false, discoveryPrefix: 'homeassistant', retain: true, statusTopic: 'homeassistant/status', discovery: 'device', announceDelay: 5000 },
       sensors: [

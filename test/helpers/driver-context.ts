@@ -14,6 +14,8 @@ const noHardware: Hardware = {
     },
   },
   oneWireRoot: '/nonexistent/w1',
+  iioRoot: '/nonexistent/iio',
+  hwmonRoot: '/nonexistent/hwmon',
   close: async () => undefined,
 };
 

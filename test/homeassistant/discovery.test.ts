@@ -24,6 +24,18 @@ function configError(sensors: unknown[]): string {
 const context = (discovery: 'device' | 'entity'): DiscoveryContext => ({ deviceId: 'pi', version: '1.2.3', discoveryPrefix: 'homeassistant', topicPrefix: 'sensors/pi', discovery, areas: new Map() });
 
 describe('the Home Assistant keys of a sensor', () => {
+  it('announce the iio and hwmon values `channels` names, with the device class of their kind; none without it', () => {
+    const config = parse([
+      { id: 'air', driver: 'iio', device: 'bme280', channels: ['temperature', 'pressure'] },
+      { id: 'rail', driver: 'hwmon', device: 'ina219', channels: ['voltage1', 'power'] },
+      { id: 'other', driver: 'hwmon', device: 'lm75' },
+    ]);
+    const components = sensorComponents('pi', 'sensors/pi', config.sensors);
+    expect(components.map((c) => c.key)).toEqual(['pi_air_temperature', 'pi_air_pressure', 'pi_rail_voltage1', 'pi_rail_power']);
+    expect(components.find((c) => c.key === 'pi_air_pressure')).toMatchObject({ meaning: { platform: 'sensor', deviceClass: 'atmospheric_pressure', unit: 'hPa' }, precision: 3 });
+    expect(components.find((c) => c.key === 'pi_rail_power')).toMatchObject({ meaning: { platform: 'sensor', deviceClass: 'power', unit: 'W' }, precision: 6 });
+  });
+
   it('take a binary sensor class for a GPIO state and a mapping for a sensor with several values', () => {
     const config = parse([
       { id: 'door', driver: 'gpio-input', pin: 17, deviceClass: 'door', name: 'Front door', area: 'Hall' },

@@ -156,7 +156,7 @@ describe('sampler with event-driven sensors', () => {
 
   it('publishes a simulated door contact on every change and on every interval (gpio-input end to end)', async () => {
     const gpio = createSimulatedGpio(new Map([[17, simulatedGpioScript.parse({ level: 0, toggle: '25s' })]]));
-    const hardware = { i2c: () => Promise.reject(new Error('no I2C')), gpio, oneWireRoot: '/nonexistent', close: async () => {} };
+    const hardware = { i2c: () => Promise.reject(new Error('no I2C')), gpio, oneWireRoot: '/nonexistent', iioRoot: '/nonexistent', hwmonRoot: '/nonexistent', close: async () => {} };
     const { hooks, accepted } = recordingHooks();
     const options = gpioInputOptions.parse({ pin: 17 });
     const schedule = new SensorSchedule({

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createOneWireReader } from '../../src/hardware/one-wire.js';
-import { createDs18b20, ds18b20Celsius, ds18b20Driver, ds18b20Options } from '../../src/sensors/ds18b20.js';
+import { createDs18b20, ds18b20Celsius, ds18b20Driver, ds18b20Options, isPowerOnScratchpad } from '../../src/sensors/ds18b20.js';
 import { noHardwareContext } from '../helpers/driver-context.js';
 
 const root = (name: string): string => fileURLToPath(new URL(`../fixtures/sysfs/w1/${name}`, import.meta.url));
@@ -44,7 +44,25 @@ describe('the ds18b20 driver', () => {
 
   it('rejects 85.000 °C right after power-up as the reset value, not a measurement', async () => {
     const sensor = await createIn('power-on-reset');
-    await expect(sensor.read()).rejects.toThrow(/^SENSOR_NOT_READY: ds18b20 28-0316a2790dff: read 85.000 °C, the power-on reset value, not a measurement/);
+    await expect(sensor.read()).rejects.toThrow(/^SENSOR_NOT_READY: ds18b20 28-0316a2790dff: read 85.000 °C with the power-on scratchpad \(byte 6 0x0c\), the reset value, not a measurement/);
+  });
+
+  it('publishes a real conversion of exactly 85.0 °C (scratchpad byte 6 0x10, not the power-on 0x0c)', async () => {
+    expect(await (await createIn('real-85')).read()).toEqual({ temperature: 85 });
+  });
+
+  it('tells the power-on scratchpad from a conversion by byte 6 only when the temperature is 85.0 °C', () => {
+    const powerOn = [0x50, 0x05, 0x4b, 0x46, 0x7f, 0xff, 0x0c, 0x10, 0x1c];
+    expect(isPowerOnScratchpad(85_000, powerOn)).toBe(true);
+    expect(isPowerOnScratchpad(85_000, [...powerOn.slice(0, 6), 0x10, 0x10, 0xbd])).toBe(false);
+    // +84.75 °C (0x054C) after a conversion has byte 6 = 0x10 - 0x0C = 0x04; a byte 6 of 0x0C alone is not the reset value.
+    expect(isPowerOnScratchpad(84_750, [0x4c, 0x05, 0x4b, 0x46, 0x7f, 0xff, 0x0c, 0x10, 0x00])).toBe(false);
+  });
+
+  it('fails a reading outside the documented -55..+125 °C, naming the value and the range', async () => {
+    const reader = { root: '/x', checkPresent: async () => {}, readMilliCelsius: async () => 127_937, readScratchpad: async () => ({ milliCelsius: 127_937, bytes: [0xff, 0x07, 0x4b, 0x46, 0x7f, 0xff, 0x01, 0x10, 0x00] }) };
+    const sensor = await createDs18b20(reader, ds18b20Options.parse({ deviceId: DEVICE }));
+    await expect(sensor.read()).rejects.toThrow(/^OUT_OF_RANGE: ds18b20 28-0316a2790dff: temperature 127\.9375 °C is outside the chip's documented range -55\.\.125 °C/);
   });
 
   it('fails with a CRC error after one retry', async () => {

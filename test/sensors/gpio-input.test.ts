@@ -19,6 +19,8 @@ function simulatedHardware(scripts: Record<number, unknown>): { hardware: Hardwa
     i2c: () => Promise.reject(new Error('no I2C in this test')),
     gpio,
     oneWireRoot: '/nonexistent',
+    iioRoot: '/nonexistent',
+    hwmonRoot: '/nonexistent',
     close: async () => {},
   };
   return { hardware, gpio };

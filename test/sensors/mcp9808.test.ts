@@ -74,6 +74,15 @@ describe('the mcp9808 driver', () => {
     expect(await sensor.read()).toEqual({ temperature: -10.125 });
   });
 
+  it('publishes +125 °C (0x07D0) and fails +125.0625 °C, outside the documented -40..+125 °C', async () => {
+    const bus = await busFromFixture('mcp9808.yaml');
+    const sensor = await createOn(mcp9808Driver, bus);
+    bus.setRegisters(ADDRESS, 0x05, [0x07, 0xd0]);
+    expect(await sensor.read()).toEqual({ temperature: 125 });
+    bus.setRegisters(ADDRESS, 0x05, [0x07, 0xd1]);
+    await expect(sensor.read()).rejects.toThrow(/^OUT_OF_RANGE: mcp9808 at 0x18 on bus 1: temperature 125\.0625 °C is outside the chip's documented range -40\.\.125 °C/);
+  });
+
   it('refuses a chip whose manufacturer id is not 0x0054, naming both ids', async () => {
     const bus = await busFromFixture('mcp9808.yaml');
     bus.setRegisters(ADDRESS, 0x06, [0x00, 0x00]);

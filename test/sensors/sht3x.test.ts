@@ -41,6 +41,16 @@ describe('the sht3x driver', () => {
     expect(await sensor.read()).toEqual({ temperature: 25, humidity: 50 });
   });
 
+  it('fails a reading above the documented -40..125 °C (0xFFFF → 130 °C) and clamps humidity to 100 %RH', async () => {
+    const bus = await busFromFixture('sht3x.yaml');
+    const word = (high: number, low: number): number[] => [high, low, sensirionCrc8([high, low])];
+    bus.setCommand(0x44, 0x2400, [...word(0xff, 0xff), ...word(0x80, 0x00)]);
+    const sensor = await createOn(sht3xDriver, bus);
+    await expect(sensor.read()).rejects.toThrow("OUT_OF_RANGE: sht3x at 0x44 on bus 1: temperature 130 °C is outside the chip's documented range -40..125 °C");
+    bus.setCommand(0x44, 0x2400, [...word(0x66, 0x66), ...word(0xff, 0xff)]);
+    expect(await sensor.read()).toEqual({ temperature: 25, humidity: 100 });
+  });
+
   it('sends single shot, high repeatability, no clock stretching (0x2400) and waits at least 15 ms before reading', async () => {
     const bus = await busFromFixture('sht3x.yaml');
     const sensor = await createOn(sht3xDriver, bus);

@@ -1,5 +1,6 @@
 // Units and labels by value name (design.md, "Value names and units"): data, not strings
-// scattered in code. A channel suffix is ignored (voltage0 → V). The system driver's names carry
+// scattered in code. A channel suffix is ignored (voltage0 → V), and so is the modifier the iio
+// driver keeps from the kernel's channel name (temperatureAmbient → °C). The system driver's names carry
 // their unit (`diskFreeMB`, `memoryUsedPercent`): the page shows a label without it, and the unit
 // beside the number.
 
@@ -32,7 +33,7 @@ const labelsByName: Readonly<Record<string, string>> = {
 
 export function unitOf(name: string): string {
   const base = name.replace(/\d+$/, '');
-  const unit = unitsByName[base];
+  const unit = unitsByName[base] ?? unitsByName[/^[a-z]+(?=[A-Z\d]|$)/.exec(name)?.[0] ?? ''];
   if (unit !== undefined) return unit;
   if (/Percent$/.test(name)) return '%';
   if (/MB$/.test(name)) return 'MB';

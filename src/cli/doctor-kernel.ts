@@ -1,0 +1,56 @@
+// doctor's checks of what the kernel's own drivers hold: a chip a direct driver (bme280,
+// mcp9808...) is configured for but a kernel driver is bound to (it cannot be read from user
+// space), and the IIO/hwmon device each `iio`/`hwmon` sensor names (there, or which overlay binds it).
+import type { Config } from '../config/schema.js';
+import { describeHolder, kernelHolderAt } from '../hardware/i2c-kernel-holder.js';
+import { hex } from '../hardware/i2c-bus.js';
+import { findKernelDevice, overlayHint, type KernelDeviceKind } from '../sensors/kernel-device.js';
+import type { CheckResult } from './doctor-result.js';
+
+/** The drivers that talk to a chip on /dev/i2c-N themselves. */
+export const I2C_DRIVERS = new Set(['bme280', 'bmp280', 'sht3x', 'sht4x', 'bh1750', 'ads1115', 'ina219', 'mcp9808']);
+
+const KINDS: Record<string, { kind: KernelDeviceKind; root: (config: Config) => string }> = {
+  iio: { kind: { label: 'IIO', folderPattern: /^iio:device\d+$/ }, root: (config) => config.hardware.iioRoot },
+  hwmon: { kind: { label: 'hwmon', folderPattern: /^hwmon\d+$/ }, root: (config) => config.hardware.hwmonRoot },
+};
+
+async function checkHeldChips(config: Config): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const sensor of config.sensors.filter((entry) => I2C_DRIVERS.has(entry.driver))) {
+    const bus = Number(sensor.options.bus ?? 1);
+    const address = sensor.options.address;
+    if (config.simulate.i2c[String(bus)] !== undefined || typeof address !== 'number') continue;
+    const holder = await kernelHolderAt(bus, address, config.hardware.i2cDevicesRoot);
+    if (!holder) continue;
+    results.push({
+      verdict: 'fail',
+      what: `${sensor.driver} sensor ${sensor.id}: ${hex(address)} on /dev/i2c-${bus} is ${describeHolder(holder)}`,
+      fix: holder.publishedAs
+        ? `set driver: ${holder.publishedAs.agentDriver} and device: ${holder.publishedAs.device} for ${sensor.id}, or remove the dtoverlay=i2c-sensor line that binds the chip`
+        : `remove the dtoverlay line that binds the chip, or read it with the iio or hwmon driver`,
+      sensors: [sensor.id],
+    });
+  }
+  return results;
+}
+
+async function checkKernelDevices(config: Config): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const sensor of config.sensors) {
+    const spec = KINDS[sensor.driver];
+    if (!spec) continue;
+    const device = String(sensor.options.device);
+    try {
+      const found = await findKernelDevice(spec.root(config), device, spec.kind);
+      results.push({ verdict: 'ok', what: `${spec.kind.label} device ${device} is ${found.folder}` });
+    } catch (error) {
+      results.push({ verdict: 'fail', what: (error as Error).message.replace(/^[A-Z_]+: /, '').replace(/; add .*$/, ''), fix: overlayHint(device), sensors: [sensor.id] });
+    }
+  }
+  return results;
+}
+
+export async function checkKernelDrivers(config: Config): Promise<CheckResult[]> {
+  return [...(await checkHeldChips(config)), ...(await checkKernelDevices(config))];
+}
