@@ -16,6 +16,7 @@ import { openStore, type ReadingDb } from './store.js';
 import type { BufferEvents, BufferOptions, BufferStats, RawReading, Reading, StoredReading } from './types.js';
 import { Housekeeping } from './housekeeping.js';
 import { SpaceGuard } from './space-guard.js';
+import { classifyWriteError } from './disk-space.js';
 import { SyncSchedule } from './sync-schedule.js';
 import { emptyStore, writeEmptiedRecords } from './store-reset.js';
 
@@ -29,6 +30,8 @@ const FULL_COMPACT_DELETES = 1000;
 const DISK_TRIM_FRACTION = 0.05;
 /** An emptying of the delivered store that failed (no room even for its side file) is tried again this often. */
 const EMPTY_RETRY_MS = 5000;
+/** A store the full disk had no room to open is tried again this often. */
+const OPEN_RETRY_MS = 5000;
 
 interface Opened {
   db: ReadingDb;
@@ -52,6 +55,10 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   private readonly guard: SpaceGuard;
   private refusedCountWrittenAt = 0;
   private refused = 0;
+  /** Set while the store could not be opened for want of room: the next open attempt. */
+  private openRetry: NodeJS.Timeout | null = null;
+  private refusedBeforeOpen = 0;
+  private stopped = false;
   /** Set while a delivered store on a full disk is being emptied (store-reset.ts): readings are refused. */
   private resetting: Promise<void> | null = null;
 
@@ -73,7 +80,43 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     });
   }
 
+  /**
+   * Opens the store. On a disk too full to even create or open it (a first start on a full card,
+   * no reserve of ours to release) the agent still runs: readings are refused and counted, and
+   * the open is tried again every OPEN_RETRY_MS until there is room.
+   */
   async start(): Promise<void> {
+    try {
+      await this.open();
+    } catch (error) {
+      if (classifyWriteError(error) !== 'no-space') throw error;
+      this.guard.markFull();
+      this.log?.error({ path: this.options.path, err: error }, `disk full: the store cannot be opened; new readings are dropped and counted, the open is tried again every ${OPEN_RETRY_MS / 1000} s`);
+      this.retryOpen();
+    }
+  }
+
+  private retryOpen(): void {
+    this.openRetry = setTimeout(() => {
+      this.openRetry = null;
+      void this.open().then(
+        () => {
+          const { state, writer } = this.require();
+          state.dropped += this.refusedBeforeOpen;
+          this.refusedBeforeOpen = 0;
+          writer.touch();
+          this.log?.info({ path: this.options.path, ...this.stats() }, 'buffer open (there is room again)');
+        },
+        (error: unknown) => {
+          if (classifyWriteError(error) !== 'no-space') this.log?.error({ err: error }, 'buffer: opening the store failed; trying again');
+          if (!this.stopped) this.retryOpen();
+        },
+      );
+    }, OPEN_RETRY_MS);
+    this.openRetry.unref();
+  }
+
+  private async open(): Promise<void> {
     await this.guard.beforeOpen();
     const store = await openStore(this.options.path, this.log);
     // openStore audited the store: counters are exact, and damage was moved aside or counted as dropped.
@@ -87,7 +130,13 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     const housekeeping = new Housekeeping(store.db, state, this.options.compactEveryDeletes ?? 50_000, this.log);
     housekeeping.oldestTs = store.oldestTs;
     this.recoveredFrom = store.recoveredFrom;
-    this.lifecycle = await beginRun(store.db, store.lifecycle, { lastSeq: store.meta.lastSeq, firstLiveSeq: store.firstLiveSeq }, this.options.bootIdPath ?? LINUX_BOOT_ID_PATH, this.log);
+    try {
+      this.lifecycle = await beginRun(store.db, store.lifecycle, { lastSeq: store.meta.lastSeq, firstLiveSeq: store.firstLiveSeq }, this.options.bootIdPath ?? LINUX_BOOT_ID_PATH, this.log);
+    } catch (error) {
+      // Its reopen failed (no room): close it, or the next attempt would find it locked by us.
+      if (store.db.status !== 'closed') await store.db.close().catch(() => undefined);
+      throw error;
+    }
     this.opened = { db: store.db, state, writer, housekeeping };
     await this.guard.start();
     if (state.count === 0) this.emptyWhenFull();
@@ -95,6 +144,11 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
 
   /** Resolves with the stored reading once it is written (durable against kill -9), or null when dropped. */
   async append(reading: Reading): Promise<StoredReading | null> {
+    if (this.waitingForRoom) {
+      this.refusedBeforeOpen++;
+      this.refused++;
+      return null;
+    }
     const { state, writer, housekeeping } = this.require();
     const value = encodeReading(reading);
     const size = storedSize(value);
@@ -170,6 +224,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
 
   /** Visits up to `limit` waiting entries in (afterSeq, upToSeq]; `take` says whether one counted. */
   private async scan(afterSeq: number, limit: number, upToSeq: number, take: (seq: number, value: string) => boolean): Promise<void> {
+    if (this.waitingForRoom) return;
     const { db, state, writer } = this.require();
     await writer.ensureOpen();
     const start = Math.max(afterSeq + 1, state.firstSeq);
@@ -205,6 +260,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
 
   /** Deletes acknowledged readings; unknown, dropped or already acked seqs are ignored. */
   async ack(seqs: readonly number[]): Promise<void> {
+    if (this.waitingForRoom) return;
     const { db, state, writer } = this.require();
     let unknownSize: number[] | null = null;
     let removed: PendingBatch | null = null;
@@ -247,7 +303,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       bytes: state?.bytes ?? 0,
       lastSeq: state?.durableSeq ?? 0,
       epoch: this.lifecycle.epoch,
-      dropped: state?.dropped ?? 0,
+      dropped: (state?.dropped ?? 0) + this.refusedBeforeOpen,
       oldestTs: state === undefined || state.count === 0 ? null : (this.opened?.housekeeping.oldestTs ?? null),
       maxBytes: this.options.maxBytes,
       ...this.guard.status(this.options.maxBytes),
@@ -260,12 +316,16 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
 
   /** Forces a synced write now if readings wait that were written since the last sync. */
   async commit(): Promise<void> {
+    if (this.waitingForRoom) return;
     const { state, writer } = this.require();
     if (state.count > 0 && this.sync.unsyncedPuts) writer.requestSync();
     await writer.idle();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.openRetry !== null) clearTimeout(this.openRetry);
+    this.openRetry = null;
     if (this.opened === null) return;
     const { db, writer, housekeeping } = this.opened;
     await this.commit();
@@ -279,6 +339,11 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     // lost or outlive what it vouches for. Left unclean, the next start is conservative.
     if (!this.writeFailing) await markCleanStop(db, this.lifecycle, this.log);
     await db.close();
+  }
+
+  /** The store is not open yet because the disk had no room for it (start() keeps trying). */
+  private get waitingForRoom(): boolean {
+    return this.opened === null && this.openRetry !== null;
   }
 
   private require(): Opened {

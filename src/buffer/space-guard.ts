@@ -152,6 +152,11 @@ export class SpaceGuard {
     void (this.releasing ?? Promise.resolve()).then(() => this.refresh(true));
   }
 
+  /** The store could not even be opened for want of room: refuse readings, say so. */
+  markFull(): void {
+    this.mode = 'full';
+  }
+
   /** Looks at the file system now (after the buffer gave space back): may leave the full mode. */
   async recheck(): Promise<void> {
     await this.releasing;

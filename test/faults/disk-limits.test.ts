@@ -236,6 +236,59 @@ describe('fault scenario 11: disk limits a restart cannot fix', () => {
     expect(newFlowMs).not.toBeNull();
   }, 300_000);
 
+  it('runs on a disk too full to create its store (a first start), and opens it once there is room', async () => {
+    const scenario = '11g first start on a full disk';
+    const promise = 'An agent started for the first time on a disk with 0 bytes free (no store, no reserve of its own yet) keeps running: it says so (status, /healthz with restartHelps false), counts what it cannot store, and opens its store and publishes as soon as there is room, without a restart.';
+    const setup = await rig('tmpfs', 4, {});
+    if ('skipped' in setup) return void recordResult({ scenario, promise, skipped: setup.skipped });
+    const filler = join(setup.mounted.dir, 'filler');
+    await fillUp(filler, setup.mounted.dir, 0);
+    const freeAtStart = await freeBytes(setup.mounted.dir);
+    const agent = await startChildAgent(setup.configFile, SLOW_START);
+    const waiting = await agent.waitForStatus((status) => status.buffer.refused !== undefined && status.buffer.refused > 100, 60_000, 'readings refused');
+    const health = await healthz(agent);
+    await sleep(6000); // past one retry of the open: still running, still refusing
+    const stillRunning = agent.child.exitCode === null;
+    proxy!.restore();
+    await rm(filler);
+    const freedAt = Date.now();
+    let openedMs: number | null = null;
+    await agent
+      .waitForStatus((status) => !full(status) && !status.buffer.writeFailing, 60_000, 'the store opened')
+      .then(() => (openedMs = Date.now() - freedAt))
+      .catch(() => undefined);
+    let publishedMs: number | null = null;
+    await subscriber!
+      .waitFor(() => subscriber!.seqs().has(1), 60_000, 'the first reading stored after the room came back')
+      .then(() => (publishedMs = Date.now() - freedAt))
+      .catch(() => undefined);
+    const after = await agent.status();
+    recordResult({
+      scenario,
+      promise,
+      filesystem: setup.mounted.kind,
+      broker: BROKER,
+      freeBytesAtStart: freeAtStart,
+      whileFull: { capSetBy: waiting.buffer.capSetBy, problem: waiting.buffer.problem, refused: waiting.buffer.refused },
+      healthz: { status: health.status, restartHelps: health.body.restartHelps },
+      stillRunningAfterRetry: stillRunning,
+      openedAfterRoomMs: openedMs,
+      firstPublishedMs: publishedMs,
+      droppedCounted: after.buffer.dropped,
+      accepted: null,
+      delivered: null,
+      lost: null,
+      duplicates: null,
+    });
+    expect(freeAtStart).toBeLessThan(4096);
+    expect(waiting.buffer.capSetBy).toBe('disk full');
+    expect(health.status).toBe(503);
+    expect(health.body.restartHelps).toBe(false);
+    expect(stillRunning).toBe(true);
+    expect(openedMs).not.toBeNull();
+    expect(publishedMs).not.toBeNull();
+  }, 300_000);
+
   it('reports a store that turned read-only in one line (status, doctor), keeps running and publishes what it holds', async () => {
     const scenario = '11d read-only file system';
     const promise = 'When ext4 remounts the store read-only under the agent (errors=remount-ro after an I/O error) the agent says so in one line on the status port and in doctor, keeps running, publishes the backlog it holds and counts every reading it cannot store; the watchdog stays fed.';
