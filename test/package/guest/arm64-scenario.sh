@@ -41,7 +41,7 @@ sed "s/@BUS@/$bus/" /hil/config.yaml > /etc/sensor-agent/config.yaml
 
 # The unit, started by systemd itself (PID 1 here): `systemctl start` returns once the agent sent
 # READY=1 (Type=notify), so this is also the start-to-ready figure. The journal goes to the console.
-user=$(unit_value User); group=$(unit_value Group)
+group=$(unit_value Group)
 state=/var/lib/$(unit_value StateDirectory)
 journalctl -f -n all -o cat -u sensor-agent.service &
 journal_pid=$!
