@@ -117,10 +117,11 @@ EOF
   rm -rf "$X"
 done
 
-# The arm64 .deb on Debian's arm64 kernel under qemu-system-aarch64 (virt, TCG): configured by its
-# postinst, run as its unit says against i2c-stub and gpio-sim (test/package/arm64-kernel.test.ts;
-# its assets: scripts/hil/prepare-arm64.sh). About 30 s once the assets are cached. The test says
-# why when it skips (no qemu-system-aarch64, no cross compiler, not root).
+# The arm64 .deb on Debian's arm64 kernel under qemu-system-aarch64 (virt, TCG): dpkg -i into a
+# root of Debian's arm64 packages, then systemd runs its unit against i2c-stub and gpio-sim
+# (test/package/arm64-kernel.test.ts; its assets: scripts/hil/prepare-arm64.sh). About a minute
+# once the assets are cached. The test says why when it skips (no qemu-system-aarch64, no cross
+# compiler, not root).
 DEB=release/sensor-agent_${VERSION}_arm64.deb
 if [[ " ${ARCHES[*]} " == *" arm64 "* ]] && [ -f "$DEB" ] && [ "${SKIP_ARM64_KERNEL:-}" != 1 ]; then
   echo "== arm64 kernel (qemu-system-aarch64, TCG)"
@@ -129,7 +130,7 @@ if [[ " ${ARCHES[*]} " == *" arm64 "* ]] && [ -f "$DEB" ] && [ "${SKIP_ARM64_KER
     if grep -aq 'arm64 kernel check SKIPPED' "$log"; then
       printf '  skip %s\n' "$(grep -ao 'arm64 kernel check SKIPPED: .*\*\*\*' "$log" | sed 's/ \*\*\*$//')"
     else
-      ok "arm64: the .deb on Debian's arm64 kernel: postinst, the unit's user/groups/flags, BME280 on i2c-stub, gpio-sim input and output lines over cdev, MQTT to the host"
+      ok "arm64: the .deb on Debian's arm64 kernel: dpkg -i, systemd runs its unit (user, groups, sandbox, READY=1), BME280 on i2c-stub, gpio-sim input and output over cdev, MQTT to the host"
       figure "$(grep -ao 'arm64 kernel figures: .*' "$log")"
     fi
   else

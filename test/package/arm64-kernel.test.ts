@@ -1,7 +1,8 @@
 // The arm64 .deb on a real arm64 kernel: Debian's arm64 kernel booted under qemu-system-aarch64
-// (virt, TCG), the package unpacked into an arm64 root and configured by its own postinst, and the
-// agent started as its unit says (User=, Group=, SupplementaryGroups=, UMask=, StateDirectory=,
-// ExecStart= with its V8 flags), reading a BME280 on i2c-stub (the datasheet register map), a
+// (virt, TCG) into an arm64 root of Debian packages with systemd as PID 1; the package installed
+// with `dpkg -i` (its postinst runs Debian's adduser), and the agent started by systemd from the
+// package's own unit (User=, Group=, SupplementaryGroups=, UMask=, StateDirectory=, ExecStart=
+// with its V8 flags, the sandbox, Type=notify), reading a BME280 on i2c-stub (the datasheet register map), a
 // door contact on one gpio-sim line and driving a pump on another (hardware.gpio left at `auto`,
 // which picks the character device through the shipped arm64 gpio-cdev addon), publishing to a
 // broker on the host's loopback through qemu's user-mode network.
@@ -18,7 +19,7 @@ import { busFromFixture, createOn } from '../sensors/i2c-rig.js';
 import { stubWrites } from '../hil/guest/i2c-stub-load.js';
 import { loadRegisterMap } from '../../src/hardware/register-map.js';
 import { findDriver } from '../../src/sensors/registry.js';
-import { arm64SkipReason, bootArm64, stageDeb, type Arm64Run, type ConsoleLine } from './helpers/arm64-guest.js';
+import { arm64SkipReason, bootArm64, debFile, stageFiles, type Arm64Run, type ConsoleLine } from './helpers/arm64-guest.js';
 
 const version = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const deb = process.env.SENSOR_AGENT_ARM64_DEB ?? join(REPO_ROOT, `release/sensor-agent_${version}_arm64.deb`);
@@ -79,14 +80,12 @@ describe.skipIf(skip !== null)(`the arm64 .deb on Debian's arm64 kernel (qemu-sy
     commands.on('message', (_topic, payload) => pumpStates.push(payload.toString()));
     await commands.subscribeAsync('sensors/arm64-kernel/pump', { qos: 1 });
     const scenario = await readFile(join(REPO_ROOT, 'test/package/guest/arm64-scenario.sh'), 'utf8');
-    const shim = await readFile(join(REPO_ROOT, 'test/package/guest/adduser.sh'), 'utf8');
-    stage = await stageDeb(deb, {
+    stage = await stageFiles({
+      'hil/sensor-agent.deb': { content: await readFile(deb) },
       'hil/test-script.sh': { content: scenario },
       'etc/systemd/system/hil-scenario.service': { content: await readFile(join(REPO_ROOT, 'test/package/guest/hil-scenario.service'), 'utf8') },
       'hil/stub-writes': { content: await bme280StubWrites() },
       'hil/config.yaml': { content: config(broker.port) },
-      'usr/sbin/adduser': { content: shim, mode: 0o755 },
-      'usr/sbin/addgroup': { content: shim, mode: 0o755 },
     });
     // When each reading reached the broker (host clock), for the figures.
     const taken = subscribers.map(() => 0);
@@ -123,15 +122,18 @@ describe.skipIf(skip !== null)(`the arm64 .deb on Debian's arm64 kernel (qemu-sy
     expect(run.exitCode, run.lines.slice(-40).map((l) => l.text).join('\n')).toBe(0);
   });
 
-  it('postinst creates the system user in the gpio and i2c groups and makes the config root:sensor-agent 0640', () => {
-    const account = json<{ passwd: string; groups: string; config: string }>(run, 'account');
-    expect(account.passwd).toMatch(/^sensor-agent:x:\d{3}:\d{3}:sensor-agent daemon:\/var\/lib\/sensor-agent:\/usr\/sbin\/nologin$/);
+  it('dpkg -i installs it (Depends met by the root), and postinst creates the system user in the gpio and i2c groups and makes the config root:sensor-agent 0640', () => {
+    const account = json<{ dpkg: string; passwd: string; groups: string; config: string; enabled: string }>(run, 'account');
+    expect(account.dpkg).toBe(`install ok installed ${version} arm64`);
+    expect(account.enabled).toBe('enabled');
+    // Debian's adduser passes --gecos to chfn, which adds the empty room, phone and other fields.
+    expect(account.passwd).toMatch(/^sensor-agent:x:\d{3}:\d{3}:sensor-agent daemon,,,:\/var\/lib\/sensor-agent:\/usr\/sbin\/nologin$/);
     expect(account.groups.split(' ').sort()).toEqual(['gpio', 'i2c', 'sensor-agent']);
     expect(account.config).toBe('root:sensor-agent:640');
   });
 
   it('systemd runs the unit: ExecStart as User=/Group= with exactly Group= + SupplementaryGroups=, UMask=, StateDirectoryMode=, the sandbox, READY=1, on aarch64', async () => {
-    const unit = await readFile(join(stage, 'usr/lib/systemd/system/sensor-agent.service'), 'utf8');
+    const unit = debFile(deb, 'usr/lib/systemd/system/sensor-agent.service');
     const execStart = /^ExecStart=(.*)$/m.exec(unit)![1]!;
     const process_ = json<{ unit: string; status: string; umask: string; gids: string; state: string; cmdline: string; arch: string }>(run, 'process');
     const account = json<{ passwd: string }>(run, 'account');
@@ -175,7 +177,7 @@ describe.skipIf(skip !== null)(`the arm64 .deb on Debian's arm64 kernel (qemu-sy
     expect(pumpStates.at(-1)).toBe('OFF');
   });
 
-  it('figures: boot, systemd up, agent start to READY=1, first reading at the broker (TCG, printed)', () => {
+  it('figures: boot, systemd up, dpkg -i, agent start to READY=1, first reading at the broker (TCG, printed)', () => {
     const ready = at(run, /^hil-init: ready/);
     const scenario = at(run, /^hil-step configure/);
     // Both echoed by the scenario around `systemctl start`, which returns on READY=1 (Type=notify).
@@ -186,6 +188,7 @@ describe.skipIf(skip !== null)(`the arm64 .deb on Debian's arm64 kernel (qemu-sy
       bootToInitMs: ready.atMs,
       guestUptimeAtInitS: Number(/after ([\d.]+) s/.exec(ready.text)?.[1]),
       initToScenarioUnderSystemdMs: scenario.atMs - ready.atMs,
+      dpkgInstallMs: at(run, /^hil-json account /).atMs - scenario.atMs,
       agentStartToReadyMs: running.atMs - start.atMs,
       agentStartToFirstReadingAtBrokerMs: first ? first.receivedAt - run.startedAt - start.atMs : null,
       totalMs: run.totalMs,

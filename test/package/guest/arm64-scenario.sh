@@ -1,9 +1,8 @@
 # The arm64 guest's script (test/package/arm64-kernel.test.ts appends it to the initramfs as
 # /hil/test-script.sh; systemd runs it as root through hil-scenario.service).
-# The .deb was unpacked into this root on the host (dpkg-deb -x, as dpkg's unpack phase does) with
-# its control scripts in /var/lib/dpkg/info/; here it is configured as dpkg would, then systemd
-# starts the agent from the package's own unit, against i2c-stub (the BME280 map,
-# /hil/stub-writes) and gpio-sim.
+# The .deb is installed with dpkg -i (the root's dpkg database lists its Depends as installed;
+# its postinst runs Debian's adduser), then systemd starts the agent from the package's own unit,
+# against i2c-stub (the BME280 map, /hil/stub-writes) and gpio-sim.
 # Console lines the host reads: `hil-step NAME`, `hil-json NAME {...}`, the agent's JSON log.
 set -eu
 . /lib/hil.sh
@@ -12,8 +11,8 @@ unit_value() { sed -n "s/^$1=//p" "$unit" | tail -1; }
 json_string() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 
 echo "hil-step configure"
-/var/lib/dpkg/info/sensor-agent.postinst configure
-echo "hil-json account {\"passwd\":$(json_string "$(getent passwd sensor-agent)"),\"groups\":$(json_string "$(id -nG sensor-agent)"),\"config\":$(json_string "$(stat -c %U:%G:%a /etc/sensor-agent/config.yaml)")}"
+dpkg -i /hil/sensor-agent.deb
+echo "hil-json account {\"dpkg\":$(json_string "$(dpkg-query -W -f='${Status} ${Version} ${Architecture}' sensor-agent)"),\"enabled\":$(json_string "$(systemctl is-enabled sensor-agent.service)"),\"passwd\":$(json_string "$(getent passwd sensor-agent)"),\"groups\":$(json_string "$(id -nG sensor-agent)"),\"config\":$(json_string "$(stat -c %U:%G:%a /etc/sensor-agent/config.yaml)")}"
 
 # i2c-stub with one chip at 0x76, filled from the register map (written by the host from
 # test/fixtures/regmaps/bme280.yaml through test/hil/guest/i2c-stub-load.ts's stubWrites).
@@ -42,7 +41,7 @@ sed "s/@BUS@/$bus/" /hil/config.yaml > /etc/sensor-agent/config.yaml
 
 # The unit, started by systemd itself (PID 1 here): `systemctl start` returns once the agent sent
 # READY=1 (Type=notify), so this is also the start-to-ready figure. The journal goes to the console.
-user=$(unit_value User); group=$(unit_value Group)
+group=$(unit_value Group)
 state=/var/lib/$(unit_value StateDirectory)
 journalctl -f -n all -o cat -u sensor-agent.service &
 journal_pid=$!

@@ -1,17 +1,18 @@
 // Debian's arm64 kernel under qemu-system-aarch64 (virt machine, TCG) with a root that is all
-// initramfs: scripts/hil/prepare-arm64.sh's cached base (busybox, glibc, libstdc++, the modules,
-// /init) plus a second cpio archive the test makes (the unpacked .deb, the scenario, its inputs).
+// initramfs: scripts/hil/prepare-arm64.sh's cached base (Debian's arm64 packages with dpkg,
+// systemd and adduser, the modules, /init) plus a second cpio archive the test makes (the .deb,
+// the scenario, its inputs).
 // The kernel unpacks both archives into one rootfs; the console is the only way back.
 //
 //   arm64SkipReason(deb)   why this cannot run here, or null
 //   prepareArm64()         the cached assets (kernel, base cpio)
-//   stageDeb(deb, files)   a staging root: `dpkg-deb -x` of the .deb, its control scripts in
-//                          /var/lib/dpkg/info/sensor-agent.*, and `files` (path → content, mode)
+//   stageFiles(files)      a staging root with `files` (path → content, mode)
+//   debFile(deb, path)     one file of the .deb, as shipped
 //   bootArm64(opts)        boots with base + staging; resolves when the guest powers off, with
 //                          every console line and the host time it arrived
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../../helpers/child-agent.js';
@@ -58,19 +59,10 @@ export function prepareArm64(): Arm64Assets {
   return assets;
 }
 
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
-}
-
-export async function stageDeb(deb: string, files: Record<string, { content: string; mode?: number }>): Promise<string> {
+export async function stageFiles(files: Record<string, { content: string | Buffer; mode?: number }>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'arm64-stage-'));
-  run('dpkg-deb', ['-x', deb, root]);
-  const info = join(root, 'var/lib/dpkg/info');
-  await mkdir(info, { recursive: true });
-  run('dpkg-deb', ['-e', deb, join(info, 'control-tmp')]);
-  for (const name of await readdir(join(info, 'control-tmp'))) await rename(join(info, 'control-tmp', name), join(info, `sensor-agent.${name}`));
-  await rm(join(info, 'control-tmp'), { recursive: true });
+  // The archive's "." entry sets the guest's / mode: mkdtemp's 0700 would lock out every non-root user.
+  await chmod(root, 0o755);
   for (const [path, { content, mode }] of Object.entries(files)) {
     const target = join(root, path);
     await mkdir(dirname(target), { recursive: true });
@@ -78,6 +70,13 @@ export async function stageDeb(deb: string, files: Record<string, { content: str
     await chmod(target, mode ?? 0o644);
   }
   return root;
+}
+
+/** One file of the .deb's data, as shipped (dpkg-deb --fsys-tarfile). */
+export function debFile(deb: string, path: string): string {
+  const result = spawnSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -xOf - "./$2"', 'sh', deb, path], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${path} not in ${deb}: ${result.stderr}`);
+  return result.stdout;
 }
 
 export async function bootArm64(options: { stage: string; forwards?: string; timeoutMs: number; onLine?: (line: ConsoleLine) => void }): Promise<Arm64Run> {
