@@ -12,7 +12,7 @@ import { classifyWriteError, effectiveCap, keepFreeBytes, type CapSetBy, type Fs
 /** The reserve file's name inside the store folder (LevelDB ignores files it does not know). */
 export const RESERVE_FILE = 'sensor-agent.reserve';
 /**
- * 2 MiB: at open LevelDB turns the old log (up to the 1 MB write buffer) into a table and writes a
+ * 2 MiB (a quarter of a file system smaller than 8 MiB): at open LevelDB turns the old log (up to the 1 MB write buffer) into a table and writes a
  * new manifest; then the drain's deletes and the compaction that frees the space need room too.
  * Measured on a 0-bytes-free tmpfs (test/faults/disk-limits.test.ts).
  */
@@ -66,7 +66,7 @@ export class SpaceGuard {
   /** Size of the reserve file on disk (smaller than reserveBytes after a recovery on a crowded disk). */
   private reserveHeldBytes = 0;
   private readonly reservePath: string;
-  private readonly reserveBytes: number;
+  private reserveBytes: number;
   private refreshing: Promise<void> | null = null;
   private lastRefreshAt = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -84,6 +84,8 @@ export class SpaceGuard {
   /** Before LevelDB opens: on a disk without room for the open itself, gives back the reserve. */
   async beforeOpen(): Promise<void> {
     const space = await fsSpace(await nearestFolder(this.options.path)).catch(() => null);
+    // On a small file system the reserve is a quarter of it (at least 256 KiB): 2 MiB of a 2 MB disk would leave nothing.
+    if (space !== null && this.options.reserveBytes === undefined) this.reserveBytes = Math.min(DEFAULT_RESERVE_BYTES, Math.max(MIN_RESERVE_BYTES, Math.floor(space.totalBytes / 4)));
     if (space === null || space.availBytes >= this.reserveBytes) return;
     if (await exists(this.reservePath)) {
       await rm(this.reservePath, { force: true });

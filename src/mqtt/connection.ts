@@ -133,6 +133,8 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     let attemptError: (Error & { code?: string | number }) | null = null;
     /** The broker said why it disconnected: a socket error after that does not replace its words. */
     let disconnectSaid = false;
+    /** A socket error during the session: a reset link, not a broker closing a healthy session. */
+    let sessionErrored = false;
     const onReached = (): void => void (reached = true);
     client.stream?.once?.('connect', onReached);
     client.stream?.once?.('secureConnect', onReached);
@@ -166,6 +168,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     client.on('error', (error) => {
       if (client !== this.current) return;
       if (!disconnectSaid) this.lastError = describe(error);
+      if (this.connected) sessionErrored = true;
       if (!this.connected) attemptError = error;
       const code = (error as { code?: unknown }).code;
       if (!this.connected && code === RETAIN_NOT_SUPPORTED && this.willRetain) this.weakenWill('the broker refused the retained last will (0x9a)');
@@ -187,8 +190,11 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       this.current = null;
       const wasConnected = this.connected;
       this.connected = false;
-      this.checkTakeover();
-      if (!wasConnected) this.learnFromFailedAttempt(reached, attemptError);
+      this.checkTakeover(sessionErrored);
+      if (!wasConnected) {
+        this.takeover.attemptFailed();
+        this.learnFromFailedAttempt(reached, attemptError);
+      }
       const contested = this.takeover.current;
       const reason = contested !== null ? `client id in use by another device: ${contested.reason}` : this.lastError ?? (wasConnected || !reached ? 'connection closed' : 'connection closed before CONNACK');
       if (this.retryNow) {
@@ -213,8 +219,8 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /** Logged once per episode, at error level: a restart cannot fix it, a person must. */
-  private checkTakeover(): void {
-    const verdict = this.takeover.closed();
+  private checkTakeover(sessionErrored: boolean): void {
+    const verdict = this.takeover.closed({ clean: !sessionErrored });
     const current = this.takeover.current;
     if (verdict === 'detected' && current !== null) {
       this.log.error({ clientId: current.clientId, reason: current.reason }, `mqtt client id "${current.clientId}" is taken over again and again: ${current.advice}; reconnecting only every few minutes meanwhile`);

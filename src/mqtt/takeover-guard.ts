@@ -1,8 +1,9 @@
 // Two devices with one client id (SD cards cloned from one image): the broker drops one whenever
 // the other connects, forever. This module tells that apart from an ordinary flaky link: the broker
-// says so (MQTT 5 DISCONNECT reason code 0x8E, "session taken over"), or the link is cut within
-// seconds of every connect several times in a row. While it is suspected, reconnects back off to
-// minutes instead of fighting; a session that stays up long enough clears it.
+// says so (MQTT 5 DISCONNECT reason code 0x8E, "session taken over"), or the broker closes the link
+// within seconds of every connect several times in a row, each reconnect getting in at once (a
+// flaky network shows failed attempts or socket errors instead). While it is suspected, reconnects
+// back off to minutes instead of fighting; a session that stays up long enough clears it.
 
 /** MQTT 5 DISCONNECT reason code: another connection with the same client id took the session over. */
 export const SESSION_TAKEN_OVER = 0x8e;
@@ -78,12 +79,29 @@ export class TakeoverGuard {
     if (reasonCode === SESSION_TAKEN_OVER) this.takenOver = true;
   }
 
-  /** The link closed. 'detected' once when a takeover becomes suspected, 'cleared' once when it ends. */
-  closed(): CloseVerdict {
+  /**
+   * A connect attempt failed (refused, no CONNACK): the link or the broker is away, which a clone
+   * taking the session over never causes (its broker is there, and every reconnect gets in at once).
+   * The count of quick cuts starts again.
+   */
+  attemptFailed(): void {
+    this.quickCuts = 0;
+  }
+
+  /**
+   * The link closed; `clean` when no socket error came first (the broker closed it, as Mosquitto
+   * 2.0 closes the older of two sessions with one client id; a reset or a timeout is the network).
+   * 'detected' once when a takeover becomes suspected, 'cleared' once when it ends.
+   */
+  closed(how: { clean: boolean } = { clean: true }): CloseVerdict {
     if (this.connectedAt === null) return null; // a connect attempt that failed: not a cut
     const lastedMs = this.now() - this.connectedAt;
     this.connectedAt = null;
     if (this.takenOver) return this.suspect('the broker said "session taken over" (MQTT 5 reason code 0x8E)');
+    if (lastedMs < this.quickCutMs && !how.clean) {
+      this.quickCuts = 0;
+      return null;
+    }
     if (lastedMs < this.quickCutMs) {
       this.quickCuts++;
       if (this.quickCuts >= this.cutsInARow) return this.suspect(`the link was cut within ${Math.round(this.quickCutMs / 1000)} s of each of the last ${this.quickCuts} connects`);

@@ -86,6 +86,9 @@ describe('fault scenario 5: disk full', () => {
 
     const config = e2eConfig({ brokerUrl: proxy.url, dir, sensors: [FAST_SENSOR] });
     (config.store as Record<string, unknown>).path = join(mountPoint, 'buffer');
+    // keepFree 0: the agent's own buffer may take the last bytes, so the disk really fills (with
+    // the default 5% the buffer stops short of it: scenario 11e).
+    (config.store as Record<string, unknown>).keepFree = 0;
     const configFile = await writeConfig(dir, config);
     const agent = await startChildAgent(configFile, SLOW_START);
     await agent.waitForStatus((status) => status.buffer.lastSeq > 100, 30_000, 'first readings');
@@ -130,7 +133,8 @@ describe('fault scenario 5: disk full', () => {
     const window = checkpoint.buffer.lastSeq;
     const droppedAtCheckpoint = checkpoint.buffer.dropped;
     proxy.restore();
-    const kept = window - droppedAtCheckpoint;
+    // Readings refused while the disk was full took no seq; those of a failed write did.
+    const kept = window - (droppedAtCheckpoint - (checkpoint.buffer.refused ?? 0));
     const receivedUpTo = (): number => [...subscriber!.seqs()].filter((seq) => seq <= window).length;
     await subscriber.waitFor(() => receivedUpTo() >= kept, 30_000, `${kept} kept readings`).catch(() => undefined);
     const delivered = receivedUpTo();
@@ -143,7 +147,7 @@ describe('fault scenario 5: disk full', () => {
     const restarted = await startChildAgent(configFile, SLOW_START);
     const reopened = await restarted.status();
     proxy.restore();
-    const keptSecond = beforeKill.buffer.lastSeq - beforeKill.buffer.dropped;
+    const keptSecond = beforeKill.buffer.lastSeq - (beforeKill.buffer.dropped - (beforeKill.buffer.refused ?? 0));
     const receivedSecond = (): number => [...subscriber!.seqs()].filter((seq) => seq <= beforeKill.buffer.lastSeq).length;
     await subscriber.waitFor(() => receivedSecond() >= keptSecond, 60_000, 'readings kept across kill -9').catch(() => undefined);
     const deliveredSecond = receivedSecond();
@@ -156,7 +160,7 @@ describe('fault scenario 5: disk full', () => {
       filesystem: attempt.kind,
       accepted: kept,
       delivered,
-      lost: kept - delivered,
+      lost: Math.max(0, kept - delivered),
       duplicates,
       dropped: droppedAtCheckpoint,
       detectedMs,
@@ -167,7 +171,7 @@ describe('fault scenario 5: disk full', () => {
       acceptingAgain,
       rssWhileFullMb: rssWhileFull,
       droppedAfterResume: statusAfter.buffer.dropped - droppedAtCheckpoint,
-      afterKill9: { lastSeq: beforeKill.buffer.lastSeq, reopenedLastSeq: reopened.buffer.lastSeq, recoveredFrom: reopened.buffer.recoveredFrom, lost: keptSecond - deliveredSecond },
+      afterKill9: { lastSeq: beforeKill.buffer.lastSeq, reopenedLastSeq: reopened.buffer.lastSeq, recoveredFrom: reopened.buffer.recoveredFrom, lost: Math.max(0, keptSecond - deliveredSecond) },
     });
     expect(health.status).toBe(503);
     expect(health.body).toMatch(/refusing writes/);
@@ -175,10 +179,10 @@ describe('fault scenario 5: disk full', () => {
     expect(errorLines[0]?.level).toBe(50);
     expect(record.resumed).toBe(true);
     expect(acceptingAgain).toBe(true);
-    expect(kept - delivered).toBe(0);
+    expect(delivered).toBeGreaterThanOrEqual(kept);
     expect(reopened.buffer.recoveredFrom).toBeNull();
     expect(reopened.buffer.lastSeq).toBeGreaterThanOrEqual(beforeKill.buffer.lastSeq);
-    expect(keptSecond - deliveredSecond).toBe(0);
+    expect(deliveredSecond).toBeGreaterThanOrEqual(keptSecond);
   }, 240_000);
 
   // BUG (src/buffer, reported, not fixed here): LevelDB's log writer advances its block offset even
@@ -204,6 +208,11 @@ describe('fault scenario 5: disk full', () => {
       for (let i = 0; i < 1_000 && !buffer.stats().writeFailing; i++) await appendTick(i);
       expect(buffer.stats().writeFailing).toBe(true);
       await rm(join(mountPoint, 'filler'));
+      // The guard looks at the file system every second: readings are refused until it sees the room.
+      for (let i = 0; i < 100 && buffer.stats().writeFailing; i++) {
+        await appendTick(i);
+        await sleep(50);
+      }
       for (let i = 0; i < 50; i++) await appendTick(i);
       const before = buffer.stats();
       expect(before.writeFailing).toBe(false);

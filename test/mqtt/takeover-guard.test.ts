@@ -47,6 +47,26 @@ describe('TakeoverGuard', () => {
     expect(guard.current).toBeNull();
   });
 
+  it('is not suspected for a link that keeps being cut: failed reconnects or socket errors in between are the network', () => {
+    const time = clock();
+    const guard = new TakeoverGuard('id', { now: time.now });
+    const quickSession = (how: { clean: boolean }) => {
+      guard.connected();
+      time.advance(1000);
+      return guard.closed(how);
+    };
+    // A cable pulled for a moment: each reconnect fails at least once before it gets in.
+    for (let cut = 0; cut < 10; cut++) {
+      expect(quickSession({ clean: true })).toBeNull();
+      guard.attemptFailed();
+    }
+    // Resets mid-packet: each session ends with a socket error, and the reconnect gets in at once.
+    for (let reset = 0; reset < 10; reset++) expect(quickSession({ clean: false })).toBeNull();
+    expect(guard.current).toBeNull();
+    // A clone: the broker closes each session cleanly and every reconnect gets in at once.
+    expect([quickSession({ clean: true }), quickSession({ clean: true }), quickSession({ clean: true })]).toEqual([null, null, 'detected']);
+  });
+
   it('backs off to minutes while suspected, doubling with jitter up to the maximum', () => {
     const time = clock();
     const guard = new TakeoverGuard('id', { now: time.now, random: () => 1, backoffMinMs: 60_000, backoffMaxMs: 600_000 });
