@@ -24,7 +24,7 @@ import { emptyStore, writeEmptiedRecords } from './store-reset.js';
 const HANDED_OUT_LIMIT = 100_000;
 /** While new readings are refused (disk full, read-only), the drop counter is written at most this often. */
 const REFUSED_COUNT_WRITE_MS = 10_000;
-/** While the disk is full, the deleted range is compacted after this many deletes, so space returns. */
+/** Near the file system's limit (keepFree), the deleted range is compacted after this many deletes, so space returns. */
 const FULL_COMPACT_DELETES = 1000;
 /** drop-oldest at a cap set by the file system (keepFree) trims this share of the cap at once. */
 const DISK_TRIM_FRACTION = 0.05;
@@ -75,6 +75,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       ...(options.reserveBytes !== undefined ? { reserveBytes: options.reserveBytes } : {}),
       storedBytes: () => this.opened?.state.bytes ?? 0,
       reclaimableBytes: () => this.opened?.housekeeping.reclaimableBytes ?? 0,
+      emptying: () => this.resetting !== null,
       onWritable: () => void this.opened?.writer.touch(),
       log,
     });
@@ -280,7 +281,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     }
     if (removed === null) return;
     // Near the file system's limit, the space of delivered readings is won back soon, not after 50,000 deletes.
-    if (this.guard.refusing || this.guard.limitedByDisk(this.options.maxBytes)) this.opened?.housekeeping.compactAfter(FULL_COMPACT_DELETES);
+    // Not on a full disk: a compaction there fails and its partial output stays, taking the last bytes.
+    if (!this.guard.refusing && this.guard.limitedByDisk(this.options.maxBytes)) this.opened?.housekeeping.compactAfter(FULL_COMPACT_DELETES);
     if (state.count === 0) this.emptyWhenFull();
     if (this.overflowActive && state.bytes <= this.capBytes() * 0.9 && state.count <= this.maxReadings * 0.9) {
       this.setOverflow(false);
@@ -439,7 +441,6 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
         this.writeFailing = false;
         this.log?.warn({ path, lastSeq: state.lastSeq, dropped: state.dropped }, 'buffer: every reading on the full disk was delivered; emptied the store to give its space back (LevelDB cannot compact without room)');
       });
-      await this.guard.recheck();
     })()
       .catch((error: unknown) => {
         this.log?.warn({ err: error }, `buffer: cannot empty the delivered store on the full disk yet; trying again in ${EMPTY_RETRY_MS / 1000} s`);
@@ -447,6 +448,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       })
       .finally(() => {
         this.resetting = null;
+        void this.guard.recheck();
       });
   }
 

@@ -3,7 +3,7 @@
 // disk is full so LevelDB can still open, write deletes and compact (a store with 0 bytes free
 // cannot even be opened: LevelDB writes a new manifest and log at every open), and the modes in
 // which new readings are refused and counted: the disk is full, or the file system is read-only.
-import { open, readdir, rm, statfs, stat } from 'node:fs/promises';
+import { open, readdir, rm, statfs, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { probeWrite } from './write-probe.js';
@@ -48,6 +48,8 @@ export interface SpaceGuardOptions {
   storedBytes: () => number;
   /** Bytes of deleted readings the store still holds on disk until its next compaction. */
   reclaimableBytes?: () => number;
+  /** True while the store is being emptied (its records may sit in the reserve's stub): no reserve write then. */
+  emptying?: () => boolean;
   /** The store is writable again after a full disk or a read-only spell: flush what waits. */
   onWritable: () => void;
   log?: Logger | undefined;
@@ -87,8 +89,8 @@ export class SpaceGuard {
     // On a small file system the reserve is a quarter of it (at least 256 KiB): 2 MiB of a 2 MB disk would leave nothing.
     if (space !== null && this.options.reserveBytes === undefined) this.reserveBytes = Math.min(DEFAULT_RESERVE_BYTES, Math.max(MIN_RESERVE_BYTES, Math.floor(space.totalBytes / 4)));
     if (space === null || space.availBytes >= this.reserveBytes) return;
-    if (await exists(this.reservePath)) {
-      await rm(this.reservePath, { force: true });
+    if (((await stat(this.reservePath).catch(() => null))?.size ?? 0) > RESERVE_STUB_BYTES) {
+      await releaseReserve(this.reservePath);
       this.mode = 'full';
       this.options.log?.error({ freeBytes: space.availBytes, released: this.reserveBytes }, 'disk full at start: released the reserve file so the store can open and drain; new readings are dropped until there is room');
     }
@@ -96,8 +98,8 @@ export class SpaceGuard {
 
   async start(): Promise<void> {
     const held = this.mode === 'ok' ? await stat(this.reservePath).catch(() => null) : null;
-    this.reserveHeld = held !== null;
-    this.reserveHeldBytes = held?.size ?? 0;
+    this.reserveHeld = held !== null && held.size > RESERVE_STUB_BYTES;
+    this.reserveHeldBytes = this.reserveHeld ? held!.size : 0;
     await this.refresh(true);
     // Without its reserve a store that fills the disk could not be reopened to drain: no new
     // readings until there is room to write it (a restart on a full disk lands here).
@@ -148,7 +150,7 @@ export class SpaceGuard {
     this.mode = 'full';
     if (this.reserveHeld) {
       this.reserveHeld = false;
-      this.releasing = rm(this.reservePath, { force: true }).catch((error: unknown) => this.options.log?.warn({ err: error }, 'cannot release the reserve file'));
+      this.releasing = releaseReserve(this.reservePath).catch((error: unknown) => this.options.log?.warn({ err: error }, 'cannot release the reserve file'));
     }
     // Look again at once: a write can fail for want of room that is there again a moment later.
     void (this.releasing ?? Promise.resolve()).then(() => this.refresh(true));
@@ -234,7 +236,7 @@ export class SpaceGuard {
     const avail = this.space.availBytes;
     const reserve = stored > 0 ? this.reserveBytes : Math.max(MIN_RESERVE_BYTES, Math.min(this.reserveBytes, Math.floor((avail - keep - REOPEN_MIN_BYTES) / 2)));
     const needed = reserve + REOPEN_MIN_BYTES + keep + (stored > 0 ? Math.max(this.reserveBytes, stored) : reserve);
-    const room = avail >= needed;
+    const room = avail >= needed && !(this.options.emptying?.() ?? false);
     if (this.mode !== 'ok' && room) await this.recover(reserve);
     else if (this.mode === 'ok' && !this.reserveHeld && room) await this.writeReserve(reserve);
     else if (this.mode === 'ok' && this.reserveHeld && this.reserveHeldBytes < this.reserveBytes && avail >= 2 * this.reserveBytes + REOPEN_MIN_BYTES + keep) await this.writeReserve(this.reserveBytes);
@@ -278,6 +280,16 @@ export class SpaceGuard {
       this.options.log?.debug({ err: error }, 'cannot write the reserve file yet');
     }
   }
+}
+
+/**
+ * Released, the reserve keeps its first block: on a disk with 0 bytes free that block is where the
+ * records of a store being emptied are written (store-reset.ts), since no new block can be had.
+ */
+export const RESERVE_STUB_BYTES = 4096;
+
+async function releaseReserve(path: string): Promise<void> {
+  await truncate(path, RESERVE_STUB_BYTES);
 }
 
 /** What LevelDB's files in the store folder take (the agent's own files left out); null when unreadable. */

@@ -9,11 +9,11 @@
 // side file in the store folder. A kill -9 anywhere after that leaves the side file, and the next
 // open finishes the reset from it before LevelDB opens. No reading is accepted while it runs, so
 // the side file describes a store with nothing in it.
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { LIFECYCLE_KEY, META_KEY } from './codec.js';
-import { RESERVE_FILE } from './space-guard.js';
+import { RESERVE_FILE, RESERVE_STUB_BYTES } from './space-guard.js';
 
 /** The side file: the records of an emptied store, present only while a reset is not finished. */
 export const EMPTIED_FILE = 'sensor-agent.emptied.json';
@@ -39,6 +39,10 @@ interface ReopenableDb {
  * then closes the store and calls `emptyStore`.
  */
 export async function writeEmptiedRecords(path: string, records: EmptiedRecords): Promise<void> {
+  // On a disk with 0 bytes free a new file gets no block: write into the released reserve's stub
+  // (its block is allocated), in place. A torn write does not parse, and nothing was touched yet.
+  const text = JSON.stringify(records);
+  if (text.length <= RESERVE_STUB_BYTES && (await writeInPlace(join(path, RESERVE_FILE), text.padEnd(RESERVE_STUB_BYTES, ' ')))) return;
   const temp = join(path, EMPTIED_TEMP);
   const file = await open(temp, 'w');
   try {
@@ -67,7 +71,46 @@ export async function emptyStore(db: ReopenableDb, path: string, records: Emptie
     { sync: true },
   );
   await rm(join(path, EMPTIED_FILE), { force: true });
+  await disarmReserveStub(path);
   await syncFolder(path);
+}
+
+/** Overwrites the start of an existing file without growing it; false when there is no such file or it is too small. */
+async function writeInPlace(file: string, text: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'r+');
+    if ((await handle.stat()).size < Buffer.byteLength(text)) return false;
+    await handle.write(text, 0, 'utf8');
+    await handle.sync();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** The reserve's stub, if it holds records, back to zeros: the reset is done. */
+async function disarmReserveStub(path: string): Promise<void> {
+  const stub = join(path, RESERVE_FILE);
+  if ((await readRecords(stub)) === null) return;
+  await writeInPlace(stub, '\0'.repeat(RESERVE_STUB_BYTES));
+}
+
+async function readRecords(file: string): Promise<EmptiedRecords | null> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const buffer = Buffer.alloc(RESERVE_STUB_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, RESERVE_STUB_BYTES, 0);
+      return parseRecords(buffer.subarray(0, bytesRead).toString('utf8').trim());
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -76,12 +119,8 @@ export async function emptyStore(db: ReopenableDb, path: string, records: Emptie
  */
 export async function finishInterruptedReset(path: string, dbAt: (path: string) => ClassicLevel<string, string>): Promise<boolean> {
   await rm(join(path, EMPTIED_TEMP), { force: true });
-  let records: EmptiedRecords;
-  try {
-    records = parseRecords(await readFile(join(path, EMPTIED_FILE), 'utf8'));
-  } catch {
-    return false;
-  }
+  const records = (await readRecords(join(path, RESERVE_FILE))) ?? (await readRecords(join(path, EMPTIED_FILE)));
+  if (records === null) return false;
   // Removed before the store object exists: a new ClassicLevel starts opening its files at once.
   await removeLevelFiles(path);
   const db = dbAt(path);
