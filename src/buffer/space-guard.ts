@@ -7,13 +7,14 @@ import { open, readdir, rm, statfs, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { probeWrite } from './write-probe.js';
+import { isOwnFile, RESERVE_FILE, RESERVE_STUB_BYTES } from './own-files.js';
 import { classifyWriteError, effectiveCap, keepFreeBytes, type CapSetBy, type FsSpace, type KeepFree } from './disk-space.js';
 
-/** The reserve file's name inside the store folder (LevelDB ignores files it does not know). */
-export const RESERVE_FILE = 'sensor-agent.reserve';
+export { RESERVE_FILE, RESERVE_STUB_BYTES } from './own-files.js';
+
 /**
- * 2 MiB (a quarter of a file system smaller than 8 MiB): at open LevelDB turns the old log (up to the 1 MB write buffer) into a table and writes a
- * new manifest; then the drain's deletes and the compaction that frees the space need room too.
+ * 2 MiB (a quarter of a file system smaller than 8 MiB): at open LevelDB turns the old log (up to
+ * the 1 MB write buffer) into a table and writes a new manifest; then the drain's deletes need room too.
  * Measured on a 0-bytes-free tmpfs (test/faults/disk-limits.test.ts).
  */
 export const DEFAULT_RESERVE_BYTES = 2 * 1024 * 1024;
@@ -282,12 +283,7 @@ export class SpaceGuard {
   }
 }
 
-/**
- * Released, the reserve keeps its first block: on a disk with 0 bytes free that block is where the
- * records of a store being emptied are written (store-reset.ts), since no new block can be had.
- */
-export const RESERVE_STUB_BYTES = 4096;
-
+/** Gives the reserve's space back but its first block (RESERVE_STUB_BYTES, see own-files.ts). */
 async function releaseReserve(path: string): Promise<void> {
   await truncate(path, RESERVE_STUB_BYTES);
 }
@@ -297,7 +293,7 @@ async function storeFootprint(path: string): Promise<number | null> {
   try {
     let total = 0;
     for (const name of await readdir(path)) {
-      if (name === RESERVE_FILE || name.startsWith('sensor-agent.') || name.startsWith('.sensor-agent')) continue;
+      if (isOwnFile(name)) continue;
       total += (await stat(join(path, name)).catch(() => null))?.size ?? 0;
     }
     return total;

@@ -13,13 +13,9 @@ import { open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { LIFECYCLE_KEY, META_KEY } from './codec.js';
-import { RESERVE_FILE, RESERVE_STUB_BYTES } from './space-guard.js';
+import { EMPTIED_FILE, EMPTIED_TEMP, isOwnFile, RESERVE_FILE, RESERVE_STUB_BYTES } from './own-files.js';
 
-/** The side file: the records of an emptied store, present only while a reset is not finished. */
-export const EMPTIED_FILE = 'sensor-agent.emptied.json';
-const EMPTIED_TEMP = `${EMPTIED_FILE}.tmp`;
-/** Files of the agent's own in the store folder: a reset keeps them. */
-const OWN_FILES = new Set([RESERVE_FILE, EMPTIED_FILE, EMPTIED_TEMP]);
+export { EMPTIED_FILE } from './own-files.js';
 
 /** The encoded meta and lifecycle records the emptied store starts with. */
 export interface EmptiedRecords {
@@ -131,7 +127,7 @@ export async function finishInterruptedReset(path: string, dbAt: (path: string) 
 
 async function removeLevelFiles(path: string): Promise<void> {
   for (const name of await readdir(path)) {
-    if (!OWN_FILES.has(name)) await rm(join(path, name), { recursive: true, force: true });
+    if (!isOwnFile(name)) await rm(join(path, name), { recursive: true, force: true });
   }
 }
 

@@ -5,11 +5,12 @@
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classifyWriteError, type WriteFailure } from './disk-space.js';
+import { PROBE_PREFIX } from './own-files.js';
 
 export type ProbeResult = 'ok' | WriteFailure | 'denied';
 
 export async function probeWrite(folder: string): Promise<ProbeResult> {
-  const probe = join(folder, `.sensor-agent-probe-${process.pid}`);
+  const probe = join(folder, `${PROBE_PREFIX}${process.pid}`);
   try {
     const file = await open(probe, 'w');
     await file.close();

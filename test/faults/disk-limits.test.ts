@@ -29,6 +29,14 @@ interface Rig {
   configFile: string;
 }
 
+/** Milliseconds from `since` until `wait` resolved, or null when it failed (timed out). */
+async function msUntil(wait: Promise<unknown>, since: number): Promise<number | null> {
+  return wait.then(
+    () => Date.now() - since,
+    () => null,
+  );
+}
+
 const full = (status: StatusSnapshot): boolean => status.buffer.capSetBy === 'disk full';
 /** Counted drops that took a seq (a failed write, drop-oldest); readings refused on a full or read-only disk took none. */
 const seqDropsOf = (status: StatusSnapshot): number => status.buffer.dropped - (status.buffer.refused ?? 0);
@@ -83,11 +91,7 @@ describe('fault scenario 11: disk limits a restart cannot fix', () => {
     proxy!.restore();
     const brokerAt = Date.now();
     const upTo = (): number => [...subscriber!.seqs()].filter((seq) => seq <= window).length;
-    let deliveredMs: number | null = null;
-    await subscriber!
-      .waitFor(() => upTo() >= kept, 120_000, `${kept} kept readings`)
-      .then(() => (deliveredMs = Date.now() - brokerAt))
-      .catch(() => undefined);
+    const deliveredMs = await msUntil(subscriber!.waitFor(() => upTo() >= kept, 120_000, `${kept} kept readings`), brokerAt);
     return { delivered: upTo(), deliveredMs, brokerAt };
   }
 
@@ -122,16 +126,8 @@ describe('fault scenario 11: disk limits a restart cannot fix', () => {
     const kept = window - seqDrops;
 
     const { delivered, deliveredMs, brokerAt } = await brokerAppears(window, kept);
-    let resumedMs: number | null = null;
-    const resumed = await agent
-      .waitForStatus((status) => !full(status) && !status.buffer.writeFailing, 120_000, 'writes accepted again')
-      .then(() => (resumedMs = Date.now() - brokerAt))
-      .catch(() => null);
-    let newFlowMs: number | null = null;
-    await subscriber!
-      .waitFor(() => [...subscriber!.seqs()].some((seq) => seq > window), 60_000, 'a reading accepted after the disk was full')
-      .then(() => (newFlowMs = Date.now() - brokerAt))
-      .catch(() => undefined);
+    const resumedMs = await msUntil(agent.waitForStatus((status) => !full(status) && !status.buffer.writeFailing, 120_000, 'writes accepted again'), brokerAt);
+    const newFlowMs = await msUntil(subscriber!.waitFor(() => [...subscriber!.seqs()].some((seq) => seq > window), 60_000, 'a reading accepted after the disk was full'), brokerAt);
     const after = await agent.status();
     const healthAfter = await healthz(agent);
     const errorLines = agent.lines.filter((line) => line.level === 50 && String(line.msg).includes('disk full'));
@@ -166,7 +162,7 @@ describe('fault scenario 11: disk limits a restart cannot fix', () => {
     expect(health.body.restartHelps).toBe(false);
     // Every seq up to the window arrived, or is one of the counted drops that took a seq.
     expect(delivered).toBeGreaterThanOrEqual(kept);
-    expect(resumed).not.toBeNull();
+    expect(resumedMs).not.toBeNull();
     expect(newFlowMs).not.toBeNull();
     expect(healthAfter.status).toBe(200);
     expect(readFailures).toBe(0);
@@ -198,16 +194,8 @@ describe('fault scenario 11: disk limits a restart cannot fix', () => {
     const window = atWindow.buffer.lastSeq;
     const kept = window - seqDropsOf(atWindow);
     const { delivered, deliveredMs, brokerAt } = await brokerAppears(window, kept);
-    let resumedMs: number | null = null;
-    await agent
-      .waitForStatus((status) => !full(status), 120_000, 'room again')
-      .then(() => (resumedMs = Date.now() - brokerAt))
-      .catch(() => undefined);
-    let newFlowMs: number | null = null;
-    await subscriber!
-      .waitFor(() => [...subscriber!.seqs()].some((seq) => seq > window), 60_000, 'new readings')
-      .then(() => (newFlowMs = Date.now() - brokerAt))
-      .catch(() => undefined);
+    const resumedMs = await msUntil(agent.waitForStatus((status) => !full(status), 120_000, 'room again'), brokerAt);
+    const newFlowMs = await msUntil(subscriber!.waitFor(() => [...subscriber!.seqs()].some((seq) => seq > window), 60_000, 'new readings'), brokerAt);
     const after = await agent.status();
     recordResult({
       scenario,
@@ -252,16 +240,8 @@ describe('fault scenario 11: disk limits a restart cannot fix', () => {
     proxy!.restore();
     await rm(filler);
     const freedAt = Date.now();
-    let openedMs: number | null = null;
-    await agent
-      .waitForStatus((status) => !full(status) && !status.buffer.writeFailing, 60_000, 'the store opened')
-      .then(() => (openedMs = Date.now() - freedAt))
-      .catch(() => undefined);
-    let publishedMs: number | null = null;
-    await subscriber!
-      .waitFor(() => subscriber!.seqs().has(1), 60_000, 'the first reading stored after the room came back')
-      .then(() => (publishedMs = Date.now() - freedAt))
-      .catch(() => undefined);
+    const openedMs = await msUntil(agent.waitForStatus((status) => !full(status) && !status.buffer.writeFailing, 60_000, 'the store opened'), freedAt);
+    const publishedMs = await msUntil(subscriber!.waitFor(() => subscriber!.seqs().has(1), 60_000, 'the first reading stored after the room came back'), freedAt);
     const after = await agent.status();
     recordResult({
       scenario,
@@ -376,13 +356,9 @@ describe('fault scenario 11: disk limits a restart cannot fix', () => {
     // Delivery under the cap: the backlog kept is the newest `kept` seqs up to the window.
     proxy!.restore();
     const brokerAt = Date.now();
-    let deliveredMs: number | null = null;
     const upTo = (): number => [...subscriber!.seqs()].filter((seq) => seq <= window).length;
     await agent.waitForStatus((status) => status.mqtt.connected && status.buffer.backlog < 1000, 120_000, 'the backlog drained').catch(() => undefined);
-    await subscriber!
-      .waitFor(() => upTo() >= Math.min(kept, window), 5_000, 'the kept backlog')
-      .then(() => (deliveredMs = Date.now() - brokerAt))
-      .catch(() => undefined);
+    const deliveredMs = await msUntil(subscriber!.waitFor(() => upTo() >= Math.min(kept, window), 5_000, 'the kept backlog'), brokerAt);
     await rm(other);
     const end = await agent.status();
     // Every seq up to the window arrived or was counted as dropped (drop-oldest keeps rotating until the broker is there).

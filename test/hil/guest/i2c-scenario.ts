@@ -3,12 +3,11 @@
 // adapter with a sensor at an absent address beside the two present ones, then scan-i2c and doctor
 // (as root, and as `nobody` with /dev/i2c-0 at mode 600). Writes /tmp/hil/i2c.json.
 // Usage: node dist/hil/i2c-scenario.mjs BUS MAP.yaml...
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { openRealI2cBus } from '../../../src/hardware/real-i2c.js';
 import { loadRegisterMap } from '../../../src/hardware/register-map.js';
-import { AGENT_BIN, cleanupChildAgents, startChildAgent, writeConfig } from '../../helpers/child-agent.js';
-import { guestAgentConfig, runScenario, startCapturingBroker, type PublishedReading } from './kit.js';
+import { cleanupChildAgents, startChildAgent, writeConfig } from '../../helpers/child-agent.js';
+import { cli, guestAgentConfig, type PublishedReading, runScenario, startCapturingBroker } from './kit.js';
 import { I2C_SENSORS, loadStub } from './i2c-stub-load.js';
 
 async function errorCodeOf(transfer: () => Promise<unknown>): Promise<string> {
@@ -18,20 +17,6 @@ async function errorCodeOf(transfer: () => Promise<unknown>): Promise<string> {
   } catch (error) {
     return String((error as { code?: unknown }).code ?? (error as Error).message);
   }
-}
-
-/** The built CLI, as root or as `uid` (setpriv); asynchronous, so the broker in this process keeps answering. */
-function cli(args: string[], uid?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const command = uid === undefined ? [process.execPath, AGENT_BIN, ...args] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, AGENT_BIN, ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 await runScenario('i2c.json', async () => {

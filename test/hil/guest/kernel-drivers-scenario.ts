@@ -6,13 +6,13 @@
 // instantiated again (the agent marks the sensor failed and finds it again), and scan-i2c and
 // doctor run. Writes /tmp/hil/kernel-drivers.json.
 // Usage: node dist/hil/kernel-drivers-scenario.mjs BUS MAP.yaml...
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRealI2cBus } from '../../../src/hardware/real-i2c.js';
 import { loadRegisterMap } from '../../../src/hardware/register-map.js';
-import { AGENT_BIN, cleanupChildAgents, startChildAgent, writeConfig } from '../../helpers/child-agent.js';
-import { guestAgentConfig, runScenario, sleep, startCapturingBroker } from './kit.js';
+import { cleanupChildAgents, startChildAgent, writeConfig } from '../../helpers/child-agent.js';
+import { cli, guestAgentConfig, runScenario, sleep, startCapturingBroker } from './kit.js';
 import { loadStub } from './i2c-stub-load.js';
 
 /** The kernel clients: i2c-stub chip, the name new_device instantiates it with, its module. */
@@ -21,18 +21,6 @@ const KERNEL_CLIENTS = [
   { address: 0x18, name: 'jc42', module: 'jc42' },
   { address: 0x48, name: 'lm75', module: 'lm75' },
 ];
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function waitUntil(what: string, done: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

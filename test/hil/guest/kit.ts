@@ -2,9 +2,11 @@
 // helpers/guest-bundle.ts): an Aedes broker in the guest that timestamps every PUBLISH the agent
 // sends as it arrives, the built agent as a child process (test/helpers/child-agent.ts), and the
 // results file the test on the host asserts on. Everything is timed by the guest's one clock.
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAedes, type AedesBroker } from '../../helpers/broker.js';
+import { AGENT_BIN } from '../../helpers/child-agent.js';
 
 export const RESULTS_DIR = process.env.HIL_RESULTS ?? '/tmp/hil';
 
@@ -86,4 +88,18 @@ export async function runScenario(name: string, body: () => Promise<unknown>): P
     writeResults(name, { error: (error as Error).stack ?? String(error) });
     process.exitCode = 1;
   }
+}
+
+/** The built CLI, as root or as `uid` (setpriv); asynchronous, so the broker in this process keeps answering. */
+export function cli(args: string[], uid?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const command = uid === undefined ? [process.execPath, AGENT_BIN, ...args] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, AGENT_BIN, ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
