@@ -11,6 +11,8 @@ export interface TcpProxy {
   bytesUp: number;
   bytesDown: number;
   connections: number;
+  /** Connections refused while cut: connect attempts that found the link down. */
+  refused: number;
   /** Destroys every open connection and refuses new ones until restore(). */
   cut(): void;
   /** Keeps sockets open but forwards nothing in either direction (a peer that stopped answering). */
@@ -33,14 +35,16 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   /** Set by reset(): forwards part of the next chunk to `to`, then resets every connection. */
   let pendingReset: ((to: Socket, chunk: Buffer) => void) | null = null;
   const pairs = new Set<{ client: Socket; upstream: Socket }>();
-  const proxy: Partial<TcpProxy> & { bytesUp: number; bytesDown: number; connections: number } = {
+  const proxy: Partial<TcpProxy> & { bytesUp: number; bytesDown: number; connections: number; refused: number } = {
     bytesUp: 0,
     bytesDown: 0,
     connections: 0,
+    refused: 0,
   };
 
   const server: Server = createServer((client) => {
     if (state === 'cut') {
+      proxy.refused += 1;
       client.destroy();
       return;
     }
