@@ -244,7 +244,7 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       return new SensorSchedule({
         sensorId: sensorConfig.id,
         intervalMs: sensorConfig.interval,
-        open: () => driver.create(sensorConfig.options as never, { sensorId: sensorConfig.id, storePath: config.store.path, log: sensorLog, hardware }),
+        open: () => driver.create(sensorConfig.options, { sensorId: sensorConfig.id, storePath: config.store.path, log: sensorLog, hardware }),
         ...(host.now ? { now: host.now } : {}),
         hooks: {
           accept: (sensorId, ts, samples) => intake.accept(sensorId, ts, samples),

@@ -5,10 +5,8 @@ import type { Config } from '../config/schema.js';
 import { describeHolder, kernelHolderAt } from '../hardware/i2c-kernel-holder.js';
 import { hex } from '../hardware/i2c-bus.js';
 import { findKernelDevice, overlayHint, type KernelDeviceKind } from '../sensors/kernel-device.js';
+import { hardwareUse } from '../sensors/registry.js';
 import type { CheckResult } from './doctor-result.js';
-
-/** The drivers that talk to a chip on /dev/i2c-N themselves. */
-export const I2C_DRIVERS = new Set(['bme280', 'bmp280', 'sht3x', 'sht4x', 'bh1750', 'ads1115', 'ina219', 'mcp9808']);
 
 const KINDS: Record<string, { kind: KernelDeviceKind; root: (config: Config) => string }> = {
   iio: { kind: { label: 'IIO', folderPattern: /^iio:device\d+$/ }, root: (config) => config.hardware.iioRoot },
@@ -17,10 +15,10 @@ const KINDS: Record<string, { kind: KernelDeviceKind; root: (config: Config) => 
 
 async function checkHeldChips(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const sensor of config.sensors.filter((entry) => I2C_DRIVERS.has(entry.driver))) {
-    const bus = Number(sensor.options.bus ?? 1);
-    const address = sensor.options.address;
-    if (config.simulate.i2c[String(bus)] !== undefined || typeof address !== 'number') continue;
+  for (const sensor of config.sensors) {
+    const use = hardwareUse(sensor);
+    if (use?.kind !== 'i2c' || config.simulate.i2c[String(use.bus)] !== undefined) continue;
+    const { bus, address } = use;
     const holder = await kernelHolderAt(bus, address, config.hardware.i2cDevicesRoot);
     if (!holder) continue;
     results.push({

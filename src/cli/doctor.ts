@@ -16,11 +16,10 @@ import { resolveClientId } from '../mqtt/client-id.js';
 import { plural, type CheckResult } from './doctor-result.js';
 import { checkStatusPort, checkStoreFolder, checkStoreLock } from './doctor-start.js';
 import { checkClock } from './doctor-clock.js';
-import { checkKernelDrivers, I2C_DRIVERS } from './doctor-kernel.js';
+import { checkKernelDrivers } from './doctor-kernel.js';
+import { hardwareUse } from '../sensors/registry.js';
 
 export { formatResult, summarize, type CheckResult, type Verdict } from './doctor-result.js';
-
-const GPIO_DRIVERS = new Set(['gpio-input']);
 
 async function accessible(path: string, mode: number): Promise<boolean> {
   try {
@@ -42,9 +41,9 @@ function userGroups(): string[] {
 /** Real (not simulated) I2C buses in use, each with the sensors on it. */
 function usedBuses(config: Config): Map<number, string[]> {
   const buses = new Map<number, string[]>();
-  for (const sensor of config.sensors.filter((entry) => I2C_DRIVERS.has(entry.driver))) {
-    const bus = Number(sensor.options.bus ?? 1);
-    if (config.simulate.i2c[String(bus)] === undefined) buses.set(bus, [...(buses.get(bus) ?? []), sensor.id]);
+  for (const sensor of config.sensors) {
+    const use = hardwareUse(sensor);
+    if (use?.kind === 'i2c' && config.simulate.i2c[String(use.bus)] === undefined) buses.set(use.bus, [...(buses.get(use.bus) ?? []), sensor.id]);
   }
   return buses;
 }
@@ -52,7 +51,10 @@ function usedBuses(config: Config): Map<number, string[]> {
 /** The ids of sensors on real (not simulated) GPIO lines. */
 function gpioSensors(config: Config): string[] {
   return config.sensors
-    .filter((sensor) => GPIO_DRIVERS.has(sensor.driver) && config.simulate.gpio[String(sensor.options.pin)] === undefined)
+    .filter((sensor) => {
+      const use = hardwareUse(sensor);
+      return use?.kind === 'gpio' && config.simulate.gpio[String(use.pin)] === undefined;
+    })
     .map((sensor) => sensor.id);
 }
 
@@ -125,11 +127,15 @@ async function checkGpio(config: Config, groups: string[], isRoot: boolean): Pro
 
 async function checkOneWire(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const sensor of config.sensors.filter((entry) => entry.driver === 'ds18b20')) {
-    const folder = join(config.hardware.oneWireRoot, String(sensor.options.deviceId));
+  const oneWire = config.sensors.flatMap((sensor) => {
+    const use = hardwareUse(sensor);
+    return use?.kind === '1-wire' ? [{ sensor, deviceId: use.deviceId }] : [];
+  });
+  for (const { sensor, deviceId } of oneWire) {
+    const folder = join(config.hardware.oneWireRoot, deviceId);
     results.push(
       (await accessible(folder, constants.R_OK))
-        ? { verdict: 'ok', what: `1-Wire device ${String(sensor.options.deviceId)} is present` }
+        ? { verdict: 'ok', what: `1-Wire device ${deviceId} is present` }
         : { verdict: 'fail', what: `1-Wire device ${folder} not found`, fix: 'enable 1-Wire: dtoverlay=w1-gpio in /boot/firmware/config.txt, check wiring and the 4.7 kOhm pull-up', sensors: [sensor.id] },
     );
   }

@@ -1,7 +1,7 @@
 // `sensor-agent scan-i2c [--bus N] [--config FILE]`: like i2cdetect, lists the addresses that
-// answer on /dev/i2c-N and names the chips likely to be there, reading an id register only where
-// that is safe: 0xD0 at 0x76/0x77 (Bosch chip id, BME280 datasheet section 5.4.1) and the
-// manufacturer id register 0x06 at 0x18..0x1f (MCP9808 datasheet section 5.1.5: 0x0054).
+// answer on /dev/i2c-N and names the chips likely to be there, from the drivers' definitions: the
+// addresses each chip can have, and the chip-id probe a driver offers where reading it is safe
+// (the Bosch chip id at 0x76/0x77, the MCP9808 manufacturer id at 0x18..0x1f).
 // With --config, a bus the config's `simulate.i2c` names is scanned on its register map.
 // A chip a kernel driver holds (src/hardware/i2c-kernel-holder.ts, under hardware.i2cDevicesRoot)
 // does not answer user space: it is shown as UU, as i2cdetect does, with the agent driver to use.
@@ -12,13 +12,11 @@ import { createHardware } from '../hardware/create-hardware.js';
 import { openRealI2cBus } from '../hardware/real-i2c.js';
 import { loadConfig } from '../config/load.js';
 import { describeHolder, I2C_DEVICES_ROOT, kernelHoldersOn } from '../hardware/i2c-kernel-holder.js';
-import { chipName, REG_CHIP_ID } from '../sensors/bosch-bmx280.js';
-import { readWordBE } from '../sensors/word-registers.js';
+import { i2cChips } from '../sensors/registry.js';
+import type { ChipProbe } from '../sensors/types.js';
 
 export const DEFAULT_SCAN_BUS = 1;
 const DEV_I2C = '/dev/i2c-';
-const MCP9808_REG_MANUFACTURER_ID = 0x06;
-const MCP9808_MANUFACTURER_ID = 0x0054;
 
 export interface ScannedDevice {
   address: number;
@@ -28,43 +26,31 @@ export interface ScannedDevice {
   held?: boolean;
 }
 
-interface Candidate {
-  from: number;
-  to: number;
-  name: string;
-}
-
-/** Chips with drivers here, by the addresses they can have (several may share one). */
-const CANDIDATES: readonly Candidate[] = [
-  { from: 0x18, to: 0x1f, name: 'MCP9808 (driver: mcp9808)' },
-  { from: 0x23, to: 0x23, name: 'BH1750 (driver: bh1750)' },
-  { from: 0x5c, to: 0x5c, name: 'BH1750 (driver: bh1750)' },
-  { from: 0x44, to: 0x45, name: 'SHT3x or SHT4x (driver: sht3x or sht4x)' },
-  { from: 0x48, to: 0x4b, name: 'ADS1115 (driver: ads1115)' },
-  { from: 0x40, to: 0x4f, name: 'INA219 (driver: ina219)' },
-  { from: 0x76, to: 0x77, name: 'BME280 or BMP280 (driver: bme280 or bmp280)' },
-];
-
+/** The chips that may sit at `address`, a family's chips in one guess: "maybe SHT3x or SHT4x (driver: sht3x or sht4x), or INA219 (driver: ina219)". */
 function candidatesAt(address: number): string {
-  const names = CANDIDATES.filter((candidate) => address >= candidate.from && address <= candidate.to).map((candidate) => candidate.name);
+  const groups: Array<{ family: string | undefined; chips: string[]; drivers: string[] }> = [];
+  for (const chip of i2cChips().filter((candidate) => candidate.addresses.includes(address))) {
+    const last = groups.at(-1);
+    if (last && chip.family !== undefined && last.family === chip.family) {
+      last.chips.push(chip.chip);
+      last.drivers.push(chip.driver);
+    } else groups.push({ family: chip.family, chips: [chip.chip], drivers: [chip.driver] });
+  }
+  const names = groups.map((group) => `${group.chips.join(' or ')} (driver: ${group.drivers.join(' or ')})`);
   return names.length > 0 ? `maybe ${names.join(', or ')}` : 'unknown chip';
 }
 
+/** What the first probe of the chips at `address` says; an id we cannot read leaves the guess by address. */
 async function identify(bus: I2cBus, address: number): Promise<string | undefined> {
-  try {
-    if (address === 0x76 || address === 0x77) {
-      const chipId = await bus.readByte(address, REG_CHIP_ID);
-      const chip = chipName(chipId);
-      if (!chip) return `unknown chip (id ${hex(chipId)} at ${hex(REG_CHIP_ID)}; a BME280 reads 0x60, a BMP280 0x58)`;
-      return `${chip.name} (chip id ${hex(chipId)})${chip.driver ? `, driver: ${chip.driver}` : ', no driver here'}`;
+  const probes = new Set<ChipProbe>();
+  for (const chip of i2cChips()) if (chip.probe && chip.addresses.includes(address)) probes.add(chip.probe);
+  for (const probe of probes) {
+    try {
+      const found = await probe(bus, address);
+      if (found !== undefined) return found;
+    } catch {
+      // try the next probe, then the guess by address
     }
-    if (address >= 0x18 && address <= 0x1f) {
-      // An SMBus word read, swapped: the MCP9808 sends MSB first; works on i2c-stub too.
-      const manufacturerId = await readWordBE(bus, address, MCP9808_REG_MANUFACTURER_ID);
-      if (manufacturerId === MCP9808_MANUFACTURER_ID) return `MCP9808 (manufacturer id ${hex(manufacturerId, 4)}), driver: mcp9808`;
-    }
-  } catch {
-    // An id we cannot read leaves the guess by address.
   }
   return undefined;
 }

@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { hex, type I2cBus } from '../hardware/i2c-bus.js';
 import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
 import { readWordBE, writeWordBE } from './word-registers.js';
-import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
+import { SensorError, type DriverDefinition, type Sensor, type ValueDefinitions, type Values } from './types.js';
+import { measured } from './value-kinds.js';
 import { roundToDecimals } from './rounding.js';
 
 /** ADDR pin to GND, VDD, SDA, SCL. */
@@ -125,9 +126,17 @@ export async function createAds1115(bus: I2cBus, options: Ads1115Options, sleep:
   };
 }
 
+/** One voltage per channel, with the decimals that resolve the gain's LSB. */
+function ads1115Values(options: Ads1115Options): ValueDefinitions {
+  return Object.fromEntries(options.channels.map((channel) => [valueName(channel), measured('voltage', GAINS.get(options.gain)?.decimals ?? 10)]));
+}
+
 export const ads1115Driver: DriverDefinition<Ads1115Options> = {
   name: 'ads1115',
+  transport: 'i2c',
+  i2c: { chip: 'ADS1115', addresses: ADS1115_ADDRESSES },
+  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
   options: ads1115Options,
-  values: (options) => Object.fromEntries(options.channels.map((channel) => [valueName(channel), { decimals: GAINS.get(options.gain)?.decimals ?? 10, unit: 'V', kind: 'voltage' as const }])),
+  values: ads1115Values,
   create: async (options, { hardware }) => createAds1115(await hardware.i2c(options.bus), options),
 };

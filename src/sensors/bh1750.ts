@@ -10,8 +10,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { I2cBus } from '../hardware/i2c-bus.js';
 import { i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
-import type { DriverDefinition, Sensor, Values } from './types.js';
-import { roundToDecimals } from './rounding.js';
+import type { DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
+import { roundValues } from './rounding.js';
+import { measured } from './value-kinds.js';
 
 /** ADDR pin low: 0x23; high: 0x5C. */
 export const BH1750_ADDRESSES = [0x23, 0x5c] as const;
@@ -59,7 +60,7 @@ export async function createBh1750(bus: I2cBus, options: Bh1750Options, sleep: (
   const { address, mode, mtreg } = options;
   const send = (command: number, what: string): Promise<void> => onDevice(device, what, () => bus.sendByte(address, command));
   const waitMs = Math.ceil((MODES[mode].maxMeasurementMs * mtreg) / MTREG_DEFAULT);
-  const decimals = decimalsFor(mode, mtreg);
+  const definitions = bh1750Values(options);
 
   // No id to check: powering the chip down proves something acknowledges the address.
   await send(POWER_DOWN, 'sending power down');
@@ -73,14 +74,22 @@ export async function createBh1750(bus: I2cBus, options: Bh1750Options, sleep: (
       await sleep(waitMs);
       const data = await onDevice(device, 'reading the measurement', () => bus.i2cRead(address, 2));
       const lux = bh1750Lux(data.readUInt16BE(0), mode, mtreg);
-      return { illuminance: roundToDecimals(lux, decimals) };
+      return roundValues({ illuminance: lux }, definitions);
     },
   };
 }
 
+/** The decimals that resolve one count. */
+function bh1750Values(options: Bh1750Options): ValueDefinitions {
+  return { illuminance: measured('illuminance', decimalsFor(options.mode, options.mtreg)) };
+}
+
 export const bh1750Driver: DriverDefinition<Bh1750Options> = {
   name: 'bh1750',
+  transport: 'i2c',
+  i2c: { chip: 'BH1750', addresses: BH1750_ADDRESSES },
+  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
   options: bh1750Options,
-  values: (options) => ({ illuminance: { decimals: decimalsFor(options.mode, options.mtreg), unit: 'lux', kind: 'illuminance' } }),
+  values: bh1750Values,
   create: async (options, { hardware }) => createBh1750(await hardware.i2c(options.bus), options),
 };

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { DriverDefinition } from './types.js';
 import { i2cDeviceOptions } from './i2c-options.js';
-import { createBmx280, filterField, oversamplingField, temperatureNotSkipped } from './bosch-bmx280.js';
+import { BMX280_VALUES, createBmx280, filterField, identifyBmx280, oversamplingField, temperatureNotSkipped } from './bosch-bmx280.js';
 
 /** SDO to GND: 0x76; SDO to VDDIO: 0x77 (section 6.2). */
 export const BME280_ADDRESSES = [0x76, 0x77] as const;
@@ -22,7 +22,10 @@ export type Bme280Options = z.infer<typeof bme280Options>;
 
 export const bme280Driver: DriverDefinition<Bme280Options> = {
   name: 'bme280',
+  transport: 'i2c',
+  i2c: { chip: 'BME280', family: 'bosch-bmx280', addresses: BME280_ADDRESSES, probe: identifyBmx280 },
+  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
   options: bme280Options,
-  values: () => ({ temperature: { decimals: 2, unit: '°C', kind: 'temperature' }, pressure: { decimals: 2, unit: 'hPa', kind: 'pressure' }, humidity: { decimals: 2, unit: '%RH', kind: 'humidity' } }),
+  values: () => BMX280_VALUES,
   create: (options, context) => createBmx280('bme280', options, context),
 };

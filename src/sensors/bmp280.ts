@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { DriverDefinition } from './types.js';
 import { i2cDeviceOptions } from './i2c-options.js';
-import { createBmx280, filterField, oversamplingField, temperatureNotSkipped } from './bosch-bmx280.js';
+import { BMX280_VALUES, createBmx280, filterField, identifyBmx280, oversamplingField, temperatureNotSkipped } from './bosch-bmx280.js';
 
 /** SDO to GND: 0x76; SDO to VDDIO: 0x77 (section 5.2). */
 export const BMP280_ADDRESSES = [0x76, 0x77] as const;
@@ -23,7 +23,10 @@ export type Bmp280Options = z.infer<typeof bmp280Options>;
 
 export const bmp280Driver: DriverDefinition<Bmp280Options> = {
   name: 'bmp280',
+  transport: 'i2c',
+  i2c: { chip: 'BMP280', family: 'bosch-bmx280', addresses: BMP280_ADDRESSES, probe: identifyBmx280 },
+  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
   options: bmp280Options,
-  values: () => ({ temperature: { decimals: 2, unit: '°C', kind: 'temperature' }, pressure: { decimals: 2, unit: 'hPa', kind: 'pressure' } }),
+  values: () => ({ temperature: BMX280_VALUES.temperature, pressure: BMX280_VALUES.pressure }),
   create: (options, context) => createBmx280('bmp280', options, context),
 };

@@ -9,9 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { hex } from '../hardware/i2c-bus.js';
 import { describeDevice, onDevice, type I2cDevice } from './i2c-options.js';
-import { SensorError, type DriverContext, type Sensor, type Values } from './types.js';
+import { SensorError, type ChipProbe, type DriverContext, type Sensor, type ValueDefinition, type Values } from './types.js';
 import { checkDocumentedRange, clampHumidity, type DocumentedRange } from './documented-range.js';
-import { roundToDecimals } from './rounding.js';
+import { roundValues } from './rounding.js';
+import { measured } from './value-kinds.js';
 
 export const REG_CALIB_00 = 0x88; // dig_T1 .. dig_H1: 0x88..0xA1
 export const CALIB_00_LENGTH = 26;
@@ -40,6 +41,24 @@ export function chipName(chipId: number): { name: string; driver?: string } | un
   if (chipId === CHIP_ID_BME680) return { name: 'BME680' };
   return undefined;
 }
+
+/**
+ * scan-i2c's probe at 0x76/0x77: the chip id at 0xD0 (BME280 section 5.4.1), safe on every chip
+ * these addresses hold here.
+ */
+export const identifyBmx280: ChipProbe = async (bus, address) => {
+  const chipId = await bus.readByte(address, REG_CHIP_ID);
+  const chip = chipName(chipId);
+  if (!chip) return `unknown chip (id ${hex(chipId)} at ${hex(REG_CHIP_ID)}; a BME280 reads 0x60, a BMP280 0x58)`;
+  return `${chip.name} (chip id ${hex(chipId)})${chip.driver ? `, driver: ${chip.driver}` : ', no driver here'}`;
+};
+
+/** 0.01 °C, 0.01 hPa, 0.01 %RH (the BMP280 has no humidity). */
+export const BMX280_VALUES = {
+  temperature: measured('temperature', 2),
+  pressure: measured('pressure', 2),
+  humidity: measured('humidity', 2),
+} satisfies Record<string, ValueDefinition>;
 
 // ---- options ---------------------------------------------------------------------------------
 
@@ -234,15 +253,15 @@ export async function createBmx280(driver: 'bme280' | 'bmp280', settings: Bmx280
       const { adcP, adcT, adcH } = parseAdc(data);
       const { celsius, tFine } = compensateTemperature(adcT, calibration);
       const what = describeDevice(driver, settings.bus, address);
-      const values: Values = { temperature: roundToDecimals(checkDocumentedRange(what, 'temperature', celsius, TEMPERATURE_RANGE), 2) };
+      const values: Values = { temperature: checkDocumentedRange(what, 'temperature', celsius, TEMPERATURE_RANGE) };
       if (settings.oversampling.pressure !== 0 && adcP !== ADC_SKIPPED_20) {
         const pascal = compensatePressure(adcP, tFine, calibration);
-        if (pascal !== undefined) values.pressure = roundToDecimals(checkDocumentedRange(what, 'pressure', pascal / 100, PRESSURE_RANGE), 2);
+        if (pascal !== undefined) values.pressure = checkDocumentedRange(what, 'pressure', pascal / 100, PRESSURE_RANGE);
       }
       if (calibration.humidity && adcH !== undefined && settings.oversampling.humidity !== 0 && adcH !== ADC_SKIPPED_16) {
-        values.humidity = roundToDecimals(compensateHumidity(adcH, tFine, calibration.humidity), 2);
+        values.humidity = compensateHumidity(adcH, tFine, calibration.humidity);
       }
-      return values;
+      return roundValues(values, BMX280_VALUES);
     },
   };
 }

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { createOneWireReader, OneWireError, type OneWireReader } from '../hardware/one-wire.js';
 import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
+import { measured } from './value-kinds.js';
 import { checkDocumentedRange, type DocumentedRange } from './documented-range.js';
 
 /** Family code 0x28, then the 48-bit serial number in hex, as the kernel names the folder. */
@@ -73,7 +74,9 @@ export async function createDs18b20(reader: OneWireReader, options: Ds18b20Optio
 
 export const ds18b20Driver: DriverDefinition<Ds18b20Options> = {
   name: 'ds18b20',
+  transport: '1-wire',
+  where: (options) => ({ kind: '1-wire', deviceId: options.deviceId }),
   options: ds18b20Options,
-  values: () => ({ temperature: { decimals: 4, unit: '°C', kind: 'temperature' } }),
+  values: () => ({ temperature: measured('temperature', 4) }),
   create: (options, { hardware }) => createDs18b20(createOneWireReader(hardware.oneWireRoot), options),
 };

@@ -11,10 +11,16 @@ import { expecting } from '../config/fields.js';
 import type { GpioLine, Level } from '../hardware/gpio.js';
 import type { DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
 import { roundToDecimals } from './rounding.js';
+import { measured } from './value-kinds.js';
 
 /** BCM numbers of the Pi's main controller (the header uses 0-27; the Pi 5's RP1 has 54 lines). */
 export const MAX_BCM_PIN = 53;
-const RATE_DECIMALS = 3;
+/** Counter mode: `count` and the kernel's dropped edges as integers, `rate` to 0.001 pulses/s. */
+const COUNTER_VALUES = {
+  count: measured('count', 0),
+  rate: measured('rate', 3),
+  overflows: measured('count', 0, { diagnostic: true }),
+} satisfies ValueDefinitions;
 
 export const gpioInputOptions = z.strictObject({
   /** BCM number (GPIO17 = pin 11 on the header = `pin: 17`). */
@@ -29,7 +35,6 @@ export const gpioInputOptions = z.strictObject({
 });
 export type GpioInputOptions = z.output<typeof gpioInputOptions>;
 
-const round = roundToDecimals;
 
 function stateSensor(line: GpioLine, edge: GpioInputOptions['edge'], initial: Level): Sensor {
   let lastLevel = initial;
@@ -68,7 +73,7 @@ function counterSensor(line: GpioLine, now: () => number, warn: (message: string
     read: async (): Promise<Values> => {
       const at = now();
       const seconds = (at - lastReadAt) / 1000;
-      const rate = seconds > 0 ? round((count - countAtLastRead) / seconds, RATE_DECIMALS) : 0;
+      const rate = seconds > 0 ? roundToDecimals((count - countAtLastRead) / seconds, COUNTER_VALUES.rate.decimals) : 0;
       countAtLastRead = count;
       lastReadAt = at;
       // Only a line that queues events can tell; elsewhere the value would claim a certainty it lacks.
@@ -95,11 +100,10 @@ export async function createGpioInput(
 
 export const gpioInputDriver: DriverDefinition<GpioInputOptions> = {
   name: 'gpio-input',
+  transport: 'gpio',
+  where: (options) => ({ kind: 'gpio', pin: options.pin }),
   options: gpioInputOptions,
-  values: (options): ValueDefinitions =>
-    options.mode === 'counter'
-      ? { count: { decimals: 0, kind: 'count' }, rate: { decimals: RATE_DECIMALS, unit: 'pulses/s', kind: 'rate' }, overflows: { decimals: 0, kind: 'count', diagnostic: true } }
-      : { level: { decimals: 0, kind: 'level' } },
+  values: (options): ValueDefinitions => (options.mode === 'counter' ? COUNTER_VALUES : { level: measured('level', 0) }),
   create: async (options, { hardware, log }) => {
     const line = await hardware.gpio.open(options.pin, {
       direction: 'in',

@@ -31,6 +31,7 @@ export function hwmonChannels(device: KernelDevice, files: readonly string[], wh
 
 export const hwmonDriver: DriverDefinition<HwmonOptions> = {
   name: 'hwmon',
+  transport: 'host',
   options: hwmonOptions,
   values: (options) => kernelValueDefinitions(options, HWMON_QUANTITIES),
   create: (options, { hardware }) =>

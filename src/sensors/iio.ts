@@ -65,6 +65,7 @@ export function iioChannels(device: KernelDevice, files: readonly string[], what
 
 export const iioDriver: DriverDefinition<IioOptions> = {
   name: 'iio',
+  transport: 'host',
   options: iioOptions,
   values: (options) => kernelValueDefinitions(options, IIO_QUANTITIES),
   create: (options, { hardware }) =>

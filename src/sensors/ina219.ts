@@ -12,8 +12,9 @@ import { z } from 'zod';
 import type { I2cBus } from '../hardware/i2c-bus.js';
 import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
 import { readWordBE, writeWordBE } from './word-registers.js';
-import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
-import { roundToDecimals } from './rounding.js';
+import { SensorError, type DriverDefinition, type Sensor, type ValueDefinitions, type Values } from './types.js';
+import { measured } from './value-kinds.js';
+import { roundValues } from './rounding.js';
 
 /** A0/A1 pins to GND, VS+, SDA or SCL: 16 addresses 0x40..0x4F (section 8.5.5.1). */
 export const INA219_ADDRESSES = Array.from({ length: 16 }, (_, i) => 0x40 + i);
@@ -102,7 +103,6 @@ export function ina219OptionsProblem(options: CalibrationInputs): string | undef
 
 /** Decimal places that resolve one `step` (4 for 100 µA, 5 for 97.7 µA). */
 const decimalsFor = (step: number): number => Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
-const round = roundToDecimals;
 const signed16 = (value: number): number => (value & 0x8000 ? value - 0x10000 : value);
 
 export async function createIna219(bus: I2cBus, options: Ina219Options, sleep: (ms: number) => Promise<unknown> = delay): Promise<Sensor> {
@@ -121,8 +121,7 @@ export async function createIna219(bus: I2cBus, options: Ina219Options, sleep: (
   await writeRegister(REG_CALIBRATION, calibration, 'the calibration');
   // Current and power are computed after the next conversion with the new calibration.
   await sleep(CONVERSION_MS);
-  const currentDecimals = decimalsFor(currentLsb);
-  const powerDecimals = decimalsFor(powerLsb);
+  const definitions = ina219Values(options);
 
   return {
     read: async (): Promise<Values> => {
@@ -141,27 +140,29 @@ export async function createIna219(bus: I2cBus, options: Ina219Options, sleep: (
           `${name}: math overflow (OVF): the current is beyond the calibrated range (maxCurrent ${options.maxCurrent} A, shuntOhms ${options.shuntOhms}); raise maxCurrent or check the load`,
         );
       }
-      return {
-        voltage: round((busRaw >> BUS_VOLTAGE_SHIFT) * BUS_VOLTAGE_LSB, 3),
-        shuntVoltage: round(shuntRaw * SHUNT_VOLTAGE_LSB, 5),
-        current: round(currentRaw * currentLsb, currentDecimals),
-        power: round(powerRaw * powerLsb, powerDecimals),
-      };
+      const values = { voltage: (busRaw >> BUS_VOLTAGE_SHIFT) * BUS_VOLTAGE_LSB, shuntVoltage: shuntRaw * SHUNT_VOLTAGE_LSB, current: currentRaw * currentLsb, power: powerRaw * powerLsb };
+      return roundValues(values, definitions);
     },
+  };
+}
+
+/** Bus 0.001 V (4 mV LSB), shunt 0.00001 V (10 µV LSB), current and power: the decimals that resolve their LSBs. */
+function ina219Values(options: Ina219Options): ValueDefinitions {
+  const { currentLsb, powerLsb } = ina219Calibration(options);
+  return {
+    voltage: measured('voltage', 3),
+    shuntVoltage: measured('voltage', 5),
+    current: measured('current', decimalsFor(currentLsb)),
+    power: measured('power', decimalsFor(powerLsb)),
   };
 }
 
 export const ina219Driver: DriverDefinition<Ina219Options> = {
   name: 'ina219',
+  transport: 'i2c',
+  i2c: { chip: 'INA219', addresses: INA219_ADDRESSES },
+  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
   options: ina219Options,
-  values: (options) => {
-    const { currentLsb, powerLsb } = ina219Calibration(options);
-    return {
-      voltage: { decimals: 3, unit: 'V', kind: 'voltage' },
-      shuntVoltage: { decimals: 5, unit: 'V', kind: 'voltage' },
-      current: { decimals: decimalsFor(currentLsb), unit: 'A', kind: 'current' },
-      power: { decimals: decimalsFor(powerLsb), unit: 'W', kind: 'power' },
-    };
-  },
+  values: ina219Values,
   create: async (options, { hardware }) => createIna219(await hardware.i2c(options.bus), options),
 };

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { hex, type I2cBus } from '../hardware/i2c-bus.js';
 import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
 import { readWordBE } from './word-registers.js';
-import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
+import { SensorError, type ChipProbe, type DriverDefinition, type Sensor, type Values } from './types.js';
+import { measured } from './value-kinds.js';
 import { checkDocumentedRange, type DocumentedRange } from './documented-range.js';
 
 /** A2..A0 pins: 0x18 (all low) to 0x1F. */
@@ -79,9 +80,18 @@ export async function createMcp9808(bus: I2cBus, options: Mcp9808Options): Promi
   };
 }
 
+/** scan-i2c's probe at 0x18..0x1f: the manufacturer id (section 5.1.5), an SMBus word read swapped (works on i2c-stub too). */
+export const identifyMcp9808: ChipProbe = async (bus, address) => {
+  const manufacturerId = await readWordBE(bus, address, REG_MANUFACTURER_ID);
+  return manufacturerId === MANUFACTURER_ID ? `MCP9808 (manufacturer id ${hex(manufacturerId, 4)}), driver: mcp9808` : undefined;
+};
+
 export const mcp9808Driver: DriverDefinition<Mcp9808Options> = {
   name: 'mcp9808',
+  transport: 'i2c',
+  i2c: { chip: 'MCP9808', addresses: MCP9808_ADDRESSES, probe: identifyMcp9808 },
+  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
   options: mcp9808Options,
-  values: () => ({ temperature: { decimals: 4, unit: '°C', kind: 'temperature' } }),
+  values: () => ({ temperature: measured('temperature', 4) }),
   create: async (options, { hardware }) => createMcp9808(await hardware.i2c(options.bus), options),
 };

@@ -1,5 +1,5 @@
 // Maps a config `driver:` name to its definition. Adding a driver is adding a file and a line here.
-import type { DriverDefinition } from './types.js';
+import type { DriverDefinition, HardwareUse, I2cChip, Transport } from './types.js';
 import { simulatedDriver } from './simulated.js';
 import { systemDriver } from './system.js';
 import { bme280Driver } from './bme280.js';
@@ -15,23 +15,40 @@ import { ds18b20Driver } from './ds18b20.js';
 import { iioDriver } from './iio.js';
 import { hwmonDriver } from './hwmon.js';
 
-export const driverDefinitions: readonly DriverDefinition<never>[] = [
-  simulatedDriver as DriverDefinition<never>,
-  systemDriver as DriverDefinition<never>,
-  bme280Driver as DriverDefinition<never>,
-  bmp280Driver as DriverDefinition<never>,
-  sht3xDriver as DriverDefinition<never>,
-  sht4xDriver as DriverDefinition<never>,
-  gpioInputDriver as DriverDefinition<never>,
-  bh1750Driver as DriverDefinition<never>,
-  ads1115Driver as DriverDefinition<never>,
-  ina219Driver as DriverDefinition<never>,
-  mcp9808Driver as DriverDefinition<never>,
-  ds18b20Driver as DriverDefinition<never>,
-  iioDriver as DriverDefinition<never>,
-  hwmonDriver as DriverDefinition<never>,
+// A definition's methods take its own options; TypeScript checks method parameters bivariantly,
+// so each definition is a DriverDefinition as it stands, with no cast.
+export const driverDefinitions: readonly DriverDefinition[] = [
+  simulatedDriver,
+  systemDriver,
+  bme280Driver,
+  bmp280Driver,
+  sht3xDriver,
+  sht4xDriver,
+  gpioInputDriver,
+  bh1750Driver,
+  ads1115Driver,
+  ina219Driver,
+  mcp9808Driver,
+  ds18b20Driver,
+  iioDriver,
+  hwmonDriver,
 ];
 
-export function findDriver(name: string): DriverDefinition<never> | undefined {
+export function findDriver(name: string): DriverDefinition | undefined {
   return driverDefinitions.find((driver) => driver.name === name);
+}
+
+/** The names of the drivers that reach their hardware this way (doctor's checks). */
+export function driversOn(transport: Transport): ReadonlySet<string> {
+  return new Set(driverDefinitions.filter((driver) => driver.transport === transport).map((driver) => driver.name));
+}
+
+/** The I2C chips with a driver here, in registry order, each with its driver's name. */
+export function i2cChips(): Array<I2cChip & { driver: string }> {
+  return driverDefinitions.flatMap((driver) => (driver.i2c ? [{ ...driver.i2c, driver: driver.name }] : []));
+}
+
+/** The hardware a configured sensor uses (its bus and address, pin or 1-Wire id), from its driver; undefined for the others. */
+export function hardwareUse(sensor: { driver: string; options: unknown }): HardwareUse | undefined {
+  return findDriver(sensor.driver)?.where?.(sensor.options);
 }

@@ -5,10 +5,11 @@
 // At create the status register (section 4.11, 0xF32D) is read: a CRC-checked answer proves a
 // Sensirion chip is there; the SHT3x has no chip id.
 import { z } from 'zod';
-import type { DriverDefinition, Sensor, Values } from './types.js';
+import type { DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
 import { describeDevice, i2cDeviceOptions, type I2cDevice } from './i2c-options.js';
 import { sensirionTransfer } from './sensirion-crc.js';
-import { roundToDecimals } from './rounding.js';
+import { roundValues } from './rounding.js';
+import { measured } from './value-kinds.js';
 import { checkDocumentedRange, clampHumidity, type DocumentedRange } from './documented-range.js';
 
 export const SHT3X_ADDRESSES = [0x44, 0x45] as const;
@@ -26,22 +27,25 @@ export const sht3xOptions = z.strictObject({
 });
 export type Sht3xOptions = z.infer<typeof sht3xOptions>;
 
-const round2 = (value: number): number => roundToDecimals(value, 2);
+/** 0.01 °C and 0.01 %RH: the chip's step is finer. */
+export const SHT3X_VALUES: ValueDefinitions = { temperature: measured('temperature', 2), humidity: measured('humidity', 2) };
+
 /** Outside it a reading fails; humidity is clamped to 0..100 (documented-range.ts). */
 export const TEMPERATURE_RANGE: DocumentedRange = { min: -40, max: 125, unit: '°C', source: 'SHT3x-DIS datasheet table 1' };
 
 /** Section 4.13: raw words to °C and %RH, rounded to 0.01 (the chip's resolution is finer). */
 export function sht3xConvert(rawTemperature: number, rawHumidity: number): Values {
-  return {
-    temperature: round2(-45 + (175 * rawTemperature) / FULL_SCALE),
-    humidity: round2(clampHumidity((100 * rawHumidity) / FULL_SCALE)),
-  };
+  const temperature = -45 + (175 * rawTemperature) / FULL_SCALE;
+  return roundValues({ temperature, humidity: clampHumidity((100 * rawHumidity) / FULL_SCALE) }, SHT3X_VALUES);
 }
 
 export const sht3xDriver: DriverDefinition<Sht3xOptions> = {
   name: 'sht3x',
+  transport: 'i2c',
+  i2c: { chip: 'SHT3x', family: 'sensirion', addresses: SHT3X_ADDRESSES },
+  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
   options: sht3xOptions,
-  values: () => ({ temperature: { decimals: 2, unit: '°C', kind: 'temperature' }, humidity: { decimals: 2, unit: '%RH', kind: 'humidity' } }),
+  values: () => SHT3X_VALUES,
   create: async (options, { hardware }): Promise<Sensor> => {
     const device: I2cDevice = { driver: 'sht3x', bus: options.bus, address: options.address };
     const bus = await hardware.i2c(options.bus);

@@ -5,11 +5,12 @@
 // the datasheet advises. The serial number (command 0x89) is read at create unless
 // `checkSerial: false`: a CRC-checked answer proves an SHT4x is there (an SHT3x NACKs 0x89).
 import { z } from 'zod';
-import type { DriverContext, DriverDefinition, Sensor, Values } from './types.js';
+import type { DriverContext, DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
 import { describeDevice, i2cDeviceOptions, type I2cDevice } from './i2c-options.js';
 import { sensirionTransfer } from './sensirion-crc.js';
 import { hex } from '../hardware/i2c-bus.js';
-import { roundToDecimals } from './rounding.js';
+import { roundValues } from './rounding.js';
+import { measured } from './value-kinds.js';
 import { checkDocumentedRange, clampHumidity, type DocumentedRange } from './documented-range.js';
 
 /** SHT40-A/SHT41-A/SHT45-A: 0x44; the -B variants 0x45, the -C variants 0x46. */
@@ -30,23 +31,25 @@ export const sht4xOptions = z.strictObject({
 });
 export type Sht4xOptions = z.infer<typeof sht4xOptions>;
 
-const round2 = (value: number): number => roundToDecimals(value, 2);
+/** 0.01 °C and 0.01 %RH: the chip's step is finer. */
+export const SHT4X_VALUES: ValueDefinitions = { temperature: measured('temperature', 2), humidity: measured('humidity', 2) };
+
 /** Outside it a reading fails; humidity is clamped to 0..100 (documented-range.ts). */
 export const TEMPERATURE_RANGE: DocumentedRange = { min: -40, max: 125, unit: '°C', source: 'SHT4x datasheet section 3.1' };
 
 /** Section 4.6: raw words to °C and %RH (cropped to 0..100), rounded to 0.01. */
 export function sht4xConvert(rawTemperature: number, rawHumidity: number): Values {
   const humidity = -6 + (125 * rawHumidity) / FULL_SCALE;
-  return {
-    temperature: round2(-45 + (175 * rawTemperature) / FULL_SCALE),
-    humidity: round2(clampHumidity(humidity)),
-  };
+  return roundValues({ temperature: -45 + (175 * rawTemperature) / FULL_SCALE, humidity: clampHumidity(humidity) }, SHT4X_VALUES);
 }
 
 export const sht4xDriver: DriverDefinition<Sht4xOptions> = {
   name: 'sht4x',
+  transport: 'i2c',
+  i2c: { chip: 'SHT4x', family: 'sensirion', addresses: SHT4X_ADDRESSES },
+  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
   options: sht4xOptions,
-  values: () => ({ temperature: { decimals: 2, unit: '°C', kind: 'temperature' }, humidity: { decimals: 2, unit: '%RH', kind: 'humidity' } }),
+  values: () => SHT4X_VALUES,
   create: async (options, { hardware, log }: DriverContext): Promise<Sensor> => {
     const device: I2cDevice = { driver: 'sht4x', bus: options.bus, address: options.address };
     const bus = await hardware.i2c(options.bus);

@@ -1,8 +1,9 @@
 // The `simulated` driver: a signal generator for demos, tests and load (burst = readings per tick).
 import { z } from 'zod';
 import { duration } from '../config/units.js';
-import { KIND_BY_UNIT, type DriverDefinition, type Sensor, type ValueDefinition, type Values } from './types.js';
-import { roundToDecimals } from './rounding.js';
+import type { DriverDefinition, Sensor, ValueDefinition, ValueDefinitions, Values } from './types.js';
+import { roundValues } from './rounding.js';
+import { KIND_BY_UNIT } from './value-kinds.js';
 
 export const simulatedOptions = z.strictObject({
   signal: z.enum(['sine', 'random', 'counter', 'step']).default('sine'),
@@ -18,8 +19,6 @@ export const simulatedOptions = z.strictObject({
   unit: z.string().min(1).optional(),
 });
 export type SimulatedOptions = z.infer<typeof simulatedOptions>;
-
-const round = roundToDecimals;
 
 export function createSimulated(options: SimulatedOptions, now: () => number = Date.now): Sensor {
   const span = options.max - options.min;
@@ -38,9 +37,10 @@ export function createSimulated(options: SimulatedOptions, now: () => number = D
       }
     }
   };
+  const definitions = simulatedValues(options);
   return {
     readingsPerTick: options.burst,
-    read: async (): Promise<Values> => ({ value: round(sample(), options.decimals) }),
+    read: async (): Promise<Values> => roundValues({ value: sample() }, definitions),
   };
 }
 
@@ -52,9 +52,14 @@ function simulatedMeaning(options: SimulatedOptions): Omit<ValueDefinition, 'dec
   return kind === undefined ? { unit: options.unit } : { unit: options.unit, kind };
 }
 
+function simulatedValues(options: SimulatedOptions): ValueDefinitions {
+  return { value: { decimals: options.decimals, ...simulatedMeaning(options) } };
+}
+
 export const simulatedDriver: DriverDefinition<SimulatedOptions> = {
   name: 'simulated',
+  transport: 'none',
   options: simulatedOptions,
-  values: (options) => ({ value: { decimals: options.decimals, ...simulatedMeaning(options) } }),
+  values: simulatedValues,
   create: async (options) => createSimulated(options),
 };

@@ -4,7 +4,8 @@ import { readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { DriverDefinition, Sensor, Values } from './types.js';
-import { roundToDecimals } from './rounding.js';
+import { roundValues } from './rounding.js';
+import { measured } from './value-kinds.js';
 
 export const systemOptions = z.strictObject({
   /** Roots of sysfs and procfs; tests point them at fixture folders. */
@@ -14,7 +15,14 @@ export const systemOptions = z.strictObject({
 });
 export type SystemOptions = z.infer<typeof systemOptions>;
 
-const round = roundToDecimals;
+/** What each value is published with; a value the host lacks is skipped. */
+const SYSTEM_VALUES = {
+  temperature: measured('temperature', 1),
+  load1: measured('load', 2), load5: measured('load', 2), load15: measured('load', 2),
+  memoryAvailableMB: measured('dataSize', 1), memoryUsedPercent: measured('percent', 1),
+  diskFreeMB: measured('dataSize', 1), diskUsedPercent: measured('percent', 1),
+  uptime: measured('duration', 0),
+};
 
 async function readText(path: string): Promise<string | undefined> {
   try {
@@ -30,7 +38,7 @@ async function cpuTemperature(options: SystemOptions, values: Values): Promise<v
   // Number('') is 0: an empty file must not become 0 °C.
   if (!trimmed) return;
   const milliCelsius = Number(trimmed);
-  if (Number.isFinite(milliCelsius)) values.temperature = round(milliCelsius / 1000, 1);
+  if (Number.isFinite(milliCelsius)) values.temperature = milliCelsius / 1000;
 }
 
 async function loadAverage(options: SystemOptions, values: Values): Promise<void> {
@@ -53,8 +61,8 @@ async function memory(options: SystemOptions, values: Values): Promise<void> {
   const available = kib('MemAvailable');
   if (total && available !== undefined) {
     // MB as everywhere in the agent: 10^6 bytes (/proc's "kB" is KiB).
-    values.memoryAvailableMB = round((available * 1024) / 1e6, 1);
-    values.memoryUsedPercent = round((100 * (total - available)) / total, 1);
+    values.memoryAvailableMB = (available * 1024) / 1e6;
+    values.memoryUsedPercent = (100 * (total - available)) / total;
   }
 }
 
@@ -63,8 +71,8 @@ async function disk(storePath: string, values: Values): Promise<void> {
     const stats = await statfs(storePath);
     const total = stats.blocks * stats.bsize;
     if (total > 0) {
-      values.diskFreeMB = round((stats.bavail * stats.bsize) / 1e6, 1);
-      values.diskUsedPercent = round((100 * (stats.blocks - stats.bfree)) / stats.blocks, 1);
+      values.diskFreeMB = (stats.bavail * stats.bsize) / 1e6;
+      values.diskUsedPercent = (100 * (stats.blocks - stats.bfree)) / stats.blocks;
     }
   } catch {
     // the store's folder may not exist yet or the platform lacks statfs: skip the values
@@ -73,7 +81,7 @@ async function disk(storePath: string, values: Values): Promise<void> {
 
 async function uptime(options: SystemOptions, values: Values): Promise<void> {
   const seconds = Number((await readText(join(options.procRoot, 'uptime')))?.split(/\s+/)[0]);
-  if (Number.isFinite(seconds) && seconds > 0) values.uptime = Math.round(seconds);
+  if (Number.isFinite(seconds) && seconds > 0) values.uptime = seconds;
 }
 
 export function createSystem(options: SystemOptions, storePath: string): Sensor {
@@ -87,7 +95,7 @@ export function createSystem(options: SystemOptions, storePath: string): Sensor 
         disk(storePath, values),
         uptime(options, values),
       ]);
-      return values;
+      return roundValues(values, SYSTEM_VALUES);
     },
   };
 }
@@ -95,12 +103,7 @@ export function createSystem(options: SystemOptions, storePath: string): Sensor 
 export const systemDriver: DriverDefinition<SystemOptions> = {
   name: 'system',
   options: systemOptions,
-  values: () => ({
-    temperature: { decimals: 1, unit: '°C', kind: 'temperature' },
-    load1: { decimals: 2, kind: 'load' }, load5: { decimals: 2, kind: 'load' }, load15: { decimals: 2, kind: 'load' },
-    memoryAvailableMB: { decimals: 1, unit: 'MB', kind: 'dataSize' }, memoryUsedPercent: { decimals: 1, unit: '%', kind: 'percent' },
-    diskFreeMB: { decimals: 1, unit: 'MB', kind: 'dataSize' }, diskUsedPercent: { decimals: 1, unit: '%', kind: 'percent' },
-    uptime: { decimals: 0, unit: 's', kind: 'duration' },
-  }),
+  transport: 'host',
+  values: () => SYSTEM_VALUES,
   create: async (options, context) => createSystem(options, context.storePath),
 };

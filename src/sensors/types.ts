@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Hardware } from '../hardware/hardware.js';
+import type { I2cBus } from '../hardware/i2c-bus.js';
 
 /** One sample: value name → number, in the units of design.md (°C, %RH, hPa, lux, V, A, W). */
 export type Values = Record<string, number>;
@@ -28,8 +29,38 @@ export interface DriverContext {
   hardware: Hardware;
 }
 
+/**
+ * How the driver reaches its hardware: a chip on /dev/i2c-N it talks to itself, a GPIO line, a
+ * 1-Wire device the kernel reads, the host's own files (/proc, /sys, the kernel's iio/hwmon
+ * drivers), or nothing (simulated). doctor checks the hardware by it.
+ */
+export type Transport = 'i2c' | 'gpio' | '1-wire' | 'host' | 'none';
+
+/**
+ * Reads an identification register where that is safe for every chip the address may hold, and
+ * says what is there ("BME280 (chip id 0x60), driver: bme280"); undefined (or a rejection) keeps
+ * scan-i2c's guess by address.
+ */
+export type ChipProbe = (bus: I2cBus, address: number) => Promise<string | undefined>;
+
+/** What scan-i2c and the README know of a chip a driver talks to on an I2C bus. */
+export interface I2cChip {
+  /** The chip as its datasheet names it: BME280, SHT3x. */
+  chip: string;
+  /** Drivers of one family share a guess in scan-i2c ("BME280 or BMP280 (driver: bme280 or bmp280)"). */
+  family?: string;
+  /** The 7-bit addresses the chip can be strapped to. */
+  addresses: readonly number[];
+  probe?: ChipProbe;
+}
+
 export interface DriverDefinition<Options = unknown> {
   name: string;
+  transport: Transport;
+  /** Present exactly when `transport` is 'i2c'. */
+  i2c?: I2cChip;
+  /** The hardware a sensor with these options uses, for doctor's checks (the bus and address, the pin, the 1-Wire id). */
+  where?(options: Options): HardwareUse;
   /** Zod object schema of the driver's own option keys (beside id, driver, interval, qos, retain, topic). */
   options: z.ZodObject<z.ZodRawShape>;
   create(options: Options, context: DriverContext): Promise<Sensor>;
@@ -62,10 +93,8 @@ export interface ValueDefinition {
   diagnostic?: boolean;
 }
 
-/** The kind each of design.md's units stands for (a simulated value given a unit is that quantity). */
-export const KIND_BY_UNIT: Readonly<Record<string, ValueKind>> = {
-  '°C': 'temperature', '%RH': 'humidity', hPa: 'pressure', lux: 'illuminance', V: 'voltage', A: 'current', W: 'power', MB: 'dataSize', '%': 'percent', s: 'duration', 'pulses/s': 'rate',
-};
+/** One sensor's hardware, as doctor checks it. */
+export type HardwareUse = { kind: 'i2c'; bus: number; address: number } | { kind: 'gpio'; pin: number } | { kind: '1-wire'; deviceId: string };
 
 /** Value name → its definition. */
 export type ValueDefinitions = Record<string, ValueDefinition>;

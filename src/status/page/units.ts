@@ -1,23 +1,30 @@
-// Units and labels by value name (design.md, "Value names and units"): data, not strings
-// scattered in code. A channel suffix is ignored (voltage0 → V), and so is the modifier the iio
-// driver keeps from the kernel's channel name (temperatureAmbient → °C). The system driver's names carry
+// Units and labels by value name (design.md, "Value names and units"): the unit comes from the
+// drivers' own table of kinds (src/sensors/value-kinds.ts), so the page and the drivers cannot
+// disagree. A channel suffix is ignored (voltage0 → V), and so is the modifier the iio driver
+// keeps from the kernel's channel name (temperatureAmbient → °C). The system driver's names carry
 // their unit (`diskFreeMB`, `memoryUsedPercent`): the page shows a label without it, and the unit
 // beside the number.
+import { UNIT_BY_KIND } from '../../sensors/value-kinds.js';
+import type { ValueKind } from '../../sensors/types.js';
 
-const unitsByName: Readonly<Record<string, string>> = {
-  temperature: '°C',
-  humidity: '%RH',
-  pressure: 'hPa',
-  illuminance: 'lux',
-  voltage: 'V',
-  current: 'A',
-  power: 'W',
-  level: '',
-  count: '',
-  rate: '/s',
-  uptime: 's',
-  shuntVoltage: 'V',
+/** The kind of each value name the drivers publish (design.md's names, plus the two that are not a kind's own name). */
+const kindsByName: Readonly<Record<string, ValueKind>> = {
+  temperature: 'temperature',
+  humidity: 'humidity',
+  pressure: 'pressure',
+  illuminance: 'illuminance',
+  voltage: 'voltage',
+  current: 'current',
+  power: 'power',
+  level: 'level',
+  count: 'count',
+  rate: 'rate',
+  uptime: 'duration',
+  shuntVoltage: 'voltage',
 };
+
+/** The page's shorter form of a unit, beside a number in a narrow card. */
+const shortUnits: Readonly<Record<string, string>> = { 'pulses/s': '/s' };
 
 /** Labels for names that are not plain words (the system driver's). */
 const labelsByName: Readonly<Record<string, string>> = {
@@ -31,12 +38,16 @@ const labelsByName: Readonly<Record<string, string>> = {
   shuntVoltage: 'shunt voltage',
 };
 
+function shown(kind: ValueKind): string {
+  const unit = UNIT_BY_KIND[kind] ?? '';
+  return shortUnits[unit] ?? unit;
+}
+
 export function unitOf(name: string): string {
-  const base = name.replace(/\d+$/, '');
-  const unit = unitsByName[base] ?? unitsByName[/^[a-z]+(?=[A-Z\d]|$)/.exec(name)?.[0] ?? ''];
-  if (unit !== undefined) return unit;
-  if (/Percent$/.test(name)) return '%';
-  if (/MB$/.test(name)) return 'MB';
+  const kind = kindsByName[name.replace(/\d+$/, '')] ?? kindsByName[/^[a-z]+(?=[A-Z\d]|$)/.exec(name)?.[0] ?? ''];
+  if (kind !== undefined) return shown(kind);
+  if (/Percent$/.test(name)) return shown('percent');
+  if (/MB$/.test(name)) return shown('dataSize');
   return '';
 }
 
