@@ -133,6 +133,11 @@ function ads1115Values(options: Ads1115Options): ValueDefinitions {
 
 export const ads1115Driver: DriverDefinition<Ads1115Options> = {
   name: 'ads1115',
+  readme: {
+    options: '`bus` (1), `address` (`0x48`-`0x4b`), `channels` (`[0]`; 0-3 single-ended, or `"0-1"`, `"0-3"`, `"1-3"`, `"2-3"` differential), `gain` (full scale V: 6.144, 4.096, 2.048, 1.024, 0.512, 0.256; 4.096), `dataRate` (8-860 SPS, 128)',
+    values: '`voltage0`..`voltage3`, `voltage0_1` (V)',
+    wiring: 'ADDR to GND/VDD/SDA/SCL = 0x48/49/4a/4b; inputs must stay within VDD',
+  },
   transport: 'i2c',
   i2c: { chip: 'ADS1115', addresses: ADS1115_ADDRESSES },
   where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),

@@ -86,6 +86,11 @@ function bh1750Values(options: Bh1750Options): ValueDefinitions {
 
 export const bh1750Driver: DriverDefinition<Bh1750Options> = {
   name: 'bh1750',
+  readme: {
+    options: '`bus` (1), `address` (`0x23`; or `0x5c`), `mode`: `high`, `high2`, `low` (`high`), `mtreg` (31-254, 69)',
+    values: '`illuminance` (lux)',
+    wiring: 'ADDR low = 0x23, high = 0x5c',
+  },
   transport: 'i2c',
   i2c: { chip: 'BH1750', addresses: BH1750_ADDRESSES },
   where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),

@@ -22,6 +22,11 @@ export type Bme280Options = z.infer<typeof bme280Options>;
 
 export const bme280Driver: DriverDefinition<Bme280Options> = {
   name: 'bme280',
+  readme: {
+    options: '`bus` (1), `address` (`0x76`; or `0x77`), `oversampling: { temperature, pressure, humidity }` (1 each; 0 skips pressure/humidity, 1-16), `filter` (`off`, 2, 4, 8, 16)',
+    values: '`temperature` (°C), `pressure` (hPa), `humidity` (%RH)',
+    wiring: '3.3 V, SDA GPIO2 (pin 3), SCL GPIO3 (pin 5); SDO to GND = 0x76, to VCC = 0x77. Forced mode: the chip sleeps between reads',
+  },
   transport: 'i2c',
   i2c: { chip: 'BME280', family: 'bosch-bmx280', addresses: BME280_ADDRESSES, probe: identifyBmx280 },
   where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),

@@ -23,6 +23,11 @@ export type Bmp280Options = z.infer<typeof bmp280Options>;
 
 export const bmp280Driver: DriverDefinition<Bmp280Options> = {
   name: 'bmp280',
+  readme: {
+    options: 'as `bme280`, without humidity',
+    values: '`temperature`, `pressure`',
+    wiring: 'as `bme280`; the driver names the chip if the id says BME280',
+  },
   transport: 'i2c',
   i2c: { chip: 'BMP280', family: 'bosch-bmx280', addresses: BMP280_ADDRESSES, probe: identifyBmx280 },
   where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),

@@ -74,6 +74,11 @@ export async function createDs18b20(reader: OneWireReader, options: Ds18b20Optio
 
 export const ds18b20Driver: DriverDefinition<Ds18b20Options> = {
   name: 'ds18b20',
+  readme: {
+    options: '`deviceId` (`28-…`, required)',
+    values: '`temperature` (°C)',
+    wiring: '1-Wire on GPIO4 with a 4.7 kΩ pull-up to 3.3 V; the kernel\'s CRC is checked, the 85 °C power-on scratchpad rejected (a real 85.0 °C is published)',
+  },
   transport: '1-wire',
   where: (options) => ({ kind: '1-wire', deviceId: options.deviceId }),
   options: ds18b20Options,

@@ -100,6 +100,11 @@ export async function createGpioInput(
 
 export const gpioInputDriver: DriverDefinition<GpioInputOptions> = {
   name: 'gpio-input',
+  readme: {
+    options: '`pin` (BCM, required), `edge`: `rising`, `falling`, `both` (`both`), `debounce` (`20ms`), `activeLow` (false), `mode`: `state` or `counter` (`state`)',
+    values: '`level` (0/1) on every change and every `interval`; counter mode: `count`, `rate` (pulses/s) every `interval`, and on the character device `overflows` (edges the kernel\'s event buffer dropped; they are still in `count`)',
+    wiring: 'a contact to GND with the internal or an external pull-up: use `activeLow: true`',
+  },
   transport: 'gpio',
   where: (options) => ({ kind: 'gpio', pin: options.pin }),
   options: gpioInputOptions,

@@ -31,6 +31,11 @@ export function hwmonChannels(device: KernelDevice, files: readonly string[], wh
 
 export const hwmonDriver: DriverDefinition<HwmonOptions> = {
   name: 'hwmon',
+  readme: {
+    options: '`device` (required: the hwmon `name`, e.g. `jc42`, `lm75`, or its folder `hwmonN`), `channels` (as `iio`)',
+    values: '`temperature`, `humidity`, `voltage`, `current`, `power`; a type the device has several times keeps hwmon\'s index (`voltage0`, `voltage1`)',
+    wiring: 'any chip a kernel hwmon driver binds',
+  },
   transport: 'host',
   options: hwmonOptions,
   values: (options) => kernelValueDefinitions(options, HWMON_QUANTITIES),

@@ -65,6 +65,11 @@ export function iioChannels(device: KernelDevice, files: readonly string[], what
 
 export const iioDriver: DriverDefinition<IioOptions> = {
   name: 'iio',
+  readme: {
+    options: '`device` (required: the IIO device\'s `name`, e.g. `bme280`, or its folder `iio:deviceN`), `channels` (all; or the values to publish, e.g. `[temperature, pressure]`)',
+    values: 'from the kernel\'s channels: `temperature` (°C), `pressure` (hPa), `humidity` (%RH), `illuminance` (lux), `voltage` (V), `current` (A), `power` (W), with the kernel\'s index or modifier (`voltage1`, `temperatureAmbient`)',
+    wiring: 'any chip a kernel IIO driver binds (see "Sensors the kernel drives" below)',
+  },
   transport: 'host',
   options: iioOptions,
   values: (options) => kernelValueDefinitions(options, IIO_QUANTITIES),

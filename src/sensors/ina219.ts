@@ -159,6 +159,11 @@ function ina219Values(options: Ina219Options): ValueDefinitions {
 
 export const ina219Driver: DriverDefinition<Ina219Options> = {
   name: 'ina219',
+  readme: {
+    options: '`bus` (1), `address` (`0x40`-`0x4f`), `shuntOhms` (0.1), `maxCurrent` (A, 3.2), `busRange` (16 or 32 V, 32), `currentLsb` (A, optional)',
+    values: '`voltage` (bus, V), `shuntVoltage` (V), `current` (A), `power` (W)',
+    wiring: 'high side: shunt between supply and load; calibration written at start and checked on each read',
+  },
   transport: 'i2c',
   i2c: { chip: 'INA219', addresses: INA219_ADDRESSES },
   where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),

@@ -88,6 +88,11 @@ export const identifyMcp9808: ChipProbe = async (bus, address) => {
 
 export const mcp9808Driver: DriverDefinition<Mcp9808Options> = {
   name: 'mcp9808',
+  readme: {
+    options: '`bus` (1), `address` (`0x18`-`0x1f`), `resolution` (0.5, 0.25, 0.125, 0.0625 °C; 0.0625)',
+    values: '`temperature` (°C)',
+    wiring: 'A0-A2 set the address',
+  },
   transport: 'i2c',
   i2c: { chip: 'MCP9808', addresses: MCP9808_ADDRESSES, probe: identifyMcp9808 },
   where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),

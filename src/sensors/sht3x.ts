@@ -41,6 +41,11 @@ export function sht3xConvert(rawTemperature: number, rawHumidity: number): Value
 
 export const sht3xDriver: DriverDefinition<Sht3xOptions> = {
   name: 'sht3x',
+  readme: {
+    options: '`bus` (1), `address` (`0x44`; or `0x45`)',
+    values: '`temperature`, `humidity`',
+    wiring: '3.3 V; ADDR to GND = 0x44. Single shot, high repeatability, CRC-8 checked',
+  },
   transport: 'i2c',
   i2c: { chip: 'SHT3x', family: 'sensirion', addresses: SHT3X_ADDRESSES },
   where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),

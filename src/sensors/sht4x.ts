@@ -45,6 +45,11 @@ export function sht4xConvert(rawTemperature: number, rawHumidity: number): Value
 
 export const sht4xDriver: DriverDefinition<Sht4xOptions> = {
   name: 'sht4x',
+  readme: {
+    options: '`bus` (1), `address` (`0x44`), `checkSerial` (true)',
+    values: '`temperature`, `humidity`',
+    wiring: '3.3 V; high precision measurement, CRC-8 checked',
+  },
   transport: 'i2c',
   i2c: { chip: 'SHT4x', family: 'sensirion', addresses: SHT4X_ADDRESSES },
   where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),

@@ -58,6 +58,11 @@ function simulatedValues(options: SimulatedOptions): ValueDefinitions {
 
 export const simulatedDriver: DriverDefinition<SimulatedOptions> = {
   name: 'simulated',
+  readme: {
+    options: '`signal`: `sine`, `random`, `counter`, `step` (`sine`); `min` (0), `max` (100), `period` (`60s`), `decimals` (2), `burst` (readings per tick, 1), `unit` (none; `°C`, `%RH`, `hPa`, `V`...: what the value stands for)',
+    values: '`value`',
+    wiring: 'none: for demos and load tests',
+  },
   transport: 'none',
   options: simulatedOptions,
   values: simulatedValues,

@@ -102,6 +102,11 @@ export function createSystem(options: SystemOptions, storePath: string): Sensor 
 
 export const systemDriver: DriverDefinition<SystemOptions> = {
   name: 'system',
+  readme: {
+    options: '`sysfsRoot` (`/sys`), `procRoot` (`/proc`), `thermalZone` (0)',
+    values: '`temperature` (°C, CPU), `load1`/`load5`/`load15`, `memoryAvailableMB`, `memoryUsedPercent`, `diskFreeMB`, `diskUsedPercent` (the store\'s file system), `uptime` (s); MB are 10^6 bytes; each skipped when the host lacks it',
+    wiring: 'none',
+  },
   options: systemOptions,
   transport: 'host',
   values: () => SYSTEM_VALUES,

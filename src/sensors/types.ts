@@ -59,6 +59,8 @@ export interface DriverDefinition<Options = unknown> {
   transport: Transport;
   /** Present exactly when `transport` is 'i2c'. */
   i2c?: I2cChip;
+  /** Its row of the README's driver table (written by `npm run docs:drivers`, checked by test/docs/driver-table.test.ts). */
+  readme: DriverReadme;
   /** The hardware a sensor with these options uses, for doctor's checks (the bus and address, the pin, the 1-Wire id). */
   where?(options: Options): HardwareUse;
   /** Zod object schema of the driver's own option keys (beside id, driver, interval, qos, retain, topic). */
@@ -91,6 +93,13 @@ export interface ValueDefinition {
   kind?: ValueKind;
   /** The driver's own health rather than a measurement (the edges a GPIO counter's kernel FIFO dropped). */
   diagnostic?: boolean;
+}
+
+/** The README's words for a driver: its options with their defaults, what it publishes, how to wire it. */
+export interface DriverReadme {
+  options: string;
+  values: string;
+  wiring: string;
 }
 
 /** One sensor's hardware, as doctor checks it. */
