@@ -16,6 +16,15 @@ export default tseslint.config(
     },
   },
   {
+    // Hardware libraries only behind the bus and line interfaces of src/hardware: drivers get
+    // their buses passed in, so every driver runs on a simulated bus.
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    ignores: ['src/hardware/**', 'native/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['i2c-bus', 'onoff', 'gpio-cdev'].map((name) => ({ name, message: `${name} is imported only in src/hardware (use the Hardware interfaces)` })) }],
+    },
+  },
+  {
     // Our native addons' loaders are CommonJS, as node-gyp builds expect.
     files: ['native/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
