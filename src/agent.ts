@@ -14,7 +14,7 @@ import { BROKER_PROFILES } from './mqtt/broker-profiles.js';
 import { displayUrl, type MqttLinkOptions } from './mqtt/client-options.js';
 import { SensorSchedule } from './sampling/sensor-schedule.js';
 import { filtersFor, ReadingIntake } from './sampling/reading-intake.js';
-import { findDriver } from './sensors/registry.js';
+import { bindDriver } from './sensors/bound-driver.js';
 import { createHardware } from './hardware/create-hardware.js';
 import { OutputSet } from './outputs/output-set.js';
 import { MqttOutputCommands } from './outputs/mqtt-commands.js';
@@ -237,14 +237,14 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     });
     const schedules = config.sensors.map((sensorConfig) => {
       hub.registerSensor(sensorConfig.id, sensorConfig.driver);
-      const driver = findDriver(sensorConfig.driver);
+      const driver = bindDriver(sensorConfig);
       if (!driver) throw new Error(`sensor ${sensorConfig.id}: unknown driver ${sensorConfig.driver}`);
-      intake.addSensor(sensorConfig.id, filtersFor(sensorConfig, driver));
+      intake.addSensor(sensorConfig.id, filtersFor(sensorConfig, driver.definition));
       const sensorLog = log.child({ sensor: sensorConfig.id });
       return new SensorSchedule({
         sensorId: sensorConfig.id,
         intervalMs: sensorConfig.interval,
-        open: () => driver.create(sensorConfig.options, { sensorId: sensorConfig.id, storePath: config.store.path, log: sensorLog, hardware }),
+        open: () => driver.create({ sensorId: sensorConfig.id, storePath: config.store.path, log: sensorLog, hardware }),
         ...(host.now ? { now: host.now } : {}),
         hooks: {
           accept: (sensorId, ts, samples) => intake.accept(sensorId, ts, samples),

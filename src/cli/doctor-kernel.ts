@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { describeHolder, kernelHolderAt } from '../hardware/i2c-kernel-holder.js';
 import { hex } from '../hardware/i2c-bus.js';
 import { findKernelDevice, overlayHint, type KernelDeviceKind } from '../sensors/kernel-device.js';
-import { hardwareUse } from '../sensors/registry.js';
+import { bindDriver } from '../sensors/bound-driver.js';
 import type { CheckResult } from './doctor-result.js';
 
 const KINDS: Record<string, { kind: KernelDeviceKind; root: (config: Config) => string }> = {
@@ -16,7 +16,7 @@ const KINDS: Record<string, { kind: KernelDeviceKind; root: (config: Config) => 
 async function checkHeldChips(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const sensor of config.sensors) {
-    const use = hardwareUse(sensor);
+    const use = bindDriver(sensor)?.where();
     if (use?.kind !== 'i2c' || config.simulate.i2c[String(use.bus)] !== undefined) continue;
     const { bus, address } = use;
     const holder = await kernelHolderAt(bus, address, config.hardware.i2cDevicesRoot);

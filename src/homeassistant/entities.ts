@@ -6,7 +6,7 @@
 // availability on `<topicPrefix>/<sensor id>/availability`, the health on `<topicPrefix>/status/health`.
 // Outputs (a later issue) add their switches through `ComponentSource`, not by editing this file.
 import type { SensorConfig } from '../config/sensor-schema.js';
-import { findDriver } from '../sensors/registry.js';
+import { bindDriver } from '../sensors/bound-driver.js';
 import type { ValueDefinition, ValueDefinitions } from '../sensors/types.js';
 import { meaningOf, type HaMeaning } from './vocabulary.js';
 
@@ -58,7 +58,7 @@ function expireAfterS(intervalMs: number): number {
 
 function definitionsOf(sensor: SensorConfig): ValueDefinitions {
   try {
-    return findDriver(sensor.driver)?.values?.(sensor.options as never) ?? {};
+    return bindDriver(sensor)?.values() ?? {};
   } catch {
     return {};
   }

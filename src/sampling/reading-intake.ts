@@ -25,11 +25,11 @@ export interface IntakeOptions {
 }
 
 /** Filters for one configured sensor, or null when it has none (the samples pass as they are). */
-export function filtersFor(sensor: SensorConfig, driver: DriverDefinition<never> | undefined): SensorFilters | null {
+export function filtersFor(sensor: SensorConfig, driver: DriverDefinition | undefined): SensorFilters | null {
   if (!sensor.filters || Object.keys(sensor.filters).length === 0) return null;
   let definitions;
   try {
-    definitions = driver?.values?.(sensor.options as never);
+    definitions = driver?.values?.(sensor.options);
   } catch {
     definitions = undefined;
   }

@@ -1,5 +1,5 @@
 // Maps a config `driver:` name to its definition. Adding a driver is adding a file and a line here.
-import type { DriverDefinition, HardwareUse, I2cChip, Transport } from './types.js';
+import type { DriverDefinition, I2cChip, Transport } from './types.js';
 import { simulatedDriver } from './simulated.js';
 import { systemDriver } from './system.js';
 import { bme280Driver } from './bme280.js';
@@ -46,9 +46,4 @@ export function driversOn(transport: Transport): ReadonlySet<string> {
 /** The I2C chips with a driver here, in registry order, each with its driver's name. */
 export function i2cChips(): Array<I2cChip & { driver: string }> {
   return driverDefinitions.flatMap((driver) => (driver.i2c ? [{ ...driver.i2c, driver: driver.name }] : []));
-}
-
-/** The hardware a configured sensor uses (its bus and address, pin or 1-Wire id), from its driver; undefined for the others. */
-export function hardwareUse(sensor: { driver: string; options: unknown }): HardwareUse | undefined {
-  return findDriver(sensor.driver)?.where?.(sensor.options);
 }

@@ -63,7 +63,12 @@ export interface DriverDefinition<Options = unknown> {
   readme: DriverReadme;
   /** The hardware a sensor with these options uses, for doctor's checks (the bus and address, the pin, the 1-Wire id). */
   where?(options: Options): HardwareUse;
-  /** Zod object schema of the driver's own option keys (beside id, driver, interval, qos, retain, topic). */
+  /**
+   * Zod object schema of the driver's own option keys (beside id, driver, interval, qos, retain, topic).
+   * Durations: a duration option keeps its config key (`debounce`, `period`: the key is the
+   * contract) and holds milliseconds once parsed (`duration()` of config/units.ts); any name of
+   * our own that carries it on past the options object ends in `Ms` (`debounceMs: options.debounce`).
+   */
   options: z.ZodObject<z.ZodRawShape>;
   create(options: Options, context: DriverContext): Promise<Sensor>;
   /**
