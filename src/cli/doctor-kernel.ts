@@ -2,9 +2,9 @@
 // mcp9808...) is configured for but a kernel driver is bound to (it cannot be read from user
 // space), and the IIO/hwmon device each `iio`/`hwmon` sensor names (there, or which overlay binds it).
 import type { Config } from '../config/schema.js';
-import { describeHolder, kernelHolderAt } from '../hardware/i2c-kernel-holder.js';
-import { hex } from '../hardware/i2c-bus.js';
-import { findKernelDevice, overlayHint, type KernelDeviceKind } from '../sensors/kernel-device.js';
+import { describeHolder, kernelHolderAt } from '../hardware/i2c/i2c-kernel-holder.js';
+import { hex } from '../hardware/i2c/i2c-bus.js';
+import { findKernelDevice, overlayHint, type KernelDeviceKind } from '../sensors/kernel/kernel-device.js';
 import { bindDriver } from '../sensors/bound-driver.js';
 import type { CheckResult } from './doctor-result.js';
 

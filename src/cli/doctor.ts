@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import type { Config } from '../config/schema.js';
 import { displayUrl } from '../mqtt/client-options.js';
 import { maskCredentialsIn } from '../config/mask-url.js';
-import { chooseGpioBackend } from '../hardware/gpio-backend.js';
+import { chooseGpioBackend } from '../hardware/gpio/gpio-backend.js';
 import { checkStoreSpace } from './doctor-store-space.js';
 import { checkClientId } from './doctor-client-id.js';
 import { resolveClientId } from '../mqtt/client-id.js';

@@ -3,15 +3,15 @@
 // addresses each chip can have, and the chip-id probe a driver offers where reading it is safe
 // (the Bosch chip id at 0x76/0x77, the MCP9808 manufacturer id at 0x18..0x1f).
 // With --config, a bus the config's `simulate.i2c` names is scanned on its register map.
-// A chip a kernel driver holds (src/hardware/i2c-kernel-holder.ts, under hardware.i2cDevicesRoot)
+// A chip a kernel driver holds (src/hardware/i2c/i2c-kernel-holder.ts, under hardware.i2cDevicesRoot)
 // does not answer user space: it is shown as UU, as i2cdetect does, with the agent driver to use.
 import { access, constants } from 'node:fs/promises';
 import type { Hardware } from '../hardware/hardware.js';
-import { hex, type I2cBus } from '../hardware/i2c-bus.js';
+import { hex, type I2cBus } from '../hardware/i2c/i2c-bus.js';
 import { createHardware } from '../hardware/create-hardware.js';
-import { openRealI2cBus } from '../hardware/real-i2c.js';
+import { openRealI2cBus } from '../hardware/i2c/real-i2c.js';
 import { loadConfig } from '../config/load.js';
-import { describeHolder, I2C_DEVICES_ROOT, kernelHoldersOn } from '../hardware/i2c-kernel-holder.js';
+import { describeHolder, I2C_DEVICES_ROOT, kernelHoldersOn } from '../hardware/i2c/i2c-kernel-holder.js';
 import { i2cChips } from '../sensors/registry.js';
 import type { ChipProbe } from '../sensors/types.js';
 

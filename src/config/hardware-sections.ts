@@ -2,9 +2,9 @@
 // (which buses and lines are simulated, for demos and tests without hardware).
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { parseRegisterMap } from '../hardware/register-map.js';
-import { simulatedGpioScript } from '../hardware/simulated-gpio-script.js';
-import { GPIO_BACKENDS } from '../hardware/gpio.js';
+import { parseRegisterMap } from '../hardware/i2c/register-map.js';
+import { simulatedGpioScript } from '../hardware/gpio/simulated-gpio-script.js';
+import { GPIO_BACKENDS } from '../hardware/gpio/gpio.js';
 import { expecting } from './fields.js';
 import { closestKey } from './suggest.js';
 import { readNamedFile, type ConfigContext } from './files.js';

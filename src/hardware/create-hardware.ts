@@ -1,14 +1,14 @@
 // Builds the Hardware the drivers get from the config: each I2C bus and GPIO line is real unless
 // the `simulate:` section names it. Buses are opened once and shared by the sensors on them.
 import type { Hardware } from './hardware.js';
-import type { I2cBus } from './i2c-bus.js';
-import type { GpioBackendSetting, GpioLine, GpioLineOptions } from './gpio.js';
-import { loadRegisterMap } from './register-map.js';
-import { SimulatedI2cBus } from './simulated-i2c.js';
-import { openRealI2cBus } from './real-i2c.js';
-import { createSimulatedGpio } from './simulated-gpio.js';
-import { createRealGpio } from './gpio-backend.js';
-import type { SimulatedGpioScript } from './simulated-gpio-script.js';
+import type { I2cBus } from './i2c/i2c-bus.js';
+import type { GpioBackendSetting, GpioLine, GpioLineOptions } from './gpio/gpio.js';
+import { loadRegisterMap } from './i2c/register-map.js';
+import { SimulatedI2cBus } from './i2c/simulated-i2c.js';
+import { openRealI2cBus } from './i2c/real-i2c.js';
+import { createSimulatedGpio } from './gpio/simulated-gpio.js';
+import { createRealGpio } from './gpio/gpio-backend.js';
+import type { SimulatedGpioScript } from './gpio/simulated-gpio-script.js';
 
 export interface HardwareConfig {
   hardware: { gpio: GpioBackendSetting; gpioRoot: string; oneWireRoot: string; iioRoot: string; hwmonRoot: string };

@@ -1,7 +1,7 @@
 // What the composition root hands drivers: buses by number, GPIO lines by BCM number, the 1-Wire,
 // IIO and hwmon roots. Each is real or simulated according to the config's `simulate:` section.
-import type { I2cBus } from './i2c-bus.js';
-import type { GpioProvider } from './gpio.js';
+import type { I2cBus } from './i2c/i2c-bus.js';
+import type { GpioProvider } from './gpio/gpio.js';
 
 export interface Hardware {
   /** Opens (once, shared) /dev/i2c-N or its simulation. */

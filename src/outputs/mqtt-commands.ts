@@ -9,7 +9,7 @@
 // own resubscribe is off), and after a reconnect it publishes the current state, never re-applies.
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { Level } from '../hardware/gpio.js';
+import type { Level } from '../hardware/gpio/gpio.js';
 import type { MqttConnection } from '../mqtt/connection.js';
 import type { OutputSet } from './output-set.js';
 import { parseCommandPayload, type CommandParse } from './output-command.js';

@@ -2,7 +2,7 @@
 // payload is `ON`, `OFF`, `1`, `0`, or JSON `{"state":1,"for":"30s","ts":1764000000123}`; on the
 // page's WebSocket the same JSON with `output` naming the output. Anything else, or anything
 // larger than MAX_COMMAND_BYTES, is refused with a reason that never echoes the input.
-import type { Level } from '../hardware/gpio.js';
+import type { Level } from '../hardware/gpio/gpio.js';
 import { MAX_DURATION_MS, parseDuration } from '../config/units.js';
 
 /** A command is a few dozen bytes; 256 leaves room for a `ts` and whitespace. */

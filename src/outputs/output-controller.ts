@@ -4,7 +4,7 @@
 // command and the fail-safe never interleave. A write that fails or reads back wrong is "doubt":
 // the controller tries the safe state and reports the error; it never throws at its callers.
 import { EventEmitter } from 'node:events';
-import type { GpioLine, Level } from '../hardware/gpio.js';
+import type { GpioLine, Level } from '../hardware/gpio/gpio.js';
 import type { OutputConfig } from '../config/output-schema.js';
 
 /** Who asked: `mqtt`, `page <address>`, or the agent itself (`initial`, `pulse`, `maxOn`, `failsafe`, `stop`). */

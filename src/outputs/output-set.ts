@@ -5,7 +5,7 @@
 // knows MQTT or WebSocket.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { GpioLine, GpioProvider, Level } from '../hardware/gpio.js';
+import type { GpioLine, GpioProvider, Level } from '../hardware/gpio/gpio.js';
 import type { OutputConfig } from '../config/output-schema.js';
 import { OutputController, type CommandSource, type OutputStatus } from './output-controller.js';
 import { REFUSAL_REASONS, type OutputCommand, type RefusalReason } from './output-command.js';

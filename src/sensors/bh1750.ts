@@ -8,8 +8,8 @@
 // chip acknowledging the address is taken for one.
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import type { I2cBus } from '../hardware/i2c-bus.js';
-import { i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
+import type { I2cBus } from '../hardware/i2c/i2c-bus.js';
+import { i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-device.js';
 import type { DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
 import { roundValues } from './rounding.js';
 import { measured } from './value-kinds.js';

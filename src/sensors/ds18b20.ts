@@ -1,6 +1,6 @@
 // Maxim DS18B20 1-Wire thermometer (datasheet 19-7487, "Operation—Measuring Temperature",
 // table 1 "Temperature/Data Relationship") through the kernel's w1_therm driver
-// (src/hardware/one-wire.ts). The chip counts 1/16 °C at 12 bits; the kernel prints m°C truncated,
+// (src/hardware/one-wire/one-wire.ts). The chip counts 1/16 °C at 12 bits; the kernel prints m°C truncated,
 // so the value is put back on the chip's 0.0625 °C grid (21562 → 21.5625). +85 °C (0x0550) is the
 // power-on reset value of the temperature register: read right after a reset (a brown-out, a
 // parasite-power supply too weak for the conversion) it is not a measurement, and is rejected. A
@@ -10,7 +10,7 @@
 // first conversion (50 05 4B 46 7F FF 0C 10 1C, as w1_slave prints it). Only that one is rejected.
 // Documented range: -55..+125 °C (datasheet "Benefits and Features"); outside it a reading fails.
 import { z } from 'zod';
-import { createOneWireReader, OneWireError, type OneWireReader } from '../hardware/one-wire.js';
+import { createOneWireReader, OneWireError, type OneWireReader } from '../hardware/one-wire/one-wire.js';
 import { SensorError, type DriverDefinition, type Sensor, type Values } from './types.js';
 import { measured } from './value-kinds.js';
 import { checkDocumentedRange, type DocumentedRange } from './documented-range.js';

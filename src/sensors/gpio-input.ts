@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { duration } from '../config/units.js';
 import { expecting } from '../config/fields.js';
-import type { GpioLine, Level } from '../hardware/gpio.js';
+import type { GpioLine, Level } from '../hardware/gpio/gpio.js';
 import type { DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
 import { roundToDecimals } from './rounding.js';
 import { measured } from './value-kinds.js';

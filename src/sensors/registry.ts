@@ -2,18 +2,18 @@
 import type { DriverDefinition, I2cChip, Transport } from './types.js';
 import { simulatedDriver } from './simulated.js';
 import { systemDriver } from './system.js';
-import { bme280Driver } from './bme280.js';
-import { bmp280Driver } from './bmp280.js';
-import { sht3xDriver } from './sht3x.js';
-import { sht4xDriver } from './sht4x.js';
+import { bme280Driver } from './bosch/bme280.js';
+import { bmp280Driver } from './bosch/bmp280.js';
+import { sht3xDriver } from './sensirion/sht3x.js';
+import { sht4xDriver } from './sensirion/sht4x.js';
 import { gpioInputDriver } from './gpio-input.js';
 import { bh1750Driver } from './bh1750.js';
-import { ads1115Driver } from './ads1115.js';
-import { ina219Driver } from './ina219.js';
-import { mcp9808Driver } from './mcp9808.js';
+import { ads1115Driver } from './word-register/ads1115.js';
+import { ina219Driver } from './word-register/ina219.js';
+import { mcp9808Driver } from './word-register/mcp9808.js';
 import { ds18b20Driver } from './ds18b20.js';
-import { iioDriver } from './iio.js';
-import { hwmonDriver } from './hwmon.js';
+import { iioDriver } from './kernel/iio.js';
+import { hwmonDriver } from './kernel/hwmon.js';
 
 // A definition's methods take its own options; TypeScript checks method parameters bivariantly,
 // so each definition is a DriverDefinition as it stands, with no cast.

@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Hardware } from '../hardware/hardware.js';
-import type { I2cBus } from '../hardware/i2c-bus.js';
+import type { I2cBus } from '../hardware/i2c/i2c-bus.js';
 
 /** One sample: value name → number, in the units of design.md (°C, %RH, hPa, lux, V, A, W). */
 export type Values = Record<string, number>;

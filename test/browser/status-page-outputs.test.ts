@@ -11,7 +11,7 @@ import { StatusServer } from '../../src/status/status-server.js';
 import { OutputSet } from '../../src/outputs/output-set.js';
 import { pageCommands } from '../../src/outputs/page-commands.js';
 import { COMMAND_INTERVAL_MS } from '../../src/outputs/rate-limits.js';
-import { createSimulatedGpio } from '../../src/hardware/simulated-gpio.js';
+import { createSimulatedGpio } from '../../src/hardware/gpio/simulated-gpio.js';
 import { bufferStats } from '../status/helpers.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 

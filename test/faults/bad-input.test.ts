@@ -14,7 +14,7 @@ import { freePort } from '../helpers/broker.js';
 import { e2eConfig } from '../e2e/agent-config.js';
 import { parseConfig, loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/errors.js';
-import { parseRegisterMap } from '../../src/hardware/register-map.js';
+import { parseRegisterMap } from '../../src/hardware/i2c/register-map.js';
 import { BAD_CONFIGS } from './fixtures/bad-configs.js';
 import { recordResult, rssMb, sleep } from './fixtures/results.js';
 

@@ -3,8 +3,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chooseGpioBackend, createRealGpio, type GpioBackendOptions } from '../../src/hardware/gpio-backend.js';
-import type { OnoffGpioClass } from '../../src/hardware/onoff-gpio.js';
+import { chooseGpioBackend, createRealGpio, type GpioBackendOptions } from '../../src/hardware/gpio/gpio-backend.js';
+import type { OnoffGpioClass } from '../../src/hardware/gpio/onoff-gpio.js';
 import { errnoError, fakeCdev, type FakeCdev } from '../helpers/fake-gpio-cdev.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 

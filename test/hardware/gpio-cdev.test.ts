@@ -3,8 +3,8 @@
 // GpioError, and debounce in userspace when the kernel refuses it. The binding itself runs on a
 // real kernel in the real-kernel tier (test/hil/gpio.test.ts).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createCdevGpio, EVENT_BUFFER_SIZE, lostBetween, type EventClock } from '../../src/hardware/gpio-cdev.js';
-import type { Level } from '../../src/hardware/gpio.js';
+import { createCdevGpio, EVENT_BUFFER_SIZE, lostBetween, type EventClock } from '../../src/hardware/gpio/gpio-cdev.js';
+import type { Level } from '../../src/hardware/gpio/gpio.js';
 import { errnoError, fakeCdev } from '../helpers/fake-gpio-cdev.js';
 
 const CHIP = { path: '/dev/gpiochip0', label: 'pinctrl-bcm2711', lines: 58 };

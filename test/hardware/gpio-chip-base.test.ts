@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chooseMainChip, readGpioChips, resolveSysfsNumber } from '../../src/hardware/gpio-chip-base.js';
+import { chooseMainChip, readGpioChips, resolveSysfsNumber } from '../../src/hardware/gpio/gpio-chip-base.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/sysfs/gpio/', import.meta.url));
 const root = (name: string): string => join(fixtures, name);

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createOnoffGpio, sysfsDirection, type OnoffGpio, type OnoffGpioClass } from '../../src/hardware/onoff-gpio.js';
-import type { Level } from '../../src/hardware/gpio.js';
+import { createOnoffGpio, sysfsDirection, type OnoffGpio, type OnoffGpioClass } from '../../src/hardware/gpio/onoff-gpio.js';
+import type { Level } from '../../src/hardware/gpio/gpio.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/sysfs/gpio/', import.meta.url));

@@ -1,9 +1,9 @@
 // Simulated GPIO lines: scripted levels from `simulate.gpio.<pin>`, edges per the opened edge
 // setting, debounce and activeLow as sysfs/onoff apply them, outputs, and timer hygiene.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSimulatedGpio } from '../../src/hardware/simulated-gpio.js';
-import { simulatedGpioScript, type SimulatedGpioScript } from '../../src/hardware/simulated-gpio-script.js';
-import type { GpioLineOptions, Level } from '../../src/hardware/gpio.js';
+import { createSimulatedGpio } from '../../src/hardware/gpio/simulated-gpio.js';
+import { simulatedGpioScript, type SimulatedGpioScript } from '../../src/hardware/gpio/simulated-gpio-script.js';
+import type { GpioLineOptions, Level } from '../../src/hardware/gpio/gpio.js';
 
 function script(raw: unknown): SimulatedGpioScript {
   return simulatedGpioScript.parse(raw);

@@ -3,8 +3,8 @@
 // device it publishes; and what a direct driver reports when /dev/i2c-N refuses the address (EBUSY).
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { describeHolder, kernelHolderAt, kernelHoldersOn } from '../../src/hardware/i2c-kernel-holder.js';
-import { i2cError } from '../../src/sensors/i2c-options.js';
+import { describeHolder, kernelHolderAt, kernelHoldersOn } from '../../src/hardware/i2c/i2c-kernel-holder.js';
+import { i2cError } from '../../src/sensors/i2c-device.js';
 
 const ROOT = fileURLToPath(new URL('../fixtures/sysfs/i2c-devices', import.meta.url));
 

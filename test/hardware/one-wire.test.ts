@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createOneWireReader, parseW1Slave } from '../../src/hardware/one-wire.js';
+import { createOneWireReader, parseW1Slave } from '../../src/hardware/one-wire/one-wire.js';
 
 const root = (name: string): string => fileURLToPath(new URL(`../fixtures/sysfs/w1/${name}`, import.meta.url));
 const DEVICE = '28-0316a2790dff';

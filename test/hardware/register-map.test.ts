@@ -1,8 +1,8 @@
-// The register-map file format (src/hardware/register-map.ts, README "Simulated buses and lines"):
+// The register-map file format (src/hardware/i2c/register-map.ts, README "Simulated buses and lines"):
 // byte registers by default, `registerWidth: 2` for 16-bit registers given MSB first, and the
 // messages a wrong map gets.
 import { describe, expect, it } from 'vitest';
-import { parseRegisterMap } from '../../src/hardware/register-map.js';
+import { parseRegisterMap } from '../../src/hardware/i2c/register-map.js';
 
 const one = (device: Record<string, unknown>) => parseRegisterMap({ devices: { '0x40': device } }, 'map.yaml').get(0x40);
 

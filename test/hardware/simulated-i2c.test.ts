@@ -3,9 +3,9 @@
 // ADS1115) send MSB then LSB, so an SMBus word carries the MSB in its low byte and a driver swaps,
 // as Linux's i2c_smbus_read_word_swapped does. Faults, the writes log and commands stay as they were.
 import { describe, expect, it } from 'vitest';
-import { parseRegisterMap } from '../../src/hardware/register-map.js';
-import { SimulatedI2cBus } from '../../src/hardware/simulated-i2c.js';
-import { readWordBE, writeWordBE } from '../../src/sensors/word-registers.js';
+import { parseRegisterMap } from '../../src/hardware/i2c/register-map.js';
+import { SimulatedI2cBus } from '../../src/hardware/i2c/simulated-i2c.js';
+import { readWordBE, writeWordBE } from '../../src/sensors/word-register/registers.js';
 
 const WORDS = 0x40;
 const BYTES = 0x76;

@@ -1,7 +1,7 @@
 // A fake of our gpio-cdev binding that behaves like the kernel's character device at its ABI:
 // chips by path, one request per line (a second is EBUSY), events handed to the watcher in
 // batches as the kernel's FIFO would give them (with their line_seqno), values per line.
-import type { CdevAddon, CdevChipInfo, CdevLineEvent, CdevLineHandle, CdevLineRequest } from '../../src/hardware/gpio-cdev-addon.js';
+import type { CdevAddon, CdevChipInfo, CdevLineEvent, CdevLineHandle, CdevLineRequest } from '../../src/hardware/gpio/gpio-cdev-addon.js';
 
 export function errnoError(code: string, message = code): Error {
   return Object.assign(new Error(`${message}`), { code, syscall: 'GPIO_V2_GET_LINE_IOCTL' });

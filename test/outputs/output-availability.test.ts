@@ -8,7 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { createSimulatedGpio } from '../../src/hardware/simulated-gpio.js';
+import { createSimulatedGpio } from '../../src/hardware/gpio/simulated-gpio.js';
 import type { MqttConnection } from '../../src/mqtt/connection.js';
 import { MqttOutputCommands } from '../../src/outputs/mqtt-commands.js';
 import { OutputSet } from '../../src/outputs/output-set.js';

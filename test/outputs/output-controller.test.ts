@@ -2,9 +2,9 @@
 // state is tried, the error stays visible, nothing throws; and the exit-time synchronous write.
 import { describe, expect, it } from 'vitest';
 import { OutputController } from '../../src/outputs/output-controller.js';
-import { SimulatedGpioLine } from '../../src/hardware/simulated-gpio.js';
+import { SimulatedGpioLine } from '../../src/hardware/gpio/simulated-gpio.js';
 import type { OutputConfig } from '../../src/config/output-schema.js';
-import type { Level } from '../../src/hardware/gpio.js';
+import type { Level } from '../../src/hardware/gpio/gpio.js';
 
 const config: OutputConfig = { id: 'pump', driver: 'gpio-output', pin: 17, activeLow: false, initial: 0, safeState: 0, failsafeAfter: 30_000, acceptRetained: false, maxCommandAge: 60_000 };
 

@@ -17,7 +17,7 @@ import { startSubscriber, type ReceivedReading, type Subscriber } from '../helpe
 import { REPO_ROOT } from '../helpers/child-agent.js';
 import { busFromFixture, createOn } from '../sensors/i2c-rig.js';
 import { stubWrites } from '../hil/guest/i2c-stub-load.js';
-import { loadRegisterMap } from '../../src/hardware/register-map.js';
+import { loadRegisterMap } from '../../src/hardware/i2c/register-map.js';
 import { findDriver } from '../../src/sensors/registry.js';
 import { arm64SkipReason, bootArm64, debFile, stageFiles, type Arm64Run, type ConsoleLine } from './helpers/arm64-guest.js';
 

@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SensorSchedule, type ScheduleHooks } from '../../src/sampling/sensor-schedule.js';
 import type { Sensor, Values } from '../../src/sensors/types.js';
 import { gpioInputDriver, gpioInputOptions } from '../../src/sensors/gpio-input.js';
-import { createSimulatedGpio } from '../../src/hardware/simulated-gpio.js';
-import { simulatedGpioScript } from '../../src/hardware/simulated-gpio-script.js';
+import { createSimulatedGpio } from '../../src/hardware/gpio/simulated-gpio.js';
+import { simulatedGpioScript } from '../../src/hardware/gpio/simulated-gpio-script.js';
 
 const log = pino({ level: 'silent' });
 const START = 3_000_000;

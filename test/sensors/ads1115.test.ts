@@ -3,9 +3,9 @@
 // register bits written per input (MUX, PGA, MODE, DR, COMP_QUE), the conversion wait and the
 // bounded OS poll, and the ways a chip fails.
 import { describe, expect, it, vi } from 'vitest';
-import { busError } from '../../src/hardware/i2c-bus.js';
-import type { SimulatedI2cBus } from '../../src/hardware/simulated-i2c.js';
-import { ads1115Config, ads1115Options, ads1115Volts, createAds1115, REG_CONFIG } from '../../src/sensors/ads1115.js';
+import { busError } from '../../src/hardware/i2c/i2c-bus.js';
+import type { SimulatedI2cBus } from '../../src/hardware/i2c/simulated-i2c.js';
+import { ads1115Config, ads1115Options, ads1115Volts, createAds1115, REG_CONFIG } from '../../src/sensors/word-register/ads1115.js';
 import { busFromFixture, refusePlainTransfers } from './i2c-rig.js';
 
 const ADDRESS = 0x48;

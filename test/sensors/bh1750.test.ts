@@ -2,8 +2,8 @@
 // example (0x8390 → 28067 lx), the instruction sequence with MTreg, the measurement wait, and the
 // ways a chip fails. The BH1750 has no id register to check.
 import { describe, expect, it, vi } from 'vitest';
-import { busError } from '../../src/hardware/i2c-bus.js';
-import type { SimulatedI2cBus } from '../../src/hardware/simulated-i2c.js';
+import { busError } from '../../src/hardware/i2c/i2c-bus.js';
+import type { SimulatedI2cBus } from '../../src/hardware/i2c/simulated-i2c.js';
 import { bh1750Lux, bh1750Options, createBh1750 } from '../../src/sensors/bh1750.js';
 import { busFromFixture } from './i2c-rig.js';
 

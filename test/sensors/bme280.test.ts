@@ -2,9 +2,9 @@
 // demo's), humidity checked against the datasheet's fixed-point formulas (BME280 datasheet section
 // 4.2.3) as an independent oracle, the forced-mode register sequence, and every way a chip fails.
 import { describe, expect, it, vi } from 'vitest';
-import { busError } from '../../src/hardware/i2c-bus.js';
-import { bme280Driver, bme280Options } from '../../src/sensors/bme280.js';
-import { compensateHumidity, compensateTemperature, parseCalibration } from '../../src/sensors/bosch-bmx280.js';
+import { busError } from '../../src/hardware/i2c/i2c-bus.js';
+import { bme280Driver, bme280Options } from '../../src/sensors/bosch/bme280.js';
+import { compensateHumidity, compensateTemperature, parseCalibration } from '../../src/sensors/bosch/bmx280.js';
 import { busFromFixture, busFromMap, createOn } from './i2c-rig.js';
 
 const ROOM = { temperature: 21, pressure: 1013.25, humidity: 45 };

@@ -1,8 +1,8 @@
 // The BMP280 driver against the datasheet's own worked example (BMP280 datasheet section 3.12),
 // given to the driver as register bytes, and the BMP280-specific parts of the shared Bosch flow.
 import { describe, expect, it } from 'vitest';
-import { bmp280Driver, bmp280Options } from '../../src/sensors/bmp280.js';
-import { compensatePressure, compensateTemperature, parseCalibration } from '../../src/sensors/bosch-bmx280.js';
+import { bmp280Driver, bmp280Options } from '../../src/sensors/bosch/bmp280.js';
+import { compensatePressure, compensateTemperature, parseCalibration } from '../../src/sensors/bosch/bmx280.js';
 import { adc20, busFromFixture, busFromMap, createOn, le16 } from './i2c-rig.js';
 
 /** Section 3.12's trimming parameters and ADC values. */

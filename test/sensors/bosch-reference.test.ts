@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bme280Driver } from '../../src/sensors/bme280.js';
-import { bmp280Driver } from '../../src/sensors/bmp280.js';
+import { bme280Driver } from '../../src/sensors/bosch/bme280.js';
+import { bmp280Driver } from '../../src/sensors/bosch/bmp280.js';
 import { busFromMap, createOn } from './i2c-rig.js';
 
 interface Vector {

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createOneWireReader } from '../../src/hardware/one-wire.js';
+import { createOneWireReader } from '../../src/hardware/one-wire/one-wire.js';
 import { createDs18b20, ds18b20Celsius, ds18b20Driver, ds18b20Options, isPowerOnScratchpad } from '../../src/sensors/ds18b20.js';
 import { noHardwareContext } from '../helpers/driver-context.js';
 

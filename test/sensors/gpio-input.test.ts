@@ -4,13 +4,13 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createGpioInput, gpioInputDriver, gpioInputOptions } from '../../src/sensors/gpio-input.js';
-import { createSimulatedGpio, type SimulatedGpioProvider } from '../../src/hardware/simulated-gpio.js';
-import { simulatedGpioScript } from '../../src/hardware/simulated-gpio-script.js';
-import type { GpioLine, Level } from '../../src/hardware/gpio.js';
+import { createSimulatedGpio, type SimulatedGpioProvider } from '../../src/hardware/gpio/simulated-gpio.js';
+import { simulatedGpioScript } from '../../src/hardware/gpio/simulated-gpio-script.js';
+import type { GpioLine, Level } from '../../src/hardware/gpio/gpio.js';
 import type { Hardware } from '../../src/hardware/hardware.js';
 import type { Sensor, Values } from '../../src/sensors/types.js';
 import { closestKey } from '../../src/config/suggest.js';
-import { createCdevGpio } from '../../src/hardware/gpio-cdev.js';
+import { createCdevGpio } from '../../src/hardware/gpio/gpio-cdev.js';
 import { fakeCdev } from '../helpers/fake-gpio-cdev.js';
 
 function simulatedHardware(scripts: Record<number, unknown>): { hardware: Hardware; gpio: SimulatedGpioProvider } {

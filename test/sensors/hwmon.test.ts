@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hwmonDriver, hwmonOptions } from '../../src/sensors/hwmon.js';
+import { hwmonDriver, hwmonOptions } from '../../src/sensors/kernel/hwmon.js';
 import { SensorSchedule } from '../../src/sampling/sensor-schedule.js';
 import type { Values } from '../../src/sensors/types.js';
 import { noHardwareContext } from '../helpers/driver-context.js';

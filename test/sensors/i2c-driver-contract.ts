@@ -4,7 +4,7 @@
 // SENSOR_NOT_FOUND naming driver, address and bus when no chip is at the address; and a read that
 // hits an I/O error rejects with I2C_IO_ERROR while the next read works again.
 import { describe, expect, it } from 'vitest';
-import { hex } from '../../src/hardware/i2c-bus.js';
+import { hex } from '../../src/hardware/i2c/i2c-bus.js';
 import type { DriverDefinition, Values } from '../../src/sensors/types.js';
 import { busFromFixture, createOn } from './i2c-rig.js';
 

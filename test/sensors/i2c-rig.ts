@@ -2,9 +2,9 @@
 // written in the test, the driver's own options schema, and a DriverContext whose bus N is that bus.
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { busError } from '../../src/hardware/i2c-bus.js';
-import { loadRegisterMap, parseRegisterMap } from '../../src/hardware/register-map.js';
-import { SimulatedI2cBus } from '../../src/hardware/simulated-i2c.js';
+import { busError } from '../../src/hardware/i2c/i2c-bus.js';
+import { loadRegisterMap, parseRegisterMap } from '../../src/hardware/i2c/register-map.js';
+import { SimulatedI2cBus } from '../../src/hardware/i2c/simulated-i2c.js';
 import type { DriverContext, DriverDefinition, Sensor } from '../../src/sensors/types.js';
 import { noHardwareContext } from '../helpers/driver-context.js';
 

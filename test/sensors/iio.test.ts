@@ -7,7 +7,7 @@ import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { iioDriver, iioOptions } from '../../src/sensors/iio.js';
+import { iioDriver, iioOptions } from '../../src/sensors/kernel/iio.js';
 import { noHardwareContext } from '../helpers/driver-context.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 

@@ -2,8 +2,8 @@
 // calibration (SBOS448G section 8.5.1, equations 1..3) with its worked numbers, the register
 // decoding (section 8.6.3), the math overflow flag, and the ways a chip fails.
 import { describe, expect, it, vi } from 'vitest';
-import { busError } from '../../src/hardware/i2c-bus.js';
-import { createIna219, ina219Calibration, ina219Options, ina219OptionsProblem } from '../../src/sensors/ina219.js';
+import { busError } from '../../src/hardware/i2c/i2c-bus.js';
+import { createIna219, ina219Calibration, ina219Options, ina219OptionsProblem } from '../../src/sensors/word-register/ina219.js';
 import { busFromFixture, refusePlainTransfers } from './i2c-rig.js';
 
 const ADDRESS = 0x40;

@@ -2,7 +2,7 @@
 // datasheet's ambient temperature conversion (DS25095A section 5.1.3.1) including negative values,
 // the id check, the resolution register, and the ways a chip fails.
 import { describe, expect, it, vi } from 'vitest';
-import { mcp9808Driver, mcp9808Options, mcp9808Temperature } from '../../src/sensors/mcp9808.js';
+import { mcp9808Driver, mcp9808Options, mcp9808Temperature } from '../../src/sensors/word-register/mcp9808.js';
 import { busFromFixture, createOn, refusePlainTransfers } from './i2c-rig.js';
 
 const ADDRESS = 0x18;

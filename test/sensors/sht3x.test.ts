@@ -2,9 +2,9 @@
 // (SHT3x-DIS section 4.12: CRC(0xBEEF) = 0x92), conversion of known raw words (section 4.13),
 // the single-shot command and its wait, and CRC, wiring and I/O failures.
 import { describe, expect, it, vi } from 'vitest';
-import { busError } from '../../src/hardware/i2c-bus.js';
-import { sensirionCrc8, sensirionWords } from '../../src/sensors/sensirion-crc.js';
-import { sht3xConvert, sht3xDriver, sht3xOptions } from '../../src/sensors/sht3x.js';
+import { busError } from '../../src/hardware/i2c/i2c-bus.js';
+import { sensirionCrc8, sensirionWords } from '../../src/sensors/sensirion/protocol.js';
+import { sht3xConvert, sht3xDriver, sht3xOptions } from '../../src/sensors/sensirion/sht3x.js';
 import { busFromFixture, createOn } from './i2c-rig.js';
 
 const ROOM = { temperature: 21.5, humidity: 45 };

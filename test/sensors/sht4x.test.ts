@@ -2,7 +2,7 @@
 // datasheet formulas (SHT4x section 4.6, humidity cropped to 0..100 %RH), the serial-number check
 // at create, and CRC, wiring and I/O failures.
 import { describe, expect, it, vi } from 'vitest';
-import { sht4xConvert, sht4xDriver, sht4xOptions } from '../../src/sensors/sht4x.js';
+import { sht4xConvert, sht4xDriver, sht4xOptions } from '../../src/sensors/sensirion/sht4x.js';
 import { busFromFixture, createOn } from './i2c-rig.js';
 
 const ROOM = { temperature: 21.5, humidity: 45 };

@@ -14,9 +14,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createOnoffGpio, ONOFF_SYSFS_ROOT } from '../../../src/hardware/onoff-gpio.js';
-import { createRealGpio } from '../../../src/hardware/gpio-backend.js';
-import type { GpioBackendSetting, GpioProvider } from '../../../src/hardware/gpio.js';
+import { createOnoffGpio, ONOFF_SYSFS_ROOT } from '../../../src/hardware/gpio/onoff-gpio.js';
+import { createRealGpio } from '../../../src/hardware/gpio/gpio-backend.js';
+import type { GpioBackendSetting, GpioProvider } from '../../../src/hardware/gpio/gpio.js';
 import { cleanupChildAgents, startChildAgent, writeConfig, type ChildAgent } from '../../helpers/child-agent.js';
 import { guestAgentConfig, runScenario, sleep, startCapturingBroker, type CapturingBroker } from './kit.js';
 

@@ -4,8 +4,8 @@
 // (as root, and as `nobody` with /dev/i2c-0 at mode 600). Writes /tmp/hil/i2c.json.
 // Usage: node dist/hil/i2c-scenario.mjs BUS MAP.yaml...
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { openRealI2cBus } from '../../../src/hardware/real-i2c.js';
-import { loadRegisterMap } from '../../../src/hardware/register-map.js';
+import { openRealI2cBus } from '../../../src/hardware/i2c/real-i2c.js';
+import { loadRegisterMap } from '../../../src/hardware/i2c/register-map.js';
 import { cleanupChildAgents, startChildAgent, writeConfig } from '../../helpers/child-agent.js';
 import { cli, guestAgentConfig, type PublishedReading, runScenario, startCapturingBroker } from './kit.js';
 import { I2C_SENSORS, loadStub } from './i2c-stub-load.js';

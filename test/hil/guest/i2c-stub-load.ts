@@ -1,11 +1,11 @@
 // Loads i2c-stub chips from the register-map files the simulated tests use, through the project's
-// own parser (src/hardware/register-map.ts), so both buses hold the same bytes. i2c-stub keeps 256
+// own parser (src/hardware/i2c/register-map.ts), so both buses hold the same bytes. i2c-stub keeps 256
 // 16-bit words per chip: a byte access sees a word's low byte, an SMBus word transfer the whole word
 // (low byte first on the wire). So a byte-register chip is written byte by byte, and a 16-bit
 // register sent MSB first (registerWidth 2) is written as the word MSB | LSB << 8: its SMBus word
 // read then puts the MSB on the wire first, as the chip does.
-import type { I2cBus } from '../../../src/hardware/i2c-bus.js';
-import type { DeviceMap, RegisterMap } from '../../../src/hardware/register-map.js';
+import type { I2cBus } from '../../../src/hardware/i2c/i2c-bus.js';
+import type { DeviceMap, RegisterMap } from '../../../src/hardware/i2c/register-map.js';
 
 /** The sensors both I2C runs configure (real stub, simulated bus); `probe` has no chip behind it. */
 export const I2C_SENSORS = [

@@ -9,8 +9,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openRealI2cBus } from '../../../src/hardware/real-i2c.js';
-import { loadRegisterMap } from '../../../src/hardware/register-map.js';
+import { openRealI2cBus } from '../../../src/hardware/i2c/real-i2c.js';
+import { loadRegisterMap } from '../../../src/hardware/i2c/register-map.js';
 import { cleanupChildAgents, startChildAgent, writeConfig } from '../../helpers/child-agent.js';
 import { cli, guestAgentConfig, runScenario, sleep, startCapturingBroker } from './kit.js';
 import { loadStub } from './i2c-stub-load.js';

@@ -14,7 +14,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { startAedes, type AedesBroker } from '../../helpers/broker.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { cleanupChildAgents, startChildAgent, writeConfig, type ChildAgent } from '../../helpers/child-agent.js';
-import type { GpioBackendSetting } from '../../../src/hardware/gpio.js';
+import type { GpioBackendSetting } from '../../../src/hardware/gpio/gpio.js';
 import { guestAgentConfig, runScenario, sleep } from './kit.js';
 
 const [baseArg = '', simDir = ''] = process.argv.slice(2);

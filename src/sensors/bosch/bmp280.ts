@@ -1,12 +1,12 @@
 // Bosch BMP280 pressure and temperature sensor (datasheet BST-BMP280-DS001): forced mode per read,
 // oversampling (section 3.3.1, 3.3.2, 4.3.4), IIR filter (section 3.3.3), chip id 0x58 at 0xD0
-// (section 4.3.1; 0x56/0x57 on samples). The flow and the formulas are in bosch-bmx280.ts; the
+// (section 4.3.1; 0x56/0x57 on samples). The flow and the formulas are in bmx280.ts; the
 // test runs the section 3.12 worked example through this driver.
 // Values: temperature (°C, 0.01), pressure (hPa, 0.01).
 import { z } from 'zod';
-import type { DriverDefinition } from './types.js';
-import { i2cDeviceOptions } from './i2c-options.js';
-import { BMX280_VALUES, createBmx280, filterField, identifyBmx280, oversamplingField, temperatureNotSkipped } from './bosch-bmx280.js';
+import type { DriverDefinition } from '../types.js';
+import { i2cDeviceOptions } from '../i2c-device.js';
+import { BMX280_VALUES, createBmx280, filterField, identifyBmx280, oversamplingField, temperatureNotSkipped } from './bmx280.js';
 
 /** SDO to GND: 0x76; SDO to VDDIO: 0x77 (section 5.2). */
 export const BMP280_ADDRESSES = [0x76, 0x77] as const;

@@ -4,14 +4,14 @@
 // 13-bit two's complement, bits 15..13 are alert flags. Equation 5-1 prints the negative branch as
 // 256 - T; two's complement (and the chip) means T - 256, which is what we compute.
 // The 16-bit registers send MSB first (section 5.1, figure 5-4): they are read as SMBus words with
-// the bytes swapped (word-registers.ts); the 8-bit resolution register is written as an SMBus byte.
+// the bytes swapped (registers.ts); the 8-bit resolution register is written as an SMBus byte.
 import { z } from 'zod';
-import { hex, type I2cBus } from '../hardware/i2c-bus.js';
-import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
-import { readWordBE } from './word-registers.js';
-import { SensorError, type ChipProbe, type DriverDefinition, type Sensor, type Values } from './types.js';
-import { measured } from './value-kinds.js';
-import { checkDocumentedRange, type DocumentedRange } from './documented-range.js';
+import { hex, type I2cBus } from '../../hardware/i2c/i2c-bus.js';
+import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from '../i2c-device.js';
+import { readWordBE } from './registers.js';
+import { SensorError, type ChipProbe, type DriverDefinition, type Sensor, type Values } from '../types.js';
+import { measured } from '../value-kinds.js';
+import { checkDocumentedRange, type DocumentedRange } from '../documented-range.js';
 
 /** A2..A0 pins: 0x18 (all low) to 0x1F. */
 export const MCP9808_ADDRESSES = [0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f] as const;

@@ -5,7 +5,7 @@
 //   z.strictObject({ ...i2cDeviceOptions(0x76, [0x76, 0x77]), filter: ... })
 import { z } from 'zod';
 import { expecting } from '../config/fields.js';
-import { hex, isNoDevice } from '../hardware/i2c-bus.js';
+import { hex, isNoDevice } from '../hardware/i2c/i2c-bus.js';
 import { SensorError } from './types.js';
 
 /** 7-bit addresses a device may use: 0x00..0x02 and 0x78..0x7f are reserved by the I2C spec. */

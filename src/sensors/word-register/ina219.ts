@@ -6,15 +6,15 @@
 // shunt and bus continuous. Data registers (section 8.6.3): shunt voltage 0x01 (signed, 10 µV),
 // bus voltage 0x02 (bits 15..3, 4 mV; bit 0 OVF = math overflow), power 0x03, current 0x04
 // (signed); calibration 0x05 (section 8.6.4.1). Registers are 16-bit, MSB first (section 8.5.6),
-// read and written as SMBus words with the bytes swapped (word-registers.ts).
+// read and written as SMBus words with the bytes swapped (registers.ts).
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import type { I2cBus } from '../hardware/i2c-bus.js';
-import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
-import { readWordBE, writeWordBE } from './word-registers.js';
-import { SensorError, type DriverDefinition, type Sensor, type ValueDefinitions, type Values } from './types.js';
-import { measured } from './value-kinds.js';
-import { roundValues } from './rounding.js';
+import type { I2cBus } from '../../hardware/i2c/i2c-bus.js';
+import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from '../i2c-device.js';
+import { readWordBE, writeWordBE } from './registers.js';
+import { SensorError, type DriverDefinition, type Sensor, type ValueDefinitions, type Values } from '../types.js';
+import { measured } from '../value-kinds.js';
+import { roundValues } from '../rounding.js';
 
 /** A0/A1 pins to GND, VS+, SDA or SCL: 16 addresses 0x40..0x4F (section 8.5.5.1). */
 export const INA219_ADDRESSES = Array.from({ length: 16 }, (_, i) => 0x40 + i);

@@ -2,7 +2,7 @@
 // the low byte first: the bytes are swapped, as Linux's i2c_smbus_read_word_swapped does. Word
 // transfers rather than a pointer write and a plain read, because they work on every adapter,
 // including the kernel's i2c-stub (which refuses plain transfers) and the simulated bus.
-import type { I2cBus } from '../hardware/i2c-bus.js';
+import type { I2cBus } from '../../hardware/i2c/i2c-bus.js';
 
 /** 0x1234 → 0x3412. */
 export const swap16 = (value: number): number => ((value & 0xff) << 8) | ((value >> 8) & 0xff);

@@ -5,13 +5,13 @@
 // the datasheet advises. The serial number (command 0x89) is read at create unless
 // `checkSerial: false`: a CRC-checked answer proves an SHT4x is there (an SHT3x NACKs 0x89).
 import { z } from 'zod';
-import type { DriverContext, DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
-import { describeDevice, i2cDeviceOptions, type I2cDevice } from './i2c-options.js';
-import { sensirionTransfer } from './sensirion-crc.js';
-import { hex } from '../hardware/i2c-bus.js';
-import { roundValues } from './rounding.js';
-import { measured } from './value-kinds.js';
-import { checkDocumentedRange, clampHumidity, type DocumentedRange } from './documented-range.js';
+import type { DriverContext, DriverDefinition, Sensor, ValueDefinitions, Values } from '../types.js';
+import { describeDevice, i2cDeviceOptions, type I2cDevice } from '../i2c-device.js';
+import { sensirionTransfer } from './protocol.js';
+import { hex } from '../../hardware/i2c/i2c-bus.js';
+import { roundValues } from '../rounding.js';
+import { measured } from '../value-kinds.js';
+import { checkDocumentedRange, clampHumidity, type DocumentedRange } from '../documented-range.js';
 
 /** SHT40-A/SHT41-A/SHT45-A: 0x44; the -B variants 0x45, the -C variants 0x46. */
 export const SHT4X_ADDRESSES = [0x44, 0x45, 0x46] as const;

@@ -5,7 +5,7 @@
 // unbinds and binds again may come back under another number.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SensorError } from './types.js';
+import { SensorError } from '../types.js';
 
 export interface KernelDeviceKind {
   /** `iio` or `hwmon`, for messages. */

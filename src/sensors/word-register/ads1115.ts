@@ -5,17 +5,17 @@
 // it reads 1 (idle, bounded), then read the Conversion register (pointer 00b): signed 16-bit, MSB
 // first, one LSB = FSR / 2^15 ("Full-Scale Range and LSB Size", "Data Format": 0x7FFF = +FSR·
 // (2^15−1)/2^15, 0x8000 = −FSR). Registers are read and written as SMBus words with the bytes
-// swapped (word-registers.ts): the same bytes on the wire as the datasheet's pointer-then-data
+// swapped (registers.ts): the same bytes on the wire as the datasheet's pointer-then-data
 // transfers ("Reading from the ADS111x"). The ADS1115 has no id register: any chip acknowledging
 // the address is taken for one (an ADS1015 would read 12-bit values in the same format).
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import { hex, type I2cBus } from '../hardware/i2c-bus.js';
-import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-options.js';
-import { readWordBE, writeWordBE } from './word-registers.js';
-import { SensorError, type DriverDefinition, type Sensor, type ValueDefinitions, type Values } from './types.js';
-import { measured } from './value-kinds.js';
-import { roundToDecimals } from './rounding.js';
+import { hex, type I2cBus } from '../../hardware/i2c/i2c-bus.js';
+import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from '../i2c-device.js';
+import { readWordBE, writeWordBE } from './registers.js';
+import { SensorError, type DriverDefinition, type Sensor, type ValueDefinitions, type Values } from '../types.js';
+import { measured } from '../value-kinds.js';
+import { roundToDecimals } from '../rounding.js';
 
 /** ADDR pin to GND, VDD, SDA, SCL. */
 export const ADS1115_ADDRESSES = [0x48, 0x49, 0x4a, 0x4b] as const;

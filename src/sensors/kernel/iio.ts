@@ -4,12 +4,12 @@
 // a channel is `in_<type>[N][_<modifier>]_input` (processed, in the ABI's unit) or
 // `in_<type>[N][_<modifier>]_raw` with `_scale` and `_offset` (own or shared by the type:
 // in_voltage_scale), value = (raw + offset) × scale. The value name is the product's
-// (src/sensors/kernel-quantities.ts) with the kernel's index and modifier: in_voltage1_raw →
+// (src/sensors/kernel/kernel-quantities.ts) with the kernel's index and modifier: in_voltage1_raw →
 // voltage1, in_temp_ambient_input → temperatureAmbient.
 import { readAttribute, type KernelDevice } from './kernel-device.js';
 import { IIO_QUANTITIES } from './kernel-quantities.js';
 import { createKernelSensor, kernelSensorOptions, kernelValueDefinitions, type KernelChannel, type KernelSensorOptions } from './kernel-sensor.js';
-import type { DriverDefinition } from './types.js';
+import type { DriverDefinition } from '../types.js';
 
 const CHANNEL_FILE = /^in_([a-z]+?)(\d*)((?:_[a-z][a-z0-9]*)*)_(input|raw)$/;
 /** Attribute words that are not modifiers: in_voltage0_mean_raw is a statistic of voltage0, not a channel. */

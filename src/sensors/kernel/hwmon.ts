@@ -7,7 +7,7 @@
 import { readAttribute, type KernelDevice } from './kernel-device.js';
 import { HWMON_QUANTITIES } from './kernel-quantities.js';
 import { createKernelSensor, kernelSensorOptions, kernelValueDefinitions, type KernelChannel, type KernelSensorOptions } from './kernel-sensor.js';
-import type { DriverDefinition } from './types.js';
+import type { DriverDefinition } from '../types.js';
 
 const CHANNEL_FILE = /^([a-z]+)(\d+)_input$/;
 

@@ -5,12 +5,12 @@
 // At create the status register (section 4.11, 0xF32D) is read: a CRC-checked answer proves a
 // Sensirion chip is there; the SHT3x has no chip id.
 import { z } from 'zod';
-import type { DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
-import { describeDevice, i2cDeviceOptions, type I2cDevice } from './i2c-options.js';
-import { sensirionTransfer } from './sensirion-crc.js';
-import { roundValues } from './rounding.js';
-import { measured } from './value-kinds.js';
-import { checkDocumentedRange, clampHumidity, type DocumentedRange } from './documented-range.js';
+import type { DriverDefinition, Sensor, ValueDefinitions, Values } from '../types.js';
+import { describeDevice, i2cDeviceOptions, type I2cDevice } from '../i2c-device.js';
+import { sensirionTransfer } from './protocol.js';
+import { roundValues } from '../rounding.js';
+import { measured } from '../value-kinds.js';
+import { checkDocumentedRange, clampHumidity, type DocumentedRange } from '../documented-range.js';
 
 export const SHT3X_ADDRESSES = [0x44, 0x45] as const;
 /** Single shot, high repeatability, clock stretching disabled (table 9). */

@@ -3,7 +3,7 @@
 // as a value name, its unit and kind, the factor from the ABI unit to design.md's, and the decimals
 // the converted value is rounded to (the ABI unit's own step: 1 m°C is 0.001 °C), so a value never
 // carries the binary noise of the conversion (21.53 is not 21.529999999999998).
-import type { ValueDefinition, ValueKind } from './types.js';
+import type { ValueDefinition, ValueKind } from '../types.js';
 
 export interface Quantity {
   /** The product's value name (design.md): temperature, pressure, ... */

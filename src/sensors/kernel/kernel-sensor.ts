@@ -1,11 +1,11 @@
 // What the `iio` and `hwmon` drivers share: the options (`device`, optional `channels`), finding the
 // device, choosing its channels, and one reading of every channel converted from the ABI's unit.
-// Each driver only says how its ABI names channel files (src/sensors/iio.ts, src/sensors/hwmon.ts).
+// Each driver only says how its ABI names channel files (src/sensors/kernel/iio.ts, src/sensors/kernel/hwmon.ts).
 import { z } from 'zod';
 import { findKernelDevice, listAttributes, type KernelDevice, type KernelDeviceKind } from './kernel-device.js';
 import { KERNEL_VALUE_NAME, kernelValueDefinition, type Quantity } from './kernel-quantities.js';
-import { roundToDecimals } from './rounding.js';
-import { SensorError, type Sensor, type ValueDefinitions, type Values } from './types.js';
+import { roundToDecimals } from '../rounding.js';
+import { SensorError, type Sensor, type ValueDefinitions, type Values } from '../types.js';
 
 /** A device's name as its driver sets it (bme280, jc42) or its folder (iio:device0, hwmon2): no `/`, no spaces. */
 const DEVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:,+-]*$/;

@@ -1,11 +1,11 @@
 // Bosch BME280 humidity, pressure and temperature sensor (datasheet BST-BME280-DS002): forced
 // mode per read, oversampling per quantity (section 3.4, 5.4.3, 5.4.5), IIR filter (section 3.4.4),
-// chip id 0x60 at 0xD0 (section 5.4.1). The flow and the formulas are in bosch-bmx280.ts.
+// chip id 0x60 at 0xD0 (section 5.4.1). The flow and the formulas are in bmx280.ts.
 // Values: temperature (°C, 0.01), pressure (hPa, 0.01), humidity (%RH, 0.01).
 import { z } from 'zod';
-import type { DriverDefinition } from './types.js';
-import { i2cDeviceOptions } from './i2c-options.js';
-import { BMX280_VALUES, createBmx280, filterField, identifyBmx280, oversamplingField, temperatureNotSkipped } from './bosch-bmx280.js';
+import type { DriverDefinition } from '../types.js';
+import { i2cDeviceOptions } from '../i2c-device.js';
+import { BMX280_VALUES, createBmx280, filterField, identifyBmx280, oversamplingField, temperatureNotSkipped } from './bmx280.js';
 
 /** SDO to GND: 0x76; SDO to VDDIO: 0x77 (section 6.2). */
 export const BME280_ADDRESSES = [0x76, 0x77] as const;

@@ -7,12 +7,12 @@
 // 5.4; BMP280 sections 3.6.2 and 4.3). bme280.ts and bmp280.ts only add their options.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { hex } from '../hardware/i2c-bus.js';
-import { describeDevice, onDevice, type I2cDevice } from './i2c-options.js';
-import { SensorError, type ChipProbe, type DriverContext, type Sensor, type ValueDefinition, type Values } from './types.js';
-import { checkDocumentedRange, clampHumidity, type DocumentedRange } from './documented-range.js';
-import { roundValues } from './rounding.js';
-import { measured } from './value-kinds.js';
+import { hex } from '../../hardware/i2c/i2c-bus.js';
+import { describeDevice, onDevice, type I2cDevice } from '../i2c-device.js';
+import { SensorError, type ChipProbe, type DriverContext, type Sensor, type ValueDefinition, type Values } from '../types.js';
+import { checkDocumentedRange, clampHumidity, type DocumentedRange } from '../documented-range.js';
+import { roundValues } from '../rounding.js';
+import { measured } from '../value-kinds.js';
 
 export const REG_CALIB_00 = 0x88; // dig_T1 .. dig_H1: 0x88..0xA1
 export const CALIB_00_LENGTH = 26;

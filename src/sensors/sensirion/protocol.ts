@@ -3,9 +3,9 @@
 // "Checksum Calculation", SHT4x datasheet section 4.4): polynomial 0x31 (x^8 + x^5 + x^4 + 1),
 // initialization 0xFF, no reflection, no final XOR. Datasheet example: CRC(0xBEEF) = 0x92.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SensorError } from './types.js';
-import { hex, isNoDevice, type I2cBus } from '../hardware/i2c-bus.js';
-import { describeDevice, i2cError, onDevice, type I2cDevice } from './i2c-options.js';
+import { SensorError } from '../types.js';
+import { hex, isNoDevice, type I2cBus } from '../../hardware/i2c/i2c-bus.js';
+import { describeDevice, i2cError, onDevice, type I2cDevice } from '../i2c-device.js';
 
 /**
  * A chip still measuring NACKs its read header (no clock stretching), which the bus reports like
