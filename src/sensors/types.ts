@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Hardware } from '../hardware/hardware.js';
+import type { ErrorCodeOf } from '../errors/catalogue.js';
 
 /** One sample: value name → number, in the units of design.md (°C, %RH, hPa, lux, V, A, W). */
 export type Values = Record<string, number>;
@@ -72,7 +73,7 @@ export type ValueDefinitions = Record<string, ValueDefinition>;
 
 export class SensorError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCodeOf<'sensor'>,
     message: string,
   ) {
     super(`${code}: ${message}`);
