@@ -31,7 +31,7 @@ export const ERROR_CATALOGUE = {
   CRC_MISMATCH: { area: 'sensor', message: "The data's checksum is wrong (Sensirion words, or a DS18B20 scratchpad twice in a row). Was CRC_ERROR for the DS18B20 before.", action: 'Check the cable length, pull-ups and interference (motors, mains cables nearby); a shorter or shielded cable usually fixes it.' },
   BAD_DATA: { area: 'sensor', message: 'The value read is not a measurement: a file that is not a number, garbled w1_slave content, or an all-zero scratchpad (data line held low).', action: 'Check the sensor and its wiring for a short circuit or a disconnected line.' },
   BAD_CALIBRATION: { area: 'sensor', message: "The chip's factory calibration reads as zero, so no value can be compensated.", action: 'Check the wiring (a bus that reads zeros) or replace the chip.' },
-  BAD_OPTIONS: { area: 'sensor', message: "The sensor's options cannot work together for this chip (for example an INA219 range beyond its ADC).", action: 'Change the options named in the message (for the INA219: maxCurrent, shuntOhms, busVoltageRange).' },
+  BAD_OPTIONS: { area: 'sensor', message: "The sensor's options cannot work together for this chip (for example an INA219 range beyond its ADC).", action: 'Change the options named in the message (for the INA219: maxCurrent, shuntOhms, busRange).' },
   MEASUREMENT_TIMEOUT: { area: 'sensor', message: 'The chip started a measurement but did not finish it in the time its datasheet gives.', action: 'Check the supply voltage and the wiring; replace the chip if it keeps happening.' },
   SENSOR_NOT_READY: { area: 'sensor', message: 'The sensor returned its power-on value, not a measurement (DS18B20 85 °C after a reset).', action: 'Check its supply; parasite power needs a strong pull-up, or wire VDD to 3.3 V.' },
   SENSOR_RESET: { area: 'sensor', message: 'The chip lost its programmed configuration (a reset or brown-out); it is programmed again on the next start.', action: 'Check the supply for dips; nothing to do if it is rare.' },
@@ -59,7 +59,7 @@ export const ERROR_CATALOGUE = {
   GPIO_DIRECTION: { area: 'gpio', message: 'An input pin was written (simulated GPIO only).', action: 'A bug in a test or driver: report it.' },
   GPIO_CLOSED: { area: 'gpio', message: 'A closed pin was used (simulated GPIO only).', action: 'A bug in a test or driver: report it.' },
 
-  BUFFER_LOCKED: { area: 'buffer', message: 'Another process has the buffer store open.', action: 'Check for another running sensor-agent (`systemctl status sensor-agent`); stop it, or give this one its own buffer.path.' },
+  BUFFER_LOCKED: { area: 'buffer', message: 'Another process has the buffer store open.', action: 'Check for another running sensor-agent (`systemctl status sensor-agent`); stop it, or give this one its own store.path.' },
   BUFFER_OPEN_FAILED: { area: 'buffer', message: 'The buffer store could not be opened or its readable readings could not be copied out of a damaged store.', action: 'Read the system error in the message (permissions, a full or read-only disk); run `sensor-agent doctor`.' },
   BUFFER_NOT_STARTED: { area: 'buffer', message: 'The buffer was used before it was started.', action: 'A bug: report it.' },
 
