@@ -5,7 +5,7 @@
 import { ERROR_ALIASES, ERROR_CATALOGUE } from '../errors/catalogue.js';
 import { replaceBetween } from './markers.js';
 
-export const ERROR_TABLE_BEGIN = '<!-- error-table:begin (npm run docs:errors writes this table from src/errors/catalogue.ts) -->';
+export const ERROR_TABLE_BEGIN = '<!-- error-table:begin (npm run docs writes this table from src/errors/catalogue.ts) -->';
 export const ERROR_TABLE_END = '<!-- error-table:end -->';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
