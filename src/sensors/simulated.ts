@@ -1,6 +1,6 @@
 // The `simulated` driver: a signal generator for demos, tests and load (burst = readings per tick).
 import { z } from 'zod';
-import { duration } from '../config/units.js';
+import { duration } from '../schema/units.js';
 import { KIND_BY_UNIT, type DriverDefinition, type Sensor, type ValueDefinition, type Values } from './types.js';
 import { roundToDecimals } from './rounding.js';
 
