@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { configSchema } from './schema.js';
 import { FIELD_DOCS } from './field-docs.js';
+import { FILTER_STEP_DOCS, OUTPUT_ITEM_DOCS, SENSOR_ITEM_DOCS, type ItemDoc } from './item-docs.js';
 
 /** Generating the schema never parses, so no environment or files are involved. */
 const SCHEMA_ONLY = { env: {}, baseDir: '/', hostname: 'localhost' };
@@ -25,7 +26,31 @@ export function schemaAt(root: JsonSchema, path: string): JsonSchema {
   return node;
 }
 
+/** The object schemas of a list's entries: each variant of a union (one per driver), or the one. */
+function variants(list: JsonSchema): JsonSchema[] {
+  const items = list.items as (JsonSchema & { oneOf?: JsonSchema[]; anyOf?: JsonSchema[] }) | undefined;
+  if (items === undefined) return [];
+  return items.oneOf ?? items.anyOf ?? [items];
+}
+
+/** Puts `docs` on the keys of `item` it has; throws for a documented key no variant has. */
+function documentKeys(items: JsonSchema[], docs: Record<string, ItemDoc>, where: string): void {
+  for (const [key, doc] of Object.entries(docs)) {
+    const found = items.filter((item) => item.properties?.[key] !== undefined);
+    if (found.length === 0) throw new Error(`${where}.${key} is documented but not in the schema`);
+    for (const item of found) Object.assign(item.properties?.[key] ?? {}, { description: doc.description, examples: doc.examples });
+  }
+}
+
 function withDocs(schema: JsonSchema): JsonSchema {
+  const sensors = variants(schemaAt(schema, 'sensors'));
+  documentKeys(sensors, SENSOR_ITEM_DOCS, 'sensors[]');
+  const steps = sensors.flatMap((sensor) => {
+    const perValue = sensor.properties?.filters?.additionalProperties as JsonSchema | undefined;
+    return perValue === undefined ? [] : variants(perValue);
+  });
+  documentKeys(steps, FILTER_STEP_DOCS, 'sensors[].filters');
+  documentKeys(variants(schemaAt(schema, 'outputs')), OUTPUT_ITEM_DOCS, 'outputs[]');
   for (const doc of FIELD_DOCS) {
     for (const [path, examples] of Object.entries(doc.examples)) {
       Object.assign(schemaAt(schema, path), { description: `${doc.meaning} (default: ${doc.default})`, examples });

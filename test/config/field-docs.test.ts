@@ -1,6 +1,7 @@
-// Every key of the config's sections (all but the sensor and output lists, whose options the
-// README documents by driver) carries a description and examples in the editor schema, and every
-// documented key exists: a key added without its docs, or renamed, fails here.
+// Every key of the config's sections, of a sensor entry (the keys all drivers share; a driver's
+// own options are documented with the driver), of a filter step and of an output carries a description
+// and examples in the editor schema, and every documented key exists: a key added without its
+// docs, or renamed, fails here.
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema, schemaAt } from '../../src/config/json-schema.js';
 
@@ -41,4 +42,22 @@ describe('config field docs', () => {
   it('refuses docs for a key the schema does not have', () => {
     expect(() => schemaAt(schema as Record<string, unknown>, 'mqtt.keepAlive')).toThrow(/mqtt.keepAlive is documented but not in the schema/);
   });
+
+  it('documents the keys every sensor entry has, every filter step and every output key, on each driver', () => {
+    type List = { items?: Node & { oneOf?: Node[] } };
+    const sensors = (schemaAt(schema as Record<string, unknown>, 'sensors') as List).items?.oneOf ?? [];
+    expect(sensors.length).toBeGreaterThan(10);
+    const bare: string[] = [];
+    for (const [index, sensor] of sensors.entries()) {
+      for (const key of ['id', 'driver', 'interval', 'qos', 'retain', 'topic', 'filters', 'name', 'deviceClass', 'area', 'homeassistant']) {
+        if (sensor.properties?.[key]?.description === undefined) bare.push(`sensors variant ${index}: ${key}`);
+      }
+      const steps = (sensor.properties?.filters as { additionalProperties?: List } | undefined)?.additionalProperties?.items;
+      for (const [key, step] of Object.entries(steps?.properties ?? {})) if (step.description === undefined) bare.push(`filter step ${key}`);
+    }
+    const output = (schemaAt(schema as Record<string, unknown>, 'outputs') as List).items;
+    for (const [key, field] of Object.entries(output?.properties ?? {})) if (field.description === undefined || (field.examples ?? []).length === 0) bare.push(`outputs[].${key}`);
+    expect(bare).toEqual([]);
+  });
 });
+

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_BEGIN, withExampleSections } from '../../src/docs/example-config.js';
 import { FIELD_DOCS } from '../../src/config/field-docs.js';
+import { FILTER_STEP_DOCS, OUTPUT_ITEM_DOCS, SENSOR_ITEM_DOCS } from '../../src/config/item-docs.js';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { REPO_ROOT } from '../helpers/child-agent.js';
 
@@ -49,4 +50,32 @@ describe('config/sensor-agent.example.yaml', () => {
     }
     expect(refused).toEqual([]);
   });
+
+  it('shows sensor, filter step and output examples the schema accepts', () => {
+    const refused: string[] = [];
+    const accepts = (what: string, raw: Record<string, unknown>): void => {
+      try {
+        parseConfig(raw, CONTEXT);
+      } catch (error) {
+        refused.push(`${what}: ${(error as Error).message}`);
+      }
+    };
+    const air = { id: 'air', driver: 'bme280' };
+    for (const [key, doc] of Object.entries(SENSOR_ITEM_DOCS)) {
+      // deviceClass examples are for a door contact (a gpio-input), not a BME280.
+      const base = key === 'deviceClass' ? { id: 'door', driver: 'gpio-input', pin: 17 } : air;
+      for (const example of doc.examples) accepts(`sensors[].${key}: ${JSON.stringify(example)}`, { sensors: [{ ...base, [key]: example }] });
+    }
+    for (const [key, doc] of Object.entries(FILTER_STEP_DOCS)) {
+      for (const example of doc.examples) {
+        const step = key === 'heartbeat' ? { delta: 0.2, heartbeat: example } : { [key]: example };
+        accepts(`filter ${key}: ${JSON.stringify(example)}`, { sensors: [{ ...air, filters: { temperature: [step] } }] });
+      }
+    }
+    for (const [key, doc] of Object.entries(OUTPUT_ITEM_DOCS)) {
+      for (const example of doc.examples) accepts(`outputs[].${key}: ${JSON.stringify(example)}`, { sensors: [air], outputs: [{ id: 'pump', driver: 'gpio-output', pin: 22, [key]: example }] });
+    }
+    expect(refused).toEqual([]);
+  });
 });
+
