@@ -1,6 +1,9 @@
 // Errors the buffer throws, with codes a technician (and the composition root) can act on.
 
-export type BufferErrorCode = 'BUFFER_LOCKED' | 'BUFFER_OPEN_FAILED' | 'BUFFER_NOT_STARTED';
+import type { ErrorCodeOf } from '../errors/catalogue.js';
+
+
+export type BufferErrorCode = ErrorCodeOf<'buffer'>;
 
 export class BufferError extends Error {
   readonly code: BufferErrorCode;

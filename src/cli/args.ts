@@ -4,6 +4,7 @@
 // (quoting advice about positionals starting with '-') are not shown to a technician.
 import { parseArgs } from 'node:util';
 import { closestKey } from '../config/suggest.js';
+import type { ErrorCode } from '../errors/catalogue.js';
 
 export const COMMANDS = ['run', 'check-config', 'doctor', 'scan-i2c', 'help'] as const;
 
@@ -24,7 +25,7 @@ export interface ParsedArgs {
 
 /** A usage mistake: `message` is the whole line to print (without the program name). */
 export class UsageError extends Error {
-  readonly code = 'USAGE';
+  readonly code: ErrorCode = 'USAGE';
 }
 
 const HINT = "see 'sensor-agent --help'";

@@ -2,6 +2,7 @@
 // (stop at start, run with some or all sensors failing, run without getting readings out), rather
 // than counting every failure as one that "stops the agent".
 import type { Config } from '../config/schema.js';
+import { canonicalCode, type ErrorCode } from '../errors/catalogue.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
 
@@ -10,6 +11,8 @@ export interface CheckResult {
   what: string;
   /** How to fix it, when not ok. */
   fix?: string;
+  /** The error code `run` would report for this failure (the README's error section says more). */
+  code?: ErrorCode;
   /** A failure here makes `run` exit at start (BUFFER_LOCKED, STATUS_PORT_IN_USE, ...). */
   stops?: boolean;
   /** The sensors a failure here makes fail (they are retried; the others keep going). */
@@ -18,7 +21,14 @@ export interface CheckResult {
 
 export function formatResult(result: CheckResult): string {
   const label = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' }[result.verdict];
-  return `${label}  ${result.what}${result.fix ? `\n      fix: ${result.fix}` : ''}`;
+  return `${label}  ${result.what}${result.fix ? `\n      fix: ${result.fix}` : ''}${result.code ? `\n      code: ${result.code}` : ''}`;
+}
+
+/** The catalogue code of a caught error, for a CheckResult; {} when it has none. */
+export function codeOf(error: unknown): { code?: ErrorCode } {
+  const code = (error as { code?: unknown } | null)?.code;
+  const known = typeof code === 'string' ? canonicalCode(code) : undefined;
+  return known === undefined ? {} : { code: known };
 }
 
 export const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;

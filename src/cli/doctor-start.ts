@@ -64,6 +64,7 @@ export async function checkStoreLock(config: Config): Promise<CheckResult | null
     verdict: 'fail',
     what: `store ${config.store.path} is in use by process ${holder}${await commandOf(holder)}`,
     fix: 'another sensor-agent runs on this store: stop it (systemctl stop sensor-agent), or give this one its own store.path',
+    code: 'BUFFER_LOCKED',
     stops: true,
   };
 }
@@ -81,5 +82,5 @@ export async function checkStatusPort(config: Config): Promise<CheckResult | nul
   await new Promise((resolve) => server.close(resolve));
   if (error === null) return { verdict: 'ok', what: `status port ${formatAddress(address)} is free`, stops: true };
   const failure = listenError(error, address);
-  return { verdict: 'fail', what: failure.message.replace(/^[A-Z_]+: /, '').replace(/ \(.*\)$/, ''), fix: failure.message.match(/\((.*)\)$/)?.[1] ?? "change 'status.listen'", stops: true };
+  return { verdict: 'fail', what: failure.message.replace(/^[A-Z_]+: /, '').replace(/ \(.*\)$/, ''), fix: failure.message.match(/\((.*)\)$/)?.[1] ?? "change 'status.listen'", code: failure.code, stops: true };
 }

@@ -13,7 +13,7 @@ import { chooseGpioBackend } from '../hardware/gpio/gpio-backend.js';
 import { checkStoreSpace } from './doctor-store-space.js';
 import { checkClientId } from './doctor-client-id.js';
 import { resolveClientId } from '../mqtt/client-id.js';
-import { plural, type CheckResult } from './doctor-result.js';
+import { codeOf, plural, type CheckResult } from './doctor-result.js';
 import { checkStatusPort, checkStoreFolder, checkStoreLock } from './doctor-start.js';
 import { checkClock } from './doctor-clock.js';
 import { checkKernelDrivers } from './doctor-kernel.js';
@@ -119,7 +119,7 @@ async function checkGpio(config: Config, groups: string[], isRoot: boolean): Pro
       results.push(...(await checkGpioSysfs(config.hardware.gpioRoot, sensors)));
     }
   } catch (error) {
-    results.push({ verdict: 'fail', what: `GPIO backend ${setting}: ${(error as Error).message}`, fix: 'set hardware.gpio: auto (or sysfs), or check that /dev/gpiochip* exist (kernel 5.10 or later)', sensors });
+    results.push({ verdict: 'fail', what: `GPIO backend ${setting}: ${(error as Error).message}`, fix: 'set hardware.gpio: auto (or sysfs), or check that /dev/gpiochip* exist (kernel 5.10 or later)', ...codeOf(error), sensors });
   }
   if (!isRoot && !groups.includes('gpio')) results.push({ verdict: 'warn', what: 'this user is not in the gpio group', fix: 'sudo usermod -aG gpio <user>' });
   return results;
@@ -136,7 +136,7 @@ async function checkOneWire(config: Config): Promise<CheckResult[]> {
     results.push(
       (await accessible(folder, constants.R_OK))
         ? { verdict: 'ok', what: `1-Wire device ${deviceId} is present` }
-        : { verdict: 'fail', what: `1-Wire device ${folder} not found`, fix: 'enable 1-Wire: dtoverlay=w1-gpio in /boot/firmware/config.txt, check wiring and the 4.7 kOhm pull-up', sensors: [sensor.id] },
+        : { verdict: 'fail', what: `1-Wire device ${folder} not found`, fix: 'enable 1-Wire: dtoverlay=w1-gpio in /boot/firmware/config.txt, check wiring and the 4.7 kOhm pull-up', code: 'SENSOR_NOT_FOUND', sensors: [sensor.id] },
     );
   }
   return results;

@@ -2,8 +2,11 @@
 // in the form `<key path>: <JSON of the bad value> <what was expected>`, so a technician can fix
 // them all in one pass instead of one restart per typo.
 
+import type { ErrorCode } from '../errors/catalogue.js';
+
+
 export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+  readonly code: ErrorCode = 'CONFIG_INVALID';
   /** sysexits EX_CONFIG: what the daemon exits with when its config is bad. */
   readonly exitCode = 78;
 

@@ -4,8 +4,8 @@
 // names its full path (`sensors[0].filters.temperature[1].average.window: ...`). What the steps do
 // is src/filters/; this module only says what a valid step looks like.
 import { z } from 'zod';
-import { duration } from './units.js';
-import { evenWithFieldProblems, expecting } from './fields.js';
+import { duration } from '../schema/units.js';
+import { evenWithFieldProblems, expecting } from '../schema/fields.js';
 import { linearFit } from '../filters/linear-fit.js';
 
 /** The key that applies a list to every value of the sensor. */

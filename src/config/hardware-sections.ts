@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { parseRegisterMap } from '../hardware/i2c/register-map.js';
 import { simulatedGpioScript } from '../hardware/gpio/simulated-gpio-script.js';
 import { GPIO_BACKENDS } from '../hardware/gpio/gpio.js';
-import { expecting } from './fields.js';
+import { expecting } from '../schema/fields.js';
 import { closestKey } from './suggest.js';
-import { readNamedFile, type ConfigContext } from './files.js';
+import { readNamedFile, type ConfigContext } from '../schema/files.js';
 
 export function hardwareSection() {
   return z.strictObject(

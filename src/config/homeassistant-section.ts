@@ -5,7 +5,7 @@
 // `<device id>_<output id>`: with HA enabled, an output id that would give a sensor value's key
 // (`<sensor id>_<value>`) or the agent's own (`agent_...`) is a config error too.
 import { z } from 'zod';
-import { durationField, expecting, topicField } from './fields.js';
+import { durationField, expecting, topicField } from '../schema/fields.js';
 import { deviceClassProblem } from '../homeassistant/vocabulary.js';
 import type { ValueDefinitions } from '../sensors/types.js';
 import { findDriver } from '../sensors/registry.js';

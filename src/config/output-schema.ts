@@ -3,8 +3,8 @@
 // ignored, and a link down for 30 s puts the line to its safe state. `failsafeAfter: off` keeps the
 // last command through an outage (only for loads where that is the safe thing to do).
 import { z } from 'zod';
-import { durationField, evenWithFieldProblems, expecting, qosField } from './fields.js';
-import { duration } from './units.js';
+import { durationField, evenWithFieldProblems, expecting, qosField } from '../schema/fields.js';
+import { duration } from '../schema/units.js';
 import { idField } from './sensor-schema.js';
 import { MAX_BCM_PIN } from '../sensors/gpio-input.js';
 

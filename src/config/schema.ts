@@ -4,15 +4,15 @@
 // from their files, `{deviceId}` substituted. `Config` is that resolved shape.
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { evenWithFieldProblems } from './fields.js';
-import { deviceIdFromHostname, type ConfigContext } from './files.js';
+import { evenWithFieldProblems } from '../schema/fields.js';
+import { deviceIdFromHostname, type ConfigContext } from '../schema/files.js';
 import { deviceSection, logSection, mqttSection, statusSection, storeSection } from './sections.js';
 import { sensorsSchema } from './sensor-schema.js';
 import { hardwareSection, simulateSection } from './hardware-sections.js';
 import { checkOutputClaims, outputsSchema } from './output-schema.js';
 import { checkSwitchKeys, homeassistantSection } from './homeassistant-section.js';
 
-export type { ConfigContext } from './files.js';
+export type { ConfigContext } from '../schema/files.js';
 export type { SensorConfig } from './sensor-schema.js';
 export type { OutputConfig } from './output-schema.js';
 

@@ -2,14 +2,14 @@
 // and static defaults live here; defaults that depend on other keys or on the host (client id,
 // device id, store path) are filled in by schema.ts when the whole config is known.
 import { z } from 'zod';
-import type { ConfigContext } from './files.js';
+import type { ConfigContext } from '../schema/files.js';
 import {
   durationField, evenWithFieldProblems, exclusive, expecting, qosField, readableFileField, secretFileField, sizeField, topicField,
-} from './fields.js';
+} from '../schema/fields.js';
 import { idField } from './sensor-schema.js';
-import { size } from './units.js';
+import { size } from '../schema/units.js';
 import { BROKER_PROFILE_NAMES } from '../mqtt/broker-profiles.js';
-import { parseSize } from './units.js';
+import { parseSize } from '../schema/units.js';
 import { parseKeepFree, type KeepFree } from '../buffer/disk-space.js';
 
 /**

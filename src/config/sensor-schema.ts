@@ -4,7 +4,7 @@
 // driver's factory takes. The driver list comes from the registry: adding a driver needs no edit here.
 import { z } from 'zod';
 import { driverDefinitions } from '../sensors/registry.js';
-import { durationField, evenWithFieldProblems, expecting, qosField, topicField } from './fields.js';
+import { durationField, evenWithFieldProblems, expecting, qosField, topicField } from '../schema/fields.js';
 import { checkFilterValueNames, filtersField, type FiltersConfig } from './filter-schema.js';
 import type { DriverDefinition, ValueDefinitions } from '../sensors/types.js';
 import { checkDeviceClass, sensorHomeassistantShape } from './homeassistant-section.js';

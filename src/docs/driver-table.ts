@@ -1,10 +1,10 @@
 // The README's driver table, written from the driver definitions (src/sensors/registry.ts): a
 // driver added to the registry gets its row, and a row cannot drift from the driver it describes.
-// `npm run docs:drivers` rewrites the lines between the markers; test/docs/driver-table.test.ts
+// `npm run docs` rewrites the lines between the markers; test/docs/driver-table.test.ts
 // fails while the README differs from what this writes.
 import { driverDefinitions } from '../sensors/registry.js';
 
-export const DRIVER_TABLE_BEGIN = '<!-- driver-table:begin (npm run docs:drivers writes this table from src/sensors) -->';
+export const DRIVER_TABLE_BEGIN = '<!-- driver-table:begin (npm run docs writes this table from src/sensors) -->';
 export const DRIVER_TABLE_END = '<!-- driver-table:end -->';
 
 /** The table in registry order: driver, options (default), values (units), wiring notes. */

@@ -5,6 +5,7 @@
 // systemd's sd_id128_get_machine_app_specific does): machine-id is meant to stay private.
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { ErrorCode } from '../errors/catalogue.js';
 
 export const HARDWARE_ID_PLACEHOLDER = '{hardwareId}';
 
@@ -52,7 +53,7 @@ export function hardwareId(sources: HardwareIdSources = LINUX_HARDWARE_ID_SOURCE
 }
 
 export class ClientIdError extends Error {
-  readonly code = 'CLIENT_ID_UNAVAILABLE';
+  readonly code: ErrorCode = 'CLIENT_ID_UNAVAILABLE';
 }
 
 /** mqtt.clientId with {hardwareId} filled in; throws ClientIdError when the board has no id. */

@@ -3,7 +3,7 @@
 // page's WebSocket the same JSON with `output` naming the output. Anything else, or anything
 // larger than MAX_COMMAND_BYTES, is refused with a reason that never echoes the input.
 import type { Level } from '../hardware/gpio/gpio.js';
-import { MAX_DURATION_MS, parseDuration } from '../config/units.js';
+import { MAX_DURATION_MS, parseDuration } from '../schema/units.js';
 
 /** A command is a few dozen bytes; 256 leaves room for a `ts` and whitespace. */
 export const MAX_COMMAND_BYTES = 256;

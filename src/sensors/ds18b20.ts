@@ -42,12 +42,12 @@ export function ds18b20Celsius(milliCelsius: number): number {
   return Math.round(milliCelsius / MILLI_CELSIUS_PER_STEP) / STEPS_PER_CELSIUS;
 }
 
-const SENSOR_CODES: Record<OneWireError['code'], string> = {
+const SENSOR_CODES: Record<OneWireError['code'], SensorError['code']> = {
   W1_NOT_ENABLED: 'SENSOR_NOT_FOUND',
   W1_NO_DEVICE: 'SENSOR_NOT_FOUND',
-  W1_CRC: 'CRC_ERROR',
+  W1_CRC: 'CRC_MISMATCH',
   W1_BAD_DATA: 'BAD_DATA',
-  W1_IO: 'W1_IO_ERROR',
+  W1_IO_ERROR: 'W1_IO_ERROR',
 };
 
 function asSensorError(error: unknown): unknown {

@@ -6,8 +6,8 @@
 // queues every edge with a sequence number; a gap means its FIFO overflowed: the dropped edges are
 // still counted (each number is one edge), logged, and published as `overflows`.
 import { z } from 'zod';
-import { duration } from '../config/units.js';
-import { expecting } from '../config/fields.js';
+import { duration } from '../schema/units.js';
+import { expecting } from '../schema/fields.js';
 import type { GpioLine, Level } from '../hardware/gpio/gpio.js';
 import type { DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
 import { roundToDecimals } from './rounding.js';

@@ -4,7 +4,7 @@
 // bus errors become SensorErrors a technician understands. Spread the shape into a strictObject:
 //   z.strictObject({ ...i2cDeviceOptions(0x76, [0x76, 0x77]), filter: ... })
 import { z } from 'zod';
-import { expecting } from '../config/fields.js';
+import { expecting } from '../schema/fields.js';
 import { hex, isNoDevice } from '../hardware/i2c/i2c-bus.js';
 import { SensorError } from './types.js';
 

@@ -1,6 +1,6 @@
 // The `simulated` driver: a signal generator for demos, tests and load (burst = readings per tick).
 import { z } from 'zod';
-import { duration } from '../config/units.js';
+import { duration } from '../schema/units.js';
 import type { DriverDefinition, Sensor, ValueDefinition, ValueDefinitions, Values } from './types.js';
 import { roundValues } from './rounding.js';
 import { KIND_BY_UNIT } from './value-kinds.js';

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Hardware } from '../hardware/hardware.js';
 import type { I2cBus } from '../hardware/i2c/i2c-bus.js';
+import type { ErrorCodeOf } from '../errors/catalogue.js';
 
 /** One sample: value name → number, in the units of design.md (°C, %RH, hPa, lux, V, A, W). */
 export type Values = Record<string, number>;
@@ -59,7 +60,7 @@ export interface DriverDefinition<Options = unknown> {
   transport: Transport;
   /** Present exactly when `transport` is 'i2c'. */
   i2c?: I2cChip;
-  /** Its row of the README's driver table (written by `npm run docs:drivers`, checked by test/docs/driver-table.test.ts). */
+  /** Its row of the README's driver table (written by `npm run docs`, checked by test/docs/driver-table.test.ts). */
   readme: DriverReadme;
   /** The hardware a sensor with these options uses, for doctor's checks (the bus and address, the pin, the 1-Wire id). */
   where?(options: Options): HardwareUse;
@@ -115,7 +116,7 @@ export type ValueDefinitions = Record<string, ValueDefinition>;
 
 export class SensorError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCodeOf<'sensor'>,
     message: string,
   ) {
     super(`${code}: ${message}`);

@@ -1,8 +1,11 @@
 // Parses the status port's `listen` option ("host:port", "[::1]:0", ":8080") and names its errors.
 
+import type { ErrorCodeOf } from '../errors/catalogue.js';
+
+
 export class StatusError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCodeOf<'status'>,
     message: string,
   ) {
     super(`${code}: ${message}`);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import { StatusHub } from '../../src/status/status-hub.js';
+import { ERROR_CATALOGUE } from '../../src/errors/catalogue.js';
 import { StatusServer } from '../../src/status/status-server.js';
 import { bufferStats } from '../status/helpers.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -102,6 +103,9 @@ describe.skipIf(missing !== null)(`status page layout at 390 px${missing ? ` (sk
     expect(await page.textContent('#gpio')).not.toContain('No GPIO inputs configured');
     const card = page.locator('[data-sensor="door"]');
     expect(await card.locator('.err').innerText()).toContain('(1 failure)');
+    // The code is named and what to do follows, from the error catalogue.
+    expect(await card.locator('.err-help').getAttribute('data-code')).toBe('SENSOR_NOT_FOUND');
+    expect(await card.locator('.err-help').innerText()).toBe(`SENSOR_NOT_FOUND: ${ERROR_CATALOGUE.SENSOR_NOT_FOUND.action}`);
     // Every line of the error starts after a space or a break point, never inside a word.
     const breaks = await card.locator('.err').evaluate((element) => {
       const found: string[] = [];

@@ -2,7 +2,7 @@
 // space beyond keepFree, never below what it holds, and a failed write is told apart by its cause.
 import { describe, expect, it } from 'vitest';
 import { classifyWriteError, effectiveCap, keepFreeBytes, parseKeepFree } from '../../src/buffer/disk-space.js';
-import { parseSize } from '../../src/config/units.js';
+import { parseSize } from '../../src/schema/units.js';
 
 const MB = 1_000_000;
 const space = (availBytes: number, totalBytes = 1000 * MB) => ({ availBytes, totalBytes });

@@ -78,6 +78,8 @@ describe('sensor-agent doctor', () => {
     const store = join(dir, 'state', 'buffer');
     expect(result.lines).toContain(`FAIL  store ${store} is in use by process ${running.child.pid}: ${process.execPath} ${join(process.cwd(), 'dist/sensor-agent.js')} run --config`);
     expect(result.lines).toContain(`FAIL  status port 127.0.0.1:${port} is already in use`);
+    // Each failure names the code run would exit with.
+    expect(result.lines.filter((line) => line.startsWith('      code: '))).toEqual(['      code: BUFFER_LOCKED', '      code: STATUS_PORT_IN_USE']);
     expect(result.lines.at(-1)).toBe('2 problems above stop the agent at start (run exits 1)');
     await running.stop();
     // Once the other agent is gone, the same store passes.

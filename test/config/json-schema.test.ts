@@ -18,6 +18,6 @@ describe('config/sensor-agent.schema.json', () => {
 
   it('shows durations and sizes as they are written in a file', () => {
     const mqtt = (configJsonSchema().properties as Record<string, { properties: Record<string, unknown> }>).mqtt;
-    expect(mqtt?.properties.keepalive).toEqual({ default: '30s', type: ['string', 'number'] });
+    expect(mqtt?.properties.keepalive).toEqual({ default: '30s', type: ['string', 'number'], description: expect.stringContaining('keepalive'), examples: ['30s', '60s'] });
   });
 });

@@ -73,6 +73,6 @@ describe('the 1-Wire reader', () => {
     const reader = createOneWireReader(root('good'), async () => {
       throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
     });
-    await expect(reader.readMilliCelsius(DEVICE)).rejects.toMatchObject({ code: 'W1_IO', message: expect.stringContaining('28-0316a2790dff: reading w1_slave failed (EIO') });
+    await expect(reader.readMilliCelsius(DEVICE)).rejects.toMatchObject({ code: 'W1_IO_ERROR', message: expect.stringContaining('28-0316a2790dff: reading w1_slave failed (EIO') });
   });
 });

@@ -67,7 +67,7 @@ describe('the ds18b20 driver', () => {
 
   it('fails with a CRC error after one retry', async () => {
     const sensor = await createIn('crc-no');
-    await expect(sensor.read()).rejects.toThrow(/^CRC_ERROR: ds18b20 28-0316a2790dff: CRC check failed twice/);
+    await expect(sensor.read()).rejects.toThrow(/^CRC_MISMATCH: ds18b20 28-0316a2790dff: CRC check failed twice/);
   });
 
   it('fails at create when the device folder is missing, naming the id and dtoverlay=w1-gpio', async () => {

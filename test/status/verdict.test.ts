@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { StatusHub } from '../../src/status/status-hub.js';
 import { problems } from '../../src/status/page/verdict.js';
 import { bufferStats } from './helpers.js';
+import { ERROR_CATALOGUE } from '../../src/errors/catalogue.js';
 
 const hubWith = (buffer: ReturnType<typeof bufferStats>): StatusHub =>
   new StatusHub({ device: 'greenhouse-pi', version: '1.2.3', mqttUrl: 'mqtt://broker.local:1883', bufferStats: () => buffer, now: () => 1_764_000_000_000 });
@@ -27,4 +28,17 @@ describe('the status page verdict', () => {
     hub.mqttTakeover(null);
     expect(problems(hub.snapshot())).toEqual([]);
   });
+
+  it('names a failing sensor\'s error code and what a technician should do, from the catalogue', () => {
+    const hub = hubWith(bufferStats());
+    hub.mqttConnected();
+    hub.sensorFailed('door', 'GPIO_BUSY: BCM 17 is in use: another program holds it');
+    hub.sensorFailed('attic', 'CRC_ERROR: ds18b20 28-0316a2790dff: CRC check failed twice');
+    hub.sensorFailed('loft', 'connection lost');
+    const lines = problems(hub.snapshot());
+    expect(lines).toContain(`Sensor door fails: GPIO_BUSY: BCM 17 is in use: another program holds it What to do (GPIO_BUSY): ${ERROR_CATALOGUE.GPIO_BUSY.action}`);
+    expect(lines.find((line) => line.startsWith('Sensor attic'))).toContain(`What to do (CRC_MISMATCH): ${ERROR_CATALOGUE.CRC_MISMATCH.action}`);
+    expect(lines).toContain('Sensor loft fails: connection lost');
+  });
 });
+

@@ -5,6 +5,7 @@
 // Pure file reads: tests point the root at fixture folders (test/fixtures/sysfs/gpio/<case>/).
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ErrorCodeOf } from '../../errors/catalogue.js';
 
 /** Labels of the Raspberry Pi's main GPIO controller, whose line N is BCM GPIO N. */
 export const MAIN_CONTROLLER_LABELS: readonly string[] = [
@@ -18,7 +19,7 @@ export const HEADER_LINES = 28;
 
 export class GpioError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCodeOf<'gpio'>,
     message: string,
   ) {
     super(`${code}: ${message}`);

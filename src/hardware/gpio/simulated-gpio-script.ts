@@ -5,7 +5,7 @@
 //       27: { pulses: { every: 1s, width: 50ms } }        # a pulse meter (S0 output, reed switch)
 // Levels are what the wire carries; a line opened with activeLow reads them inverted.
 import { z } from 'zod';
-import { duration } from '../../config/units.js';
+import { duration } from '../../schema/units.js';
 
 export const DEFAULT_PULSE_WIDTH_MS = 50;
 

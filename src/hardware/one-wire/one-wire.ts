@@ -7,8 +7,9 @@
 // zeros is 0) but means the data line is held low: it is rejected too.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ErrorCodeOf } from '../../errors/catalogue.js';
 
-export type OneWireErrorCode = 'W1_NOT_ENABLED' | 'W1_NO_DEVICE' | 'W1_CRC' | 'W1_BAD_DATA' | 'W1_IO';
+export type OneWireErrorCode = ErrorCodeOf<'1-wire'> | 'W1_IO_ERROR';
 
 export class OneWireError extends Error {
   constructor(
@@ -78,7 +79,7 @@ export function createOneWireReader(root: string, readText: (path: string) => Pr
     } catch (error) {
       if (isMissing(error)) throw await notFound(deviceId);
       const reason = error instanceof Error ? error.message : String(error);
-      throw new OneWireError('W1_IO', `1-Wire device ${deviceId}: reading w1_slave failed (${reason}); the sensor may have been disconnected`);
+      throw new OneWireError('W1_IO_ERROR', `1-Wire device ${deviceId}: reading w1_slave failed (${reason}); the sensor may have been disconnected`);
     }
     return parseW1Slave(text, deviceId);
   };

@@ -7,6 +7,7 @@ import type { SensorStatus } from '../status-types.js';
 import { h } from './dom.js';
 import { ago, counted, reading } from './format.js';
 import { breakable } from './breakable.js';
+import { errorHelp } from './error-help.js';
 import { sparkline } from './sparkline.js';
 import { labelOf } from './units.js';
 
@@ -37,7 +38,14 @@ export function sensorCard(sensor: SensorStatus, history: History, now: number):
     h('p', { class: 'meta' }, `${sensor.driver} · `, last ? `last reading ${ago(now - last.ts)}` : 'no reading yet', ` · ${counted(sensor.readingsAccepted, 'reading')} stored`),
     last && values,
     sensor.lastError && h('p', { class: 'err' }, `Last error (${counted(sensor.failures, 'failure')}): `, breakable(sensor.lastError)),
+    helpLine(sensor.lastError),
   );
+}
+
+/** What to do about the last error, named by its code (from the error catalogue). */
+function helpLine(lastError: string | null): HTMLElement | null {
+  const help = errorHelp(lastError);
+  return help ? h('p', { class: 'err-help', 'data-code': help.code }, h('code', {}, help.code), `: ${help.action}`) : null;
 }
 
 /** The state of a GPIO input that has no level to show: failing, starting, or counting. */

@@ -4,6 +4,7 @@
 import type { StatusSnapshot } from '../status-types.js';
 import { counted, duration } from './format.js';
 import { explain } from './plain-words.js';
+import { errorHelp } from './error-help.js';
 
 /** A backlog this old means readings are not leaving the device. */
 const staleBacklogMs = 5 * 60_000;
@@ -37,7 +38,10 @@ export function problems(status: StatusSnapshot, now: number = status.time): str
     found.push(`The oldest waiting reading is ${duration(now - buffer.oldestTs)} old.`);
   }
   const failed = status.sensors.filter((sensor) => sensor.state === 'failed');
-  for (const sensor of failed) found.push(`Sensor ${sensor.id} fails: ${sensor.lastError ?? 'no answer'}`);
+  for (const sensor of failed) {
+    const help = errorHelp(sensor.lastError);
+    found.push(`Sensor ${sensor.id} fails: ${sensor.lastError ?? 'no answer'}${help ? ` What to do (${help.code}): ${help.action}` : ''}`);
+  }
   if (!status.clock.plausible) found.push("The device's clock is wrong (year before 2024): reading times cannot be trusted.");
   else if (status.clock.synchronized === false) found.push("The device's clock is not synchronized yet: readings are marked as such until it is, then corrected.");
   return found;

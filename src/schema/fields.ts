@@ -1,6 +1,8 @@
 // Field types shared by the config sections: durations and sizes with defaults, MQTT topics, QoS,
 // files the config names, and the wording of "what was expected" for each. Messages are
-// predicates that follow the bad value (`"5 min" is not a duration ...`); see issues.ts.
+// predicates that follow the bad value (`"5 min" is not a duration ...`); see config/issues.ts.
+// A leaf folder (imports only zod and node): drivers, hardware and outputs use these without
+// importing src/config, which imports them.
 import { z } from 'zod';
 import { DURATION_EXPECTED, SIZE_EXPECTED, duration, size } from './units.js';
 import { readNamedFile, type ConfigContext } from './files.js';
