@@ -8,7 +8,7 @@ import { findKernelDevice, overlayHint, type KernelDeviceKind } from '../sensors
 import { bindDriver } from '../sensors/bound-driver.js';
 import type { CheckResult } from './doctor-result.js';
 
-const KINDS: Record<string, { kind: KernelDeviceKind; root: (config: Config) => string }> = {
+const KINDS: Readonly<Record<'iio' | 'hwmon', { kind: KernelDeviceKind; root: (config: Config) => string }>> = {
   iio: { kind: { label: 'IIO', folderPattern: /^iio:device\d+$/ }, root: (config) => config.hardware.iioRoot },
   hwmon: { kind: { label: 'hwmon', folderPattern: /^hwmon\d+$/ }, root: (config) => config.hardware.hwmonRoot },
 };
@@ -16,7 +16,7 @@ const KINDS: Record<string, { kind: KernelDeviceKind; root: (config: Config) => 
 async function checkHeldChips(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const sensor of config.sensors) {
-    const use = bindDriver(sensor)?.where();
+    const use = bindDriver(sensor).where();
     if (use?.kind !== 'i2c' || config.simulate.i2c[String(use.bus)] !== undefined) continue;
     const { bus, address } = use;
     const holder = await kernelHolderAt(bus, address, config.hardware.i2cDevicesRoot);
@@ -36,9 +36,9 @@ async function checkHeldChips(config: Config): Promise<CheckResult[]> {
 async function checkKernelDevices(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const sensor of config.sensors) {
+    if (sensor.driver !== 'iio' && sensor.driver !== 'hwmon') continue;
     const spec = KINDS[sensor.driver];
-    if (!spec) continue;
-    const device = String(sensor.options.device);
+    const device = sensor.options.device;
     try {
       const found = await findKernelDevice(spec.root(config), device, spec.kind);
       results.push({ verdict: 'ok', what: `${spec.kind.label} device ${device} is ${found.folder}` });

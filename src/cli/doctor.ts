@@ -42,7 +42,7 @@ function userGroups(): string[] {
 function usedBuses(config: Config): Map<number, string[]> {
   const buses = new Map<number, string[]>();
   for (const sensor of config.sensors) {
-    const use = bindDriver(sensor)?.where();
+    const use = bindDriver(sensor).where();
     if (use?.kind === 'i2c' && config.simulate.i2c[String(use.bus)] === undefined) buses.set(use.bus, [...(buses.get(use.bus) ?? []), sensor.id]);
   }
   return buses;
@@ -52,7 +52,7 @@ function usedBuses(config: Config): Map<number, string[]> {
 function gpioSensors(config: Config): string[] {
   return config.sensors
     .filter((sensor) => {
-      const use = bindDriver(sensor)?.where();
+      const use = bindDriver(sensor).where();
       return use?.kind === 'gpio' && config.simulate.gpio[String(use.pin)] === undefined;
     })
     .map((sensor) => sensor.id);
@@ -128,7 +128,7 @@ async function checkGpio(config: Config, groups: string[], isRoot: boolean): Pro
 async function checkOneWire(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const oneWire = config.sensors.flatMap((sensor) => {
-    const use = bindDriver(sensor)?.where();
+    const use = bindDriver(sensor).where();
     return use?.kind === '1-wire' ? [{ sensor, deviceId: use.deviceId }] : [];
   });
   for (const { sensor, deviceId } of oneWire) {

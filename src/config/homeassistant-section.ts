@@ -66,9 +66,15 @@ export function checkDeviceClass(deviceClass: string | Record<string, string> | 
 function valueNames(sensor: unknown): string[] {
   const entry = typeof sensor === 'object' && sensor !== null ? (sensor as { driver?: unknown; options?: unknown }) : {};
   const driver = typeof entry.driver === 'string' ? findDriver(entry.driver) : undefined;
+  if (!driver?.values) return [];
+  // A parsed sensor keeps its driver's options in `options`; an unparsed one has them flat, beside
+  // the base keys, and not validated yet: its own keys are parsed by its schema first.
+  const raw = (entry.options ?? entry) as Record<string, unknown>;
+  const own = Object.fromEntries(Object.keys(driver.options.shape).filter((key) => key in raw).map((key) => [key, raw[key]]));
+  const options = driver.options.safeParse(own);
+  if (!options.success) return [];
   try {
-    // A parsed sensor keeps its driver's options in `options`; an unparsed one has them flat.
-    return Object.keys(driver?.values?.((entry.options ?? entry) as never) ?? {});
+    return Object.keys(driver.values(options.data) ?? {});
   } catch {
     return [];
   }

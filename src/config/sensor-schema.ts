@@ -3,7 +3,7 @@
 // top and moves the driver's validated, defaulted options into `options`, which is what the
 // driver's factory takes. The driver list comes from the registry: adding a driver needs no edit here.
 import { z } from 'zod';
-import { driverDefinitions } from '../sensors/registry.js';
+import { driversByName, type DriverName, type DriverOptions } from '../sensors/registry.js';
 import { durationField, evenWithFieldProblems, expecting, qosField, topicField } from '../schema/fields.js';
 import { checkFilterValueNames, filtersField, type FiltersConfig } from './filter-schema.js';
 import type { DriverDefinition, ValueDefinitions } from '../sensors/types.js';
@@ -12,9 +12,10 @@ import { checkDeviceClass, sensorHomeassistantShape } from './homeassistant-sect
 export const ID_PATTERN = /^[a-z0-9_-]+$/;
 export const ID_EXPECTED = 'a valid id (lowercase letters, digits, _ and -)';
 
-export interface SensorConfig {
+/** A configured sensor of one driver: the base fields, and that driver's options with their own type. */
+export interface SensorConfigOf<Name extends DriverName> {
   id: string;
-  driver: string;
+  driver: Name;
   /** ms between readings; the first one is taken at start. */
   interval: number;
   /** Overrides mqtt.qos / mqtt.retain for this sensor's readings when set. */
@@ -30,8 +31,11 @@ export interface SensorConfig {
   area?: string;
   homeassistant?: boolean;
   /** The driver's own options, validated and defaulted by its `options` schema. */
-  options: Record<string, unknown>;
+  options: DriverOptions[Name];
 }
+
+/** A configured sensor: one of the drivers, its `driver:` name and its options' type going together. */
+export type SensorConfig = { [Name in DriverName]: SensorConfigOf<Name> }[DriverName];
 
 export function idField() {
   return z.string(expecting(ID_EXPECTED)).regex(ID_PATTERN, { error: `is not ${ID_EXPECTED}` });
@@ -51,10 +55,22 @@ function baseShape() {
 
 type BaseFields = z.output<z.ZodObject<ReturnType<typeof baseShape>>>;
 
-function toSensorConfig(entry: BaseFields & { driver: string } & Record<string, unknown>): SensorConfig {
-  const { id, driver, interval, qos, retain, topic, filters, name, deviceClass, area, homeassistant, ...options } = entry;
-  const sensor: SensorConfig = { id, driver, interval, options };
-  if (name !== undefined) sensor.name = name;
+/**
+ * The driver's options out of a parsed entry: the keys of its own schema. They are the outputs of
+ * `definition.options.shape`'s fields, which is what its Options type is (types.ts ties the two
+ * together), so this is the one place the type is asserted rather than inferred.
+ */
+function ownOptions<Name extends DriverName>(definition: DriverDefinition<DriverOptions[Name]>, entry: Record<string, unknown>): DriverOptions[Name] {
+  const own = Object.keys(definition.options.shape).filter((key) => !(key in BASE_KEYS) && entry[key] !== undefined);
+  return Object.fromEntries(own.map((key) => [key, entry[key]])) as DriverOptions[Name];
+}
+
+const BASE_KEYS: Readonly<Record<string, true>> = Object.fromEntries(['driver', ...Object.keys(baseShape())].map((key) => [key, true]));
+
+function toSensorConfig<Name extends DriverName>(name: Name, entry: BaseFields, options: DriverOptions[Name]): SensorConfigOf<Name> {
+  const { id, interval, qos, retain, topic, filters, name: displayName, deviceClass, area, homeassistant } = entry;
+  const sensor: SensorConfigOf<Name> = { id, driver: name, interval, options };
+  if (displayName !== undefined) sensor.name = displayName;
   if (deviceClass !== undefined) sensor.deviceClass = deviceClass;
   if (area !== undefined) sensor.area = area;
   if (homeassistant !== undefined) sensor.homeassistant = homeassistant;
@@ -66,18 +82,22 @@ function toSensorConfig(entry: BaseFields & { driver: string } & Record<string, 
 }
 
 /** One strict object per driver: base keys win over a driver option of the same name. */
-function driverEntry(definition: DriverDefinition<never>) {
-  return z.strictObject({ ...definition.options.shape, ...baseShape(), driver: z.literal(definition.name) }).superRefine((entry, ctx) => {
-    const values = valueDefinitions(definition, entry);
-    checkFilterValueNames(entry.filters, values && Object.keys(values), ctx, ['filters']);
-    checkDeviceClass(entry.deviceClass, values, ctx);
-  }, evenWithFieldProblems);
+function driverEntry<Name extends DriverName>(name: Name) {
+  const definition: DriverDefinition<DriverOptions[Name]> = driversByName[name];
+  return z
+    .strictObject({ ...definition.options.shape, ...baseShape(), driver: z.literal(name) })
+    .superRefine((entry, ctx) => {
+      const values = valueDefinitions(definition, ownOptions(definition, entry));
+      checkFilterValueNames(entry.filters, values && Object.keys(values), ctx, ['filters']);
+      checkDeviceClass(entry.deviceClass, values, ctx);
+    }, evenWithFieldProblems)
+    .transform((entry) => toSensorConfig(name, entry, ownOptions(definition, entry)));
 }
 
 /** The values a sensor with these options reports, or null when its driver does not say. */
-function valueDefinitions(definition: DriverDefinition<never>, entry: Record<string, unknown>): ValueDefinitions | null {
+function valueDefinitions<Options>(definition: DriverDefinition<Options>, options: Options): ValueDefinitions | null {
   try {
-    return definition.values?.(entry as never) ?? null;
+    return definition.values?.(options) ?? null;
   } catch {
     return null;
   }
@@ -99,10 +119,10 @@ function uniqueIds(sensors: readonly unknown[], ctx: z.RefinementCtx): void {
 }
 
 export function sensorsSchema() {
-  const entries = driverDefinitions.map((driver) => driverEntry(driver));
-  const sensor = z
-    .discriminatedUnion('driver', entries as [DriverEntry, ...DriverEntry[]], expecting('a sensor (a mapping with id, driver, ...)'))
-    .transform((entry) => toSensorConfig(entry as BaseFields & { driver: string } & Record<string, unknown>));
+  const entries = (Object.keys(driversByName) as DriverName[]).map((name) => driverEntry(name));
+  // Each entry's output is SensorConfigOf<its name>; an array built over all names loses which is
+  // which, so the union is stated once here as what it is: one of the drivers with its own options.
+  const sensor = z.discriminatedUnion('driver', entries as [DriverEntry, ...DriverEntry[]], expecting('a sensor (a mapping with id, driver, ...)')) as unknown as z.ZodType<SensorConfig>;
   return z
     .array(sensor, expecting('a list of sensors'))
     .min(1, { error: 'is empty (expected at least 1 sensor)' })

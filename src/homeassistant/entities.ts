@@ -58,7 +58,7 @@ function expireAfterS(intervalMs: number): number {
 
 function definitionsOf(sensor: SensorConfig): ValueDefinitions {
   try {
-    return bindDriver(sensor)?.values() ?? {};
+    return bindDriver(sensor).values() ?? {};
   } catch {
     return {};
   }

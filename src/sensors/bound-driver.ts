@@ -1,8 +1,8 @@
 // A configured sensor with its driver found: the one place a sensor's `driver:` name is turned
 // into its definition, so the agent, doctor and Home Assistant discovery each look it up once and
-// then ask the bound driver. The options are the ones config load validated with this driver's
-// own schema (src/config/sensor-schema.ts), which is what makes handing them over sound.
-import { findDriver } from './registry.js';
+// then ask the bound driver. The name and the options' type go together (SensorConfig), so the
+// definition found for the name takes these options as they are: no cast between config and driver.
+import { driversByName, type DriverName, type DriverOptions } from './registry.js';
 import type { DriverContext, DriverDefinition, HardwareUse, Sensor, ValueDefinitions } from './types.js';
 
 export interface BoundDriver {
@@ -14,10 +14,9 @@ export interface BoundDriver {
   where(): HardwareUse | undefined;
 }
 
-/** The sensor's driver bound to its options; undefined for a name no driver has (config load rejects those). */
-export function bindDriver(sensor: { driver: string; options: unknown }): BoundDriver | undefined {
-  const definition = findDriver(sensor.driver);
-  if (!definition) return undefined;
+/** The sensor's driver bound to its options. */
+export function bindDriver<Name extends DriverName>(sensor: { driver: Name; options: DriverOptions[Name] }): BoundDriver {
+  const definition: DriverDefinition<DriverOptions[Name]> = driversByName[sensor.driver];
   return {
     definition,
     create: (context) => definition.create(sensor.options, context),
@@ -25,3 +24,4 @@ export function bindDriver(sensor: { driver: string; options: unknown }): BoundD
     where: () => definition.where?.(sensor.options),
   };
 }
+

@@ -15,27 +15,49 @@ import { ds18b20Driver } from './ds18b20.js';
 import { iioDriver } from './kernel/iio.js';
 import { hwmonDriver } from './kernel/hwmon.js';
 
-// A definition's methods take its own options; TypeScript checks method parameters bivariantly,
-// so each definition is a DriverDefinition as it stands, with no cast.
-export const driverDefinitions: readonly DriverDefinition[] = [
-  simulatedDriver,
-  systemDriver,
-  bme280Driver,
-  bmp280Driver,
-  sht3xDriver,
-  sht4xDriver,
-  gpioInputDriver,
-  bh1750Driver,
-  ads1115Driver,
-  ina219Driver,
-  mcp9808Driver,
-  ds18b20Driver,
-  iioDriver,
-  hwmonDriver,
-];
+/**
+ * Every driver, by its `driver:` name, in the README table's order. Typed as a record so a
+ * sensor's options keep their driver's own type from config load to `create` (SensorConfig,
+ * bindDriver): a name and its options type travel together.
+ */
+const drivers = {
+  simulated: simulatedDriver,
+  system: systemDriver,
+  bme280: bme280Driver,
+  bmp280: bmp280Driver,
+  sht3x: sht3xDriver,
+  sht4x: sht4xDriver,
+  'gpio-input': gpioInputDriver,
+  bh1750: bh1750Driver,
+  ads1115: ads1115Driver,
+  ina219: ina219Driver,
+  mcp9808: mcp9808Driver,
+  ds18b20: ds18b20Driver,
+  iio: iioDriver,
+  hwmon: hwmonDriver,
+};
+
+export type DriverName = keyof typeof drivers;
+
+/** Each driver's options, as its schema parses them. */
+export type DriverOptions = { [N in DriverName]: (typeof drivers)[N] extends DriverDefinition<infer Options> ? Options : never };
+
+/** The same record, seen as one definition per name over that name's options (what lets bindDriver call create without a cast). */
+export const driversByName: { readonly [N in DriverName]: DriverDefinition<DriverOptions[N]> } = drivers;
+
+for (const [name, definition] of Object.entries(drivers)) {
+  if (definition.name !== name) throw new Error(`driver registry: ${name} holds the definition of ${definition.name}`);
+}
+
+// TypeScript checks method parameters bivariantly, so each definition is also a DriverDefinition as it stands.
+export const driverDefinitions: readonly DriverDefinition[] = Object.values(drivers);
+
+export function isDriverName(name: string): name is DriverName {
+  return Object.hasOwn(drivers, name);
+}
 
 export function findDriver(name: string): DriverDefinition | undefined {
-  return driverDefinitions.find((driver) => driver.name === name);
+  return isDriverName(name) ? driversByName[name] : undefined;
 }
 
 /** The names of the drivers that reach their hardware this way (doctor's checks). */

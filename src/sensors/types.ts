@@ -70,7 +70,7 @@ export interface DriverDefinition<Options = unknown> {
    * contract) and holds milliseconds once parsed (`duration()` of config/units.ts); any name of
    * our own that carries it on past the options object ends in `Ms` (`debounceMs: options.debounce`).
    */
-  options: z.ZodObject<z.ZodRawShape>;
+  options: z.ZodObject<z.ZodRawShape> & z.ZodType<Options>;
   create(options: Options, context: DriverContext): Promise<Sensor>;
   /**
    * The values a sensor with these options reports, with the decimals of its real resolution:

@@ -6,7 +6,7 @@ import { bufferFixture, silentLog, type BufferFixture } from '../buffer/buffer-f
 import { StatusHub } from '../../src/status/status-hub.js';
 import { ReadingIntake, filtersFor } from '../../src/sampling/reading-intake.js';
 import { findDriver } from '../../src/sensors/registry.js';
-import type { SensorConfig } from '../../src/config/sensor-schema.js';
+import { sensorsSchema, type SensorConfig } from '../../src/config/sensor-schema.js';
 import type { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
 
 let fixture: BufferFixture | undefined;
@@ -14,6 +14,11 @@ afterEach(async () => {
   await fixture?.cleanup();
   fixture = undefined;
 });
+
+/** A sensor as config load makes it, from its config-file form. */
+function configured(entry: Record<string, unknown>): SensorConfig {
+  return sensorsSchema().parse([entry])[0]!;
+}
 
 async function rig(sensor: SensorConfig) {
   fixture = await bufferFixture();
@@ -33,7 +38,7 @@ async function rig(sensor: SensorConfig) {
 
 describe('reading intake', () => {
   it('a value filtered out takes no seq and no buffer space', async () => {
-    const { buffer, tick, status } = await rig({ id: 'room', driver: 'bme280', interval: 2000, options: {}, filters: { all: [{ delta: { amount: 0.2, relative: false } }] } });
+    const { buffer, tick, status } = await rig({ ...configured({ id: 'room', driver: 'bme280', interval: '2s' }), filters: { all: [{ delta: { amount: 0.2, relative: false } }] } });
     await tick({ temperature: 21.0, humidity: 40 });
     const afterFirst = buffer.stats();
     await tick({ temperature: 21.05, humidity: 40.1 });
@@ -50,7 +55,7 @@ describe('reading intake', () => {
   });
 
   it('stores the reported values rounded to the driver decimals, the raw sample on the status', async () => {
-    const { buffer, tick, status } = await rig({ id: 'room', driver: 'bme280', interval: 2000, options: {}, filters: { temperature: [{ offset: -1.8 }] } });
+    const { buffer, tick, status } = await rig({ ...configured({ id: 'room', driver: 'bme280', interval: '2s' }), filters: { temperature: [{ offset: -1.8 }] } });
     await tick({ temperature: 21.53, pressure: 1013.25, humidity: 40.2 });
     const [stored] = await buffer.readFrom(0, 10);
     expect(stored!.values).toEqual({ temperature: 19.73, pressure: 1013.25, humidity: 40.2 });
@@ -58,7 +63,7 @@ describe('reading intake', () => {
   });
 
   it('a reading out of its clamp range is a counted failure, not a stored value', async () => {
-    const { buffer, tick, status } = await rig({ id: 'room', driver: 'bme280', interval: 2000, options: {}, filters: { temperature: [{ clamp: { min: -40, max: 85 } }] } });
+    const { buffer, tick, status } = await rig({ ...configured({ id: 'room', driver: 'bme280', interval: '2s' }), filters: { temperature: [{ clamp: { min: -40, max: 85 } }] } });
     await tick({ temperature: 150.2, humidity: 40 });
     expect(buffer.stats().lastSeq).toBe(0);
     expect(status()).toMatchObject({ state: 'failed', failures: 1, readingsOutOfRange: 1, readingsFiltered: 0, lastError: 'OUT_OF_RANGE: temperature 150.2 is outside the clamp range -40..85' });
@@ -67,7 +72,7 @@ describe('reading intake', () => {
   });
 
   it('a sensor without filters stores every sample as it came', async () => {
-    const { buffer, tick } = await rig({ id: 'room', driver: 'bme280', interval: 2000, options: {} });
+    const { buffer, tick } = await rig(configured({ id: 'room', driver: 'bme280', interval: '2s' }));
     await tick({ temperature: 21.123 });
     await tick({ temperature: 21.123 });
     expect((await buffer.readFrom(0, 10)).map((reading) => reading.values)).toEqual([{ temperature: 21.123 }, { temperature: 21.123 }]);
