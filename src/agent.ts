@@ -236,8 +236,8 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       ...(host.now ? { now: host.now } : {}),
     });
     const schedules = config.sensors.map((sensorConfig) => {
-      hub.registerSensor(sensorConfig.id, sensorConfig.driver);
       const driver = bindDriver(sensorConfig);
+      hub.registerSensor(sensorConfig.id, sensorConfig.driver, driver.units());
       intake.addSensor(sensorConfig.id, filtersFor(sensorConfig, driver.definition));
       const sensorLog = log.child({ sensor: sensorConfig.id });
       return new SensorSchedule({

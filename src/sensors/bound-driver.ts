@@ -12,6 +12,8 @@ export interface BoundDriver {
   values(): ValueDefinitions | undefined;
   /** The hardware it uses, for doctor; undefined for host and simulated drivers. */
   where(): HardwareUse | undefined;
+  /** Each declared value's unit ('' when unitless), for the status page; undefined when only the device knows its values. */
+  units(): Record<string, string> | undefined;
 }
 
 /** The sensor's driver bound to its options. */
@@ -22,6 +24,15 @@ export function bindDriver<Name extends DriverName>(sensor: { driver: Name; opti
     create: (context) => definition.create(sensor.options, context),
     values: () => definition.values?.(sensor.options),
     where: () => definition.where?.(sensor.options),
+    units: () => {
+      let values: ValueDefinitions | undefined;
+      try {
+        values = definition.values?.(sensor.options);
+      } catch {
+        return undefined;
+      }
+      return values && Object.fromEntries(Object.entries(values).map(([name, value]) => [name, value.unit ?? '']));
+    },
   };
 }
 

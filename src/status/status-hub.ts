@@ -96,8 +96,10 @@ export class StatusHub extends EventEmitter<StatusHubEvents> {
     };
   }
 
-  registerSensor(id: string, driver: string): void {
-    this.sensors.set(id, newSensor(id, driver, this.now()));
+  registerSensor(id: string, driver: string, units?: Record<string, string>): void {
+    const sensor = newSensor(id, driver, this.now());
+    if (units !== undefined) sensor.units = { ...units };
+    this.sensors.set(id, sensor);
     this.history.forget(id);
     this.emit('change');
   }

@@ -12,6 +12,8 @@ export type { LinkLimits, RefusalInfo };
 export interface SensorStatus {
   id: string;
   driver: string;
+  /** The unit of each value its driver declares (src/sensors' definitions); absent when only the device knows its values (iio, hwmon without channels). */
+  units?: Record<string, string>;
   state: 'ok' | 'failed' | 'starting';
   /** The last reading stored: the reported values, after the sensor's filters. */
   lastReading: { ts: number; seq?: number; values: Values } | null;

@@ -2,7 +2,7 @@
 // byte sizes, counts with their noun, and values with the units of design.md.
 // Numbers stay with their units: the spaces inside a duration or a size are non-breaking, so a
 // narrow screen never leaves a lone "s" on a line of its own.
-import { unitOf } from './units.js';
+import { shortUnit, unitOf } from './units.js';
 
 /** A non-breaking space. */
 const NB = '\u00a0';
@@ -47,11 +47,11 @@ export function counted(value: number, noun: string, pluralNoun = `${noun}s`): s
   return `${count(value)} ${value === 1 ? noun : pluralNoun}`;
 }
 
-/** "21.53 °C"; GPIO levels as HIGH/LOW; the system driver's uptime as a duration. */
-export function reading(name: string, value: number): string {
+/** "21.53 °C"; GPIO levels as HIGH/LOW; the system driver's uptime as a duration. `declared`: the unit the sensor's driver gives this value. */
+export function reading(name: string, value: number, declared?: string): string {
   if (/^level\d*$/.test(name)) return value ? 'HIGH (1)' : 'LOW (0)';
   if (name === 'uptime') return duration(value * 1000);
-  const unit = unitOf(name);
+  const unit = declared !== undefined ? shortUnit(declared) : unitOf(name);
   return unit ? `${value}${NB}${unit}` : String(value);
 }
 

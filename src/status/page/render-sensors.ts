@@ -26,9 +26,9 @@ export function sensorCard(sensor: SensorStatus, history: History, now: number):
     const label = `${sensor.id} ${name}`;
     // The driver's own value beside the reported one, so a calibration can be checked on site.
     const raw = sensor.lastRaw?.values[name];
-    const rawNote = raw !== undefined && raw !== value ? h('span', { class: 'raw-value', 'data-raw': name }, `raw ${reading(name, raw)}`) : null;
+    const rawNote = raw !== undefined && raw !== value ? h('span', { class: 'raw-value', 'data-raw': name }, `raw ${reading(name, raw, sensor.units?.[name])}`) : null;
     values.appendChild(
-      h('li', { 'data-value': name }, h('span', { class: 'name' }, labelOf(name)), h('span', { class: 'num' }, reading(name, value)), rawNote, sparkline(history.series(sensor.id, name, now), now, label)),
+      h('li', { 'data-value': name }, h('span', { class: 'name' }, labelOf(name)), h('span', { class: 'num' }, reading(name, value, sensor.units?.[name])), rawNote, sparkline(history.series(sensor.id, name, now), now, label)),
     );
   }
   return h(

@@ -39,10 +39,15 @@ const labelsByName: Readonly<Record<string, string>> = {
 };
 
 function shown(kind: ValueKind): string {
-  const unit = UNIT_BY_KIND[kind] ?? '';
+  return shortUnit(UNIT_BY_KIND[kind] ?? '');
+}
+
+/** The page's form of a unit a driver declares. */
+export function shortUnit(unit: string): string {
   return shortUnits[unit] ?? unit;
 }
 
+/** The unit of a value by its name alone: for values whose driver declares none (iio, hwmon found on the device). */
 export function unitOf(name: string): string {
   const kind = kindsByName[name.replace(/\d+$/, '')] ?? kindsByName[/^[a-z]+(?=[A-Z\d]|$)/.exec(name)?.[0] ?? ''];
   if (kind !== undefined) return shown(kind);
