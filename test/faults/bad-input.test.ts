@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLOW_START } from './helpers-agent.js';
+import { SLOW_START, rssMb, sleep } from './helpers-agent.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, runCli, startChildAgent, writeConfig } from '../helpers/child-agent.js';
 import { freePort } from '../helpers/broker.js';
 import { e2eConfig } from '../e2e/agent-config.js';
@@ -16,7 +16,7 @@ import { parseConfig, loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseRegisterMap } from '../../src/hardware/register-map.js';
 import { BAD_CONFIGS } from './fixtures/bad-configs.js';
-import { recordResult, rssMb, sleep } from './fixtures/results.js';
+import { recordResult } from '../helpers/results.js';
 
 const SCENARIO = '8 bad input';
 const PROMISE = 'Bad input never crashes the agent: every malformed config exits 78 with a clear message naming the key (no stack trace), garbage on the WebSocket is refused while the agent keeps serving with bounded memory, and the config and register-map parsers only ever throw their own clean errors.';
