@@ -1,6 +1,9 @@
 // Promise 6: maxBytes / maxReadings bound the buffer; drops are counted, persisted and announced.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../helpers/poll.js';
 import { appendMany, bufferFixture, readAll, reading, type BufferFixture } from './buffer-fixture.js';
+
+const waitFor = (predicate: () => boolean): Promise<void> => until(predicate, 5000, 'the buffer', 5);
 
 describe('ReadingBuffer: capacity and overflow', () => {
   let fx: BufferFixture;
@@ -96,11 +99,3 @@ describe('ReadingBuffer: capacity and overflow', () => {
     expect(events).toEqual([true, false]);
   });
 });
-
-async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -5,7 +5,7 @@ import { ClassicLevel } from 'classic-level';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appendMany, bufferFixture, readAll, reading, type BufferFixture } from './buffer-fixture.js';
 
-const child = fileURLToPath(new URL('./fixtures/append-until-killed.ts', import.meta.url));
+const child = fileURLToPath(new URL('../programs/append-until-killed.ts', import.meta.url));
 
 describe('ReadingBuffer: durability', () => {
   let fx: BufferFixture;

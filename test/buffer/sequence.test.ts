@@ -1,6 +1,9 @@
 // Promises 1, 4 and order: seq numbering across restarts, acks that delete, reads from a cursor.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../helpers/poll.js';
 import { appendMany, bufferFixture, readAll, reading, type BufferFixture } from './buffer-fixture.js';
+
+const waitFor = (predicate: () => boolean): Promise<void> => until(predicate, 5000, 'the buffer', 0);
 
 describe('ReadingBuffer: seq, ack and order', () => {
   let fx: BufferFixture;
@@ -110,11 +113,3 @@ describe('ReadingBuffer: seq, ack and order', () => {
     await waitFor(() => buffer.stats().oldestTs === reading(1).ts);
   });
 });
-
-async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}

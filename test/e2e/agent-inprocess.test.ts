@@ -13,7 +13,7 @@ import { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
 import { startAedes, type AedesBroker } from '../helpers/broker.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { until } from '../helpers/publisher-rig.js';
+import { until } from '../helpers/poll.js';
 import WebSocket from 'ws';
 
 const silent = pino({ level: 'silent' });
@@ -39,8 +39,8 @@ describe('startAgent in-process', () => {
             id: 'host',
             driver: 'system',
             interval: '1s',
-            sysfsRoot: fixture('../fixtures/sysfs/pi4-thermal'),
-            procRoot: fixture('../sensors/fixtures/proc-pi4'),
+            sysfsRoot: fixture('../fixtures/sysfs/thermal/pi4'),
+            procRoot: fixture('../fixtures/procfs/pi4'),
           },
         ],
         ...overrides,

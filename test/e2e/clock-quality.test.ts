@@ -12,7 +12,7 @@ import { startAedes, type AedesBroker } from '../helpers/broker.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { until } from '../helpers/publisher-rig.js';
+import { until } from '../helpers/poll.js';
 import { FakeClockSource, SteppableWallClock } from '../helpers/fake-clock.js';
 
 const DAY_MS = 86_400_000;

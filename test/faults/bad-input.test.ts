@@ -2,22 +2,24 @@
 // line per problem, never a stack trace); garbage, huge and countless frames on the status
 // WebSocket (the agent keeps serving, memory bounded); a seeded fuzz run of the config and
 // register-map parsers (nothing escapes but a ConfigError or a plain Error with a message).
-import { writeFile } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLOW_START } from './helpers-agent.js';
+import { SLOW_START, rssMb, sleep } from './helpers-agent.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, runCli, startChildAgent, writeConfig } from '../helpers/child-agent.js';
 import { freePort } from '../helpers/broker.js';
 import { e2eConfig } from '../e2e/agent-config.js';
 import { parseConfig, loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseRegisterMap } from '../../src/hardware/i2c/register-map.js';
-import { BAD_CONFIGS } from './fixtures/bad-configs.js';
-import { recordResult, rssMb, sleep } from './fixtures/results.js';
+import { badConfigCases } from '../helpers/fixture-cases.js';
+import { recordResult } from '../helpers/results.js';
 
+/** The bad-config corpus: one folder a case under test/fixtures/configs/bad/, its expected message beside it. */
+const BAD_CONFIGS = badConfigCases();
 const SCENARIO = '8 bad input';
 const PROMISE = 'Bad input never crashes the agent: every malformed config exits 78 with a clear message naming the key (no stack trace), garbage on the WebSocket is refused while the agent keeps serving with bounded memory, and the config and register-map parsers only ever throw their own clean errors.';
 const STACK_LINE = /^\s+at .+(:\d+:\d+\)?|\(native\))$/m;
@@ -55,10 +57,8 @@ describe('fault scenario 8: bad input', () => {
     const worker = async (): Promise<void> => {
       for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
         const dir = await agentFolder('sensor-agent-faults-config-');
-        for (const [name, content] of Object.entries(next.files ?? {})) await writeFile(join(dir, name), content);
-        const isJson = typeof next.text === 'string' && next.text.trimStart().startsWith('{');
-        const file = join(dir, isJson ? 'config.json' : 'config.yaml');
-        await writeFile(file, next.text);
+        await cp(next.path, dir, { recursive: true });
+        const file = join(dir, next.configFile);
         const started = Date.now();
         const result = await runCli(['check-config', '--config', file], { timeoutMs: 20_000 });
         worst = Math.max(worst, Date.now() - started);

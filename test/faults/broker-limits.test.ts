@@ -12,7 +12,7 @@ import { agentFolder, cleanupChildAgents, startChildAgent, writeConfig } from '.
 import { payloadSeqs } from '../helpers/strict-broker.js';
 import { DEVICE_ID } from '../e2e/agent-config.js';
 import { SLOW_START, TOPIC_PREFIX } from './helpers-agent.js';
-import { recordResult } from './helpers-results.js';
+import { recordResult } from '../helpers/results.js';
 
 const missing = mosquittoMissingReason();
 /** Readings the agent accepts before the figures are taken. */

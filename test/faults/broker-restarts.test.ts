@@ -17,7 +17,7 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { agentFolder, cleanupChildAgents, startChildAgent, writeConfig } from '../helpers/child-agent.js';
 import { deliveryFigures, faultConfig, sleep, startFaultBroker, STATUS_TOPIC, TOPIC_PREFIX, type FaultBroker, SLOW_START } from './helpers-agent.js';
-import { recordResult } from './helpers-results.js';
+import { recordResult } from '../helpers/results.js';
 
 const RESTARTS = 20;
 

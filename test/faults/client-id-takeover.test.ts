@@ -6,8 +6,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mosquittoMissingReason, startMosquitto, type TestBroker } from '../helpers/broker.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, startChildAgent, writeConfig, type ChildAgent } from '../helpers/child-agent.js';
 import { e2eConfig } from '../e2e/agent-config.js';
-import { SLOW_START } from './helpers-agent.js';
-import { recordResult, sleep } from './fixtures/results.js';
+import { SLOW_START, sleep } from './helpers-agent.js';
+import { recordResult } from '../helpers/results.js';
 import { spawnSync } from 'node:child_process';
 
 /** "2.0.11", from the first line of `mosquitto -h`. */

@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startAedes, type AedesBroker } from '../helpers/broker.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
-import { SLOW_START } from './helpers-agent.js';
+import { SLOW_START, sleep } from './helpers-agent.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, startChildAgent, writeConfig, type ChildAgent } from '../helpers/child-agent.js';
 import { e2eConfig } from '../e2e/agent-config.js';
 import { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
 import { silentLog } from '../buffer/buffer-fixture.js';
-import { recordResult, sleep } from './fixtures/results.js';
+import { recordResult } from '../helpers/results.js';
 
 const SCENARIO = '6 corrupt store';
 const PROMISE = 'A damaged store never stops the agent: it starts, keeps what LevelDB can still read or moves the store aside with a timestamp (error log line, buffer.recoveredFrom on the status page), and runs.';

@@ -8,7 +8,7 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { agentFolder, cleanupChildAgents, startChildAgent, writeConfig } from '../helpers/child-agent.js';
 import { deliveryFigures, faultConfig, percentile, sleep, startFaultBroker, TOPIC_PREFIX, type FaultBroker, SLOW_START } from './helpers-agent.js';
-import { recordResult } from './helpers-results.js';
+import { recordResult } from '../helpers/results.js';
 
 const CRASHES = process.env.FAULTS_LONG === '1' ? 1000 : 100;
 const MAX_INFLIGHT = 64;

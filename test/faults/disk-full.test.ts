@@ -9,12 +9,12 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAedes, type AedesBroker } from '../helpers/broker.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
-import { SLOW_START } from './helpers-agent.js';
+import { SLOW_START, rssMb, sleep } from './helpers-agent.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, startChildAgent, writeConfig, type ChildAgent } from '../helpers/child-agent.js';
 import { e2eConfig, TOPIC_PREFIX } from '../e2e/agent-config.js';
 import { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
 import { silentLog } from '../buffer/buffer-fixture.js';
-import { recordResult, rssMb, sleep } from './fixtures/results.js';
+import { recordResult } from '../helpers/results.js';
 
 const SCENARIO = '5 disk full';
 const PROMISE = 'A full disk is an overflow, not a crash: the agent keeps running, reports writeFailing on /status.json, 503 on /healthz and an error log line, counts every dropped reading, and resumes (and delivers what it kept) when space returns.';

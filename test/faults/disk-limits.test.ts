@@ -11,9 +11,9 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, runCli, startChildAgent, writeConfig, type ChildAgent } from '../helpers/child-agent.js';
 import { e2eConfig, TOPIC_PREFIX } from '../e2e/agent-config.js';
-import { SLOW_START } from './helpers-agent.js';
+import { SLOW_START, sleep } from './helpers-agent.js';
 import { fillUp, freeBytes, mountExt4, mountTmpfs, triggerExt4Error, type Mounted } from './helpers-disk.js';
-import { recordResult, sleep } from './fixtures/results.js';
+import { recordResult } from '../helpers/results.js';
 import type { StatusSnapshot } from '../../src/status/status-hub.js';
 
 /** 4,000 readings/s as the issue measured it (interval 10ms, burst 40); random values, so LevelDB cannot compress the disk full much later. */

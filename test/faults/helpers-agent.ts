@@ -117,6 +117,13 @@ export function vmRssKb(pid: number): number | null {
   }
 }
 
+/** Resident set size of a process in MB, from /proc (null when it is gone). */
+export async function rssMb(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined) return null;
+  const kb = vmRssKb(pid);
+  return kb === null ? null : Math.round(kb / 102.4) / 10;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function percentile(values: readonly number[], p: number): number {

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureBuilt } from '../helpers/child-agent.js';
-import { RESULTS_FILE } from './helpers-results.js';
+import { RESULTS_FILE } from '../helpers/results.js';
 
 export default async function setup(): Promise<void> {
   await ensureBuilt();

@@ -7,7 +7,7 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { agentFolder, cleanupChildAgents, startChildAgent, writeConfig } from '../helpers/child-agent.js';
 import { faultConfig, sleep, startFaultBroker, TOPIC_PREFIX, vmRssKb, type FaultBroker, SLOW_START } from './helpers-agent.js';
-import { recordResult } from './helpers-results.js';
+import { recordResult } from '../helpers/results.js';
 
 const MAX_BYTES = 256 * 1024;
 const OUTAGE_MS = Number(process.env.FAULTS_OUTAGE_SECONDS ?? (process.env.FAULTS_LONG === '1' ? 120 : 30)) * 1000;

@@ -10,7 +10,7 @@ import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { agentFolder, cleanupChildAgents, startChildAgent, writeConfig, type ChildAgent } from '../helpers/child-agent.js';
 import { deliveryFigures, faultConfig, percentile, sleep, startFaultBroker, TOPIC_PREFIX, type FaultBroker, SLOW_START } from './helpers-agent.js';
 import { busiestWindowShare, firstReconnects, seededRandom } from './helpers-fleet.js';
-import { recordResult } from './helpers-results.js';
+import { recordResult } from '../helpers/results.js';
 
 const LINK_MS = Number(process.env.FAULTS_LINK_SECONDS ?? 60) * 1000;
 const KEEPALIVE_MS = 2000;

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAedes, type AedesBroker } from '../helpers/broker.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
-import { SLOW_START } from './helpers-agent.js';
+import { SLOW_START, sleep } from './helpers-agent.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, startChildAgent, writeConfig } from '../helpers/child-agent.js';
 import { BURST_SENSOR, e2eConfig } from '../e2e/agent-config.js';
 import { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
 import { silentLog, readAll } from '../buffer/buffer-fixture.js';
-import { recordResult, sleep } from './fixtures/results.js';
+import { recordResult } from '../helpers/results.js';
 
 const SCENARIO = '7 power loss';
 const PROMISE = 'The store is synced at least every commitInterval while readings wait and never while everything is acked, and a copy of its files taken at any moment opens and holds every reading accepted more than one commitInterval earlier.';

@@ -9,10 +9,10 @@ import WebSocket from 'ws';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAedes, type AedesBroker } from '../helpers/broker.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
-import { SLOW_START } from './helpers-agent.js';
+import { SLOW_START, rssMb, sleep } from './helpers-agent.js';
 import { agentFolder, cleanupChildAgents, ensureBuilt, startChildAgent, writeConfig } from '../helpers/child-agent.js';
 import { e2eConfig, TOPIC_PREFIX } from '../e2e/agent-config.js';
-import { recordResult, rssMb, sleep } from './fixtures/results.js';
+import { recordResult } from '../helpers/results.js';
 
 const SCENARIO = '9 slow consumers';
 const PROMISE = 'WebSocket clients that never read cannot hurt the agent: its memory stays bounded and its publish rate falls by no more than 10%.';

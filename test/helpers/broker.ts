@@ -145,12 +145,3 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<void
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-
-/** The brokers a publisher test runs against: Aedes always, Mosquitto when installed. */
-export function testBrokers(): Array<{ name: string; start: () => Promise<TestBroker>; skip: boolean }> {
-  const missing = mosquittoMissingReason();
-  return [
-    { name: 'aedes', start: () => startAedes(), skip: false },
-    { name: 'mosquitto', start: () => startMosquitto(), skip: missing !== null },
-  ];
-}

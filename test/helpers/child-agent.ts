@@ -7,6 +7,7 @@ import { mkdir, readdir, rmdir, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { StatusSnapshot } from '../../src/status/status-types.js';
+import { untilValue } from './poll.js';
 import { makeTempDir } from './temp-dir.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -215,15 +216,7 @@ export async function startChildAgent(configFile: string, options: { env?: NodeJ
       const matches = (line: LogLine): boolean => typeof line.msg === 'string' && line.msg.includes(text);
       await waitForLog(() => lines.filter(matches).length >= count, timeoutMs, `${count} log lines with "${text}"`);
     },
-    waitForStatus: async (predicate, timeoutMs = 15_000, what = 'a status') => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const snapshot = await status();
-        if (predicate(snapshot)) return snapshot;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(snapshot)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    waitForStatus: (predicate, timeoutMs = 15_000, what = 'a status') => untilValue(status, predicate, timeoutMs, what),
     stop: async (timeoutMs = 15_000) => {
       if (!ended) child.kill('SIGTERM');
       let timer: NodeJS.Timeout | undefined;

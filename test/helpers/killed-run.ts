@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const child = fileURLToPath(new URL('../buffer/fixtures/append-then-hang.ts', import.meta.url));
+const child = fileURLToPath(new URL('../programs/append-then-hang.ts', import.meta.url));
 
 /** Resolves with the last seq the killed run accepted and the epoch it ran in. */
 export async function appendAndKill(storePath: string, bootIdPath: string, count: number): Promise<{ lastSeq: number; epoch: number }> {

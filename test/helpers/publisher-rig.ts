@@ -95,10 +95,5 @@ export async function startPublisherRig(options: RigOptions): Promise<PublisherR
   };
 }
 
-export async function until(predicate: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Re-exported for the publisher tests that import it from here. */
+export { until } from './poll.js';

@@ -14,11 +14,12 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startAedes, type AedesBroker } from '../helpers/broker.js';
+import { untilValue } from '../helpers/poll.js';
 import { missingSeqs, startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { hilSkipReason, startGuest, stopAllGuests, type Guest } from './helpers/guest.js';
 import { GUEST_STATUS_PORT, guestAgentConfig } from './helpers/agent-in-guest.js';
-import { recordHilResult } from './helpers/results.js';
+import { recordHilResult } from '../helpers/results.js';
 
 const skip = hilSkipReason();
 const RTC_BASE = '2020-06-01T12:00:00';
@@ -39,13 +40,7 @@ async function status(port: number): Promise<GuestStatus | null> {
 }
 
 async function waitForStatus(port: number, predicate: (seen: GuestStatus) => boolean, what: string, timeoutMs = 120_000): Promise<GuestStatus> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = await status(port);
-    if (seen && predicate(seen)) return seen;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(seen)})`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  return (await untilValue(() => status(port), (seen) => seen !== null && predicate(seen), timeoutMs, what, 250))!;
 }
 
 /** Every reading the agent reports accepted on its status WebSocket: its ts as taken, and when the host heard of it. */

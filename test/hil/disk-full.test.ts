@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { freePort, startAedes, type TestBroker } from '../helpers/broker.js';
+import { untilValue } from '../helpers/poll.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { hilSkipReason, makeExt4Image, startGuest, stopAllGuests, type Guest } from './helpers/guest.js';
 import { GUEST_STATUS_PORT, GUEST_STORE_MOUNT, guestAgentConfig } from './helpers/agent-in-guest.js';
-import { recordHilResult } from './helpers/results.js';
+import { recordHilResult } from '../helpers/results.js';
 import type { StatusSnapshot } from '../../src/status/status-hub.js';
 
 const skip = hilSkipReason();
@@ -75,15 +76,8 @@ describe.skipIf(skip !== null)(`a full disk on a real kernel${skip ? ` (skipped:
         return null;
       }
     };
-    const waitForStatus = async (predicate: (s: StatusSnapshot) => boolean, timeoutMs: number, what: string): Promise<StatusSnapshot> => {
-      const until = Date.now() + timeoutMs;
-      while (Date.now() < until) {
-        const snapshot = await status();
-        if (snapshot !== null && predicate(snapshot)) return snapshot;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      throw new Error(`timed out waiting for ${what}`);
-    };
+    const waitForStatus = async (predicate: (s: StatusSnapshot) => boolean, timeoutMs: number, what: string): Promise<StatusSnapshot> =>
+      (await untilValue(status, (s) => s !== null && predicate(s), timeoutMs, what, 250))!;
     const freeAtStartKb = Number((await guest.waitForLine(/^hil-free /, 180_000)).trim().split(/\s+/)[1]);
     const startedAt = Date.now();
     await waitForStatus((s) => s.buffer.capSetBy === 'disk full', 240_000, 'the disk to fill');

@@ -12,7 +12,7 @@ import { freePort, startAedes, type TestBroker } from '../helpers/broker.js';
 import { missingSeqs, startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { hilSkipReason, makeExt4Image, startGuest, stopAllGuests, type Guest } from './helpers/guest.js';
 import { GUEST_STATUS_PORT, guestAgentConfig, parseBufferOpen, storeScript, watchAccepted } from './helpers/agent-in-guest.js';
-import { recordHilResult } from './helpers/results.js';
+import { recordHilResult } from '../helpers/results.js';
 
 const skip = hilSkipReason();
 

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hilSkipReason, runGuest, stopAllGuests, type GuestResult } from './helpers/guest.js';
 import { bundleGuestScript } from './helpers/guest-bundle.js';
-import { recordHilResult } from './helpers/results.js';
+import { recordHilResult } from '../helpers/results.js';
 
 const skip = hilSkipReason();
 const EDGE_BOUND_MS = 100;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { readFile, rm } from 'node:fs/promises';
 import { hilSkipReason, makeExt4Image, prepareHil, runGuest, stopAllGuests } from './helpers/guest.js';
-import { recordHilResult } from './helpers/results.js';
+import { recordHilResult } from '../helpers/results.js';
 
 const skip = hilSkipReason();
 if (skip) console.warn(`real-kernel tier skipped: ${skip}`);

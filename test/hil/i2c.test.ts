@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hilSkipReason, runGuest, stopAllGuests, REPO_ROOT, type GuestResult } from './helpers/guest.js';
 import { bundleGuestScript } from './helpers/guest-bundle.js';
-import { recordHilResult } from './helpers/results.js';
+import { recordHilResult } from '../helpers/results.js';
 import { I2C_SENSORS } from './guest/i2c-stub-load.js';
 import type { PublishedReading } from './guest/kit.js';
 import { startAedes, type AedesBroker } from '../helpers/broker.js';

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hilSkipReason, runGuest, stopAllGuests, type GuestResult } from './helpers/guest.js';
 import { bundleGuestScript } from './helpers/guest-bundle.js';
-import { recordHilResult } from './helpers/results.js';
+import { recordHilResult } from '../helpers/results.js';
 import type { PublishedReading } from './guest/kit.js';
 import { cleanupChildAgents } from '../helpers/child-agent.js';
 import { busFromFixture, createOn } from '../sensors/i2c-rig.js';

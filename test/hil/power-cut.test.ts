@@ -23,7 +23,7 @@ import {
   watchAccepted,
   type StoreCheck,
 } from './helpers/agent-in-guest.js';
-import { recordHilResult } from './helpers/results.js';
+import { recordHilResult } from '../helpers/results.js';
 
 const skip = hilSkipReason();
 const CUTS = Number(process.env.HIL_POWER_CUTS ?? 20);

@@ -2,7 +2,7 @@
 // prefix and the agent's topics) and keeps every message as it came (topic, text, retain flag),
 // so tests read discovery, availability and states the way HA would.
 import mqtt, { type MqttClient } from 'mqtt';
-import { until } from '../helpers/publisher-rig.js';
+import { until } from '../helpers/poll.js';
 
 export interface Seen {
   topic: string;

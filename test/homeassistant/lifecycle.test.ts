@@ -5,14 +5,15 @@
 // there is ignored), components deleted from the config are removed from HA after a restart, and
 // after an outage (a TCP proxy cut, a backlog built up) the state topic gets only current values
 // while the lossless topic drains the backlog.
-import { cp, readFile, rm } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../src/agent.js';
 import { parseConfig } from '../../src/config/load.js';
 import { mosquittoMissingReason, startAedes, startMosquitto, type TestBroker } from '../helpers/broker.js';
-import { capturingLog, until } from '../helpers/publisher-rig.js';
+import { capturingLog } from '../helpers/publisher-rig.js';
+import { until, untilFile } from '../helpers/poll.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startHaWatcher, type HaWatcher } from './ha-watcher.js';
@@ -20,14 +21,6 @@ import { startHaWatcher, type HaWatcher } from './ha-watcher.js';
 const W1_GOOD = fileURLToPath(new URL('../fixtures/sysfs/w1/good', import.meta.url));
 const CONFIG_TOPIC = 'homeassistant/device/bench-1/config';
 const PROBE = '28-0316a2790dff';
-
-async function untilFile(path: string, predicate: (text: string) => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!predicate(await readFile(path, 'utf8').catch(() => ''))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const BROKERS = [
   { name: 'aedes (MQTT 3.1.1)', start: (): Promise<TestBroker> => startAedes(), protocolVersion: 4, skip: false },

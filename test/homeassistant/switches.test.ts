@@ -4,7 +4,6 @@
 // line through the outputs' ordinary command path with the confirmed state on its state_topic,
 // its availability, the removal after a restart without the output, and the config check that
 // keeps a switch's unique id apart from the sensors' ones.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../src/agent.js';
@@ -12,6 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { startAedes, type TestBroker } from '../helpers/broker.js';
 import { capturingLog } from '../helpers/publisher-rig.js';
+import { until, untilFile } from '../helpers/poll.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { startHaWatcher, type HaWatcher } from './ha-watcher.js';
 
@@ -30,17 +30,6 @@ const counter = { id: 'greenhouse', driver: 'simulated', interval: '200ms', sign
 const pump = { id: 'pump', driver: 'gpio-output', pin: 17, name: 'Pump' };
 
 type Json = Record<string, unknown>;
-
-/** Waits for an asynchronous condition (a file's content, a command taken), polling. */
-async function untilAsync(predicate: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-const untilFile = (path: string, predicate: (text: string) => boolean, what: string): Promise<void> => untilAsync(async () => predicate(await readFile(path, 'utf8').catch(() => '')), what);
 
 describe.each(['device', 'entity'] as const)('outputs as Home Assistant switches (discovery: %s)', (discovery) => {
   let broker: TestBroker;
@@ -126,11 +115,15 @@ describe.each(['device', 'entity'] as const)('outputs as Home Assistant switches
     expect(line()).toMatchObject({ state: 1, simulatedWire: 1, lastCommand: { state: 1, source: 'mqtt' }, commands: { mqtt: 1 } });
 
     // The outputs' gate refuses a second command within 100 ms; HA's user would press again.
-    await untilAsync(async () => {
-      await ha.client.publishAsync(sw.command_topic as string, sw.payload_off as string, { qos: 1 });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return line().state === 0;
-    }, 'the line off again');
+    await until(
+      async () => {
+        await ha.client.publishAsync(sw.command_topic as string, sw.payload_off as string, { qos: 1 });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return line().state === 0;
+      },
+      10_000,
+      'the line off again',
+    );
     await ha.waitFor(() => ha.last(`${PREFIX}/pump`)?.text === sw.state_off, 'the confirmed OFF');
     expect(line()).toMatchObject({ simulatedWire: 0 });
   });

@@ -1,31 +1,25 @@
 // mqtt.batch: several readings of one sensor in one message, acked and deleted as a unit.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testBrokers, type TestBroker } from '../helpers/broker.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { afterEach, describe, expect } from 'vitest';
+import { BROKER_KINDS, mqttTest } from '../helpers/mqtt-fixtures.js';
+import type { TcpProxy } from '../helpers/tcp-proxy.js';
 import { startPublisherRig, until, type PublisherRig } from '../helpers/publisher-rig.js';
-import { startRawSubscriber, type RawSubscriber } from './raw-subscriber.js';
+import type { RawSubscriber } from '../helpers/raw-subscriber.js';
 import { missingSeqs } from '../helpers/subscriber.js';
 
-describe.each(testBrokers())('batches with $name', ({ start, skip }) => {
-  let broker: TestBroker;
+describe.each(BROKER_KINDS)('batches with $name', ({ name }) => {
+  const it = mqttTest.override('brokerKind', name);
   let proxy: TcpProxy;
   let subscriber: RawSubscriber;
   let rig: PublisherRig | null = null;
 
-  beforeEach(async (context) => {
-    if (skip) return context.skip();
-    broker = await start();
-    proxy = await startTcpProxy(broker.port);
-    subscriber = await startRawSubscriber(broker.url);
+  it.beforeEach(({ proxy: linked, rawSubscriber }) => {
+    proxy = linked;
+    subscriber = rawSubscriber;
   });
 
   afterEach(async () => {
-    if (skip) return;
     await rig?.stop();
     rig = null;
-    await subscriber.stop();
-    await proxy.stop();
-    await broker.stop();
   });
 
   it('publishes {"seq0":N,"dseq":[...],"ts0":MS,"dts":[...],"v":[...]} per sensor, full batches at once and the rest after maxDelay', async () => {

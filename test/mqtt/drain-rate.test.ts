@@ -1,11 +1,11 @@
 // mqtt.drainRate: the backlog drains within a budget of readings per second while live readings
 // go first; nothing is lost and order holds within each of the two.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DrainBudget } from '../../src/mqtt/drain-budget.js';
-import { startAedes, type TestBroker } from '../helpers/broker.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { mqttTest } from '../helpers/mqtt-fixtures.js';
+import type { TcpProxy } from '../helpers/tcp-proxy.js';
 import { startPublisherRig, until, type PublisherRig } from '../helpers/publisher-rig.js';
-import { startRawSubscriber, type RawSubscriber } from './raw-subscriber.js';
+import type { RawSubscriber } from '../helpers/raw-subscriber.js';
 import { missingSeqs } from '../helpers/subscriber.js';
 
 describe('DrainBudget', () => {
@@ -52,23 +52,19 @@ describe('DrainBudget', () => {
 });
 
 describe('live-first draining with aedes', () => {
-  let broker: TestBroker;
+  const it = mqttTest;
   let proxy: TcpProxy;
   let subscriber: RawSubscriber;
   let rig: PublisherRig | null = null;
 
-  beforeEach(async () => {
-    broker = await startAedes();
-    proxy = await startTcpProxy(broker.port);
-    subscriber = await startRawSubscriber(broker.url);
+  it.beforeEach(({ proxy: linked, rawSubscriber }) => {
+    proxy = linked;
+    subscriber = rawSubscriber;
   });
 
   afterEach(async () => {
     await rig?.stop();
     rig = null;
-    await subscriber.stop();
-    await proxy.stop();
-    await broker.stop();
   });
 
   it('delivers a new reading before the older backlog, and the whole backlog after it, each in seq order', async () => {

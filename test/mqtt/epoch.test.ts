@@ -12,7 +12,7 @@ import { appendAndKill } from '../helpers/killed-run.js';
 import { startPublisherRig, until, type PublisherRig } from '../helpers/publisher-rig.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { startRawSubscriber, type RawSubscriber } from './raw-subscriber.js';
+import { startRawSubscriber, type RawSubscriber } from '../helpers/raw-subscriber.js';
 
 describe('publishing across a power cut', () => {
   let broker: TestBroker;

@@ -1,34 +1,29 @@
 // The publisher against real brokers (Aedes in-process; Mosquitto when installed), a real
 // LevelDB buffer, and a TCP proxy that cuts and black-holes the link.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mosquittoMissingReason, testBrokers, type TestBroker } from '../helpers/broker.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
-import { startSubscriber, missingSeqs, type Subscriber } from '../helpers/subscriber.js';
+import { afterEach, describe, expect } from 'vitest';
+import { mosquittoMissingReason } from '../helpers/broker.js';
+import { BROKER_KINDS, mqttTest } from '../helpers/mqtt-fixtures.js';
+import type { TcpProxy } from '../helpers/tcp-proxy.js';
+import { missingSeqs, type Subscriber } from '../helpers/subscriber.js';
 import { startPublisherRig, until, type PublisherRig } from '../helpers/publisher-rig.js';
 
 const mosquittoMissing = mosquittoMissingReason();
 if (mosquittoMissing) console.warn(`skipping the Mosquitto variant of the publisher tests: ${mosquittoMissing}`);
 
-describe.each(testBrokers())('publisher with $name', ({ start, skip }) => {
-  let broker: TestBroker;
+describe.each(BROKER_KINDS)('publisher with $name', ({ name }) => {
+  const it = mqttTest.override('brokerKind', name);
   let proxy: TcpProxy;
   let subscriber: Subscriber;
   let rig: PublisherRig | null = null;
 
-  beforeEach(async (context) => {
-    if (skip) return context.skip();
-    broker = await start();
-    proxy = await startTcpProxy(broker.port);
-    subscriber = await startSubscriber(broker.url);
+  it.beforeEach(({ proxy: linked, subscriber: listening }) => {
+    proxy = linked;
+    subscriber = listening;
   });
 
   afterEach(async () => {
-    if (skip) return;
     await rig?.stop();
     rig = null;
-    await subscriber.stop();
-    await proxy.stop();
-    await broker.stop();
   });
 
   it.each([0, 1, 2] as const)('delivers QoS %i readings in seq order with the documented payload, then deletes them', async (qos) => {

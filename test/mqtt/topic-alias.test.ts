@@ -1,33 +1,30 @@
 // MQTT 5 topic aliases: used when the broker's CONNACK allows them, and never carried over into a
 // new connection (the broker forgets them on disconnect). Needs Mosquitto: Aedes speaks only 3.1.1.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startMosquitto, mosquittoMissingReason, type TestBroker } from '../helpers/broker.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { afterEach, describe, expect } from 'vitest';
+import { mosquittoMissingReason } from '../helpers/broker.js';
+import { mqttTest } from '../helpers/mqtt-fixtures.js';
+import type { TcpProxy } from '../helpers/tcp-proxy.js';
 import { startPublisherRig, until, type PublisherRig } from '../helpers/publisher-rig.js';
-import { startRawSubscriber, type RawSubscriber } from './raw-subscriber.js';
+import type { RawSubscriber } from '../helpers/raw-subscriber.js';
 import { missingSeqs } from '../helpers/subscriber.js';
 
 const mosquittoMissing = mosquittoMissingReason();
 if (mosquittoMissing) console.warn(`skipping the topic alias tests (Aedes does not speak MQTT 5): ${mosquittoMissing}`);
 
 describe.skipIf(mosquittoMissing !== null)('topic aliases with mosquitto', () => {
-  let broker: TestBroker;
+  const it = mqttTest.override('brokerKind', 'mosquitto');
   let proxy: TcpProxy;
   let subscriber: RawSubscriber;
   let rig: PublisherRig | null = null;
 
-  beforeEach(async () => {
-    broker = await startMosquitto();
-    proxy = await startTcpProxy(broker.port);
-    subscriber = await startRawSubscriber(broker.url);
+  it.beforeEach(({ proxy: linked, rawSubscriber }) => {
+    proxy = linked;
+    subscriber = rawSubscriber;
   });
 
   afterEach(async () => {
     await rig?.stop();
     rig = null;
-    await subscriber.stop();
-    await proxy.stop();
-    await broker.stop();
   });
 
   async function bytesPerReading(protocolVersion: 4 | 5): Promise<number> {

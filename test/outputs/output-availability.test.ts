@@ -13,7 +13,7 @@ import type { MqttConnection } from '../../src/mqtt/connection.js';
 import { MqttOutputCommands } from '../../src/outputs/mqtt-commands.js';
 import { OutputSet } from '../../src/outputs/output-set.js';
 import { startAedes, type AedesBroker } from '../helpers/broker.js';
-import { until } from '../helpers/publisher-rig.js';
+import { until } from '../helpers/poll.js';
 
 const PREFIX = 'sensors/av-1';
 

@@ -13,7 +13,8 @@ import type { OutputStatus } from '../../src/outputs/output-controller.js';
 import { startAedes, type AedesBroker } from '../helpers/broker.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { capturingLog, until } from '../helpers/publisher-rig.js';
+import { capturingLog } from '../helpers/publisher-rig.js';
+import { until } from '../helpers/poll.js';
 
 const PREFIX = 'sensors/out-1';
 

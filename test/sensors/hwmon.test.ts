@@ -12,6 +12,7 @@ import { hwmonDriver, hwmonOptions } from '../../src/sensors/kernel/hwmon.js';
 import { SensorSchedule } from '../../src/sampling/sensor-schedule.js';
 import type { Values } from '../../src/sensors/types.js';
 import { noHardwareContext } from '../helpers/driver-context.js';
+import { until } from '../helpers/poll.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/sysfs/hwmon/${name}`, import.meta.url));
@@ -70,12 +71,7 @@ describe('the hwmon driver', () => {
     const accepted: Values[] = [];
     const failed: string[] = [];
     let recovered = 0;
-    const waitFor = async (done: () => boolean): Promise<void> => {
-      for (let tries = 0; !done(); tries++) {
-        if (tries > 400) throw new Error('timed out');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
+    const waitFor = (done: () => boolean): Promise<void> => until(done, 4000, 'the schedule', 10);
     const schedule = new SensorSchedule({
       sensorId: 'board',
       intervalMs: 50,

@@ -8,10 +8,10 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { noHardwareContext } from '../helpers/driver-context.js';
 
 const fixture = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-const PI4_SYSFS = fixture('../fixtures/sysfs/pi4-thermal');
-const BROKEN_SYSFS = fixture('../fixtures/sysfs/broken-thermal');
-const PI4_PROC = fixture('./fixtures/proc-pi4');
-const NOWHERE = fixture('./fixtures/does-not-exist');
+const PI4_SYSFS = fixture('../fixtures/sysfs/thermal/pi4');
+const BROKEN_SYSFS = fixture('../fixtures/sysfs/thermal/broken');
+const PI4_PROC = fixture('../fixtures/procfs/pi4');
+const NOWHERE = fixture('../fixtures/procfs/does-not-exist');
 
 const dirs: Array<{ cleanup(): Promise<void> }> = [];
 afterEach(async () => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
-const SCRIPT = fileURLToPath(new URL('./fake-notify-socket.py', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('../programs/fake-notify-socket.py', import.meta.url));
 // Debian's python starts in ~50 ms; a pyenv shim on PATH can take seconds.
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 

@@ -11,8 +11,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { openRealI2cBus } from '../../../src/hardware/i2c/real-i2c.js';
 import { loadRegisterMap } from '../../../src/hardware/i2c/register-map.js';
+import { until } from '../../helpers/poll.js';
 import { cleanupChildAgents, startChildAgent, writeConfig } from '../../helpers/child-agent.js';
-import { cli, guestAgentConfig, runScenario, sleep, startCapturingBroker } from './kit.js';
+import { cli, guestAgentConfig, runScenario, startCapturingBroker } from './kit.js';
 import { loadStub } from './i2c-stub-load.js';
 
 /** The kernel clients: i2c-stub chip, the name new_device instantiates it with, its module. */
@@ -22,13 +23,7 @@ const KERNEL_CLIENTS = [
   { address: 0x48, name: 'lm75', module: 'lm75' },
 ];
 
-async function waitUntil(what: string, done: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const waitUntil = (what: string, done: () => boolean, timeoutMs = 20_000): Promise<void> => until(done, timeoutMs, what, 50);
 
 const clientFolder = (bus: number, address: number): string => `/sys/bus/i2c/devices/${bus}-${address.toString(16).padStart(4, '0')}`;
 

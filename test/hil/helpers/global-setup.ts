@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureBuilt } from '../../helpers/child-agent.js';
 import { hilSkipReason, prepareHil } from './guest.js';
-import { HIL_RESULTS_FILE } from './results.js';
+import { HIL_RESULTS_FILE } from '../../helpers/results.js';
 
 export default async function setup(): Promise<void> {
   const reason = hilSkipReason();
