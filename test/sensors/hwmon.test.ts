@@ -28,22 +28,8 @@ afterEach(async () => {
 });
 
 describe('the hwmon driver', () => {
-  it('reads jc42 (an MCP9808): temp1_input m°C to °C', async () => {
-    expect(await (await createIn(fixture('jc42'), { device: 'jc42' })).read()).toEqual({ temperature: 21.562 });
-  });
-
-  it('reads temperature and humidity (sht3x): m°C and m%RH', async () => {
-    expect(await (await createIn(fixture('sht3x'), { device: 'sht3x' })).read()).toEqual({ temperature: 22.345, humidity: 41.25 });
-  });
-
-  it('reads an ina219: in0/in1 mV as voltage0/voltage1, curr1 mA as current, power1 µW as power', async () => {
-    expect(await (await createIn(fixture('ina219'), { device: 'ina219' })).read()).toEqual({ voltage0: 0.012, voltage1: 5.012, current: 0.123, power: 0.616 });
-  });
-
-  it('finds the device by name among several, or by its folder', async () => {
-    expect(await (await createIn(fixture('two-devices'), { device: 'lm75' })).read()).toEqual({ temperature: 23.5 });
-    expect(await (await createIn(fixture('two-devices'), { device: 'hwmon0' })).read()).toEqual({ temperature: 45.277 });
-  });
+  // The plain reads of each fixture tree (jc42, sht3x, ina219, two devices by name and by folder)
+  // are cases: test/fixtures/sysfs/hwmon/<case>/expected.json, run by sysfs-cases.test.ts.
 
   it('declares the values `channels` names; power to the µW', () => {
     expect(hwmonDriver.values?.(hwmonOptions.parse({ device: 'ina219', channels: ['voltage1', 'power'] }))).toEqual({
