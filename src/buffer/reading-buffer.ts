@@ -16,12 +16,11 @@ import { openStore, type ReadingDb } from './store.js';
 import type { BufferEvents, BufferOptions, BufferStats, RawReading, Reading, StoredReading } from './types.js';
 import { Housekeeping } from './housekeeping.js';
 import { SpaceGuard } from './space-guard.js';
+import { BufferReader, type ReaderHost } from './reader.js';
 import { classifyWriteError } from './disk-space.js';
 import { SyncSchedule } from './sync-schedule.js';
 import { emptyStore, writeEmptiedRecords } from './store-reset.js';
 
-/** Sizes of readings handed out by readFrom, so an ack needs no read; cleared if it grows past this. */
-const HANDED_OUT_LIMIT = 100_000;
 /** While new readings are refused (disk full, read-only), the drop counter is written at most this often. */
 const REFUSED_COUNT_WRITE_MS = 10_000;
 /** Near the file system's limit (keepFree), the deleted range is compacted after this many deletes, so space returns. */
@@ -33,6 +32,8 @@ const EMPTY_RETRY_MS = 5000;
 /** A store the full disk had no room to open is tried again this often. */
 const OPEN_RETRY_MS = 5000;
 
+type HandOut = (seq: number, size: number) => void;
+
 interface Opened {
   db: ReadingDb;
   state: QueueState;
@@ -42,7 +43,8 @@ interface Opened {
 
 export class ReadingBuffer extends EventEmitter<BufferEvents> {
   private opened: Opened | null = null;
-  private readonly handedOut = new Map<number, number>();
+  /** Open readers (reader.ts): what they handed out is in flight, and drop-oldest leaves it. */
+  private readonly readers = new Set<BufferReader>();
   private readonly maxReadings: number;
   private recoveredFrom: string | null = null;
   private writeFailing = false;
@@ -174,9 +176,31 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
    * Waiting readings with afterSeq < seq <= upToSeq, in seq order; never scans below the oldest
    * waiting one. upToSeq lets a reader keep two cursors (live readings and the older backlog).
    */
-  async readFrom(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<StoredReading[]> {
+  readFrom(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<StoredReading[]> {
+    return this.readDecoded(afterSeq, limit, upToSeq, null);
+  }
+
+  /** As readFrom, but hands out the stored JSON texts, not decoded objects. */
+  readRawFrom(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<RawReading[]> {
+    return this.readRaw(afterSeq, limit, upToSeq, null);
+  }
+
+  /** A reader for one link (reader.ts): its readings are in flight until acked or until it is closed. */
+  openReader(): BufferReader {
+    const host: ReaderHost = {
+      readFrom: (afterSeq, limit, upToSeq, handedOut) => this.readDecoded(afterSeq, limit, upToSeq, handedOut),
+      readRawFrom: (afterSeq, limit, upToSeq, handedOut) => this.readRaw(afterSeq, limit, upToSeq, handedOut),
+      ack: (seqs, sizeOf) => this.ack(seqs, sizeOf),
+      closed: (reader) => this.readers.delete(reader),
+    };
+    const reader = new BufferReader(host);
+    this.readers.add(reader);
+    return reader;
+  }
+
+  private async readDecoded(afterSeq: number, limit: number, upToSeq: number, handedOut: HandOut | null): Promise<StoredReading[]> {
     const out: StoredReading[] = [];
-    await this.scan(afterSeq, limit, upToSeq, (seq, value) => {
+    await this.scan(afterSeq, limit, upToSeq, handedOut, (seq, value) => {
       const reading = this.decodeOrDrop(seq, value);
       if (reading !== null) out.push(reading);
       return reading !== null;
@@ -186,10 +210,9 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     return out;
   }
 
-  /** As readFrom, but hands out the stored JSON texts, not decoded objects (the publish path). */
-  async readRawFrom(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<RawReading[]> {
+  private async readRaw(afterSeq: number, limit: number, upToSeq: number, handedOut: HandOut | null): Promise<RawReading[]> {
     const out: RawReading[] = [];
-    await this.scan(afterSeq, limit, upToSeq, (seq, value) => {
+    await this.scan(afterSeq, limit, upToSeq, handedOut, (seq, value) => {
       let raw = splitStored(seq, value);
       if (raw === null) {
         const reading = this.decodeOrDrop(seq, value);
@@ -224,14 +247,13 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   }
 
   /** Visits up to `limit` waiting entries in (afterSeq, upToSeq]; `take` says whether one counted. */
-  private async scan(afterSeq: number, limit: number, upToSeq: number, take: (seq: number, value: string) => boolean): Promise<void> {
+  private async scan(afterSeq: number, limit: number, upToSeq: number, handedOut: HandOut | null, take: (seq: number, value: string) => boolean): Promise<void> {
     if (this.waitingForRoom) return;
     const { db, state, writer } = this.require();
     await writer.ensureOpen();
     const start = Math.max(afterSeq + 1, state.firstSeq);
     const end = Math.min(state.durableSeq, upToSeq);
     if (start > end || limit <= 0) return;
-    if (this.handedOut.size > HANDED_OUT_LIMIT) this.handedOut.clear();
     const iterator = db.iterator({ gte: readingKey(start), lte: readingKey(end) });
     let taken = 0;
     try {
@@ -251,7 +273,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
           const seq = seqOfKey(key);
           if (!state.isWaiting(seq) || !take(seq, value)) continue;
           taken++;
-          this.handedOut.set(seq, storedSize(value));
+          handedOut?.(seq, storedSize(value));
         }
       }
     } finally {
@@ -259,15 +281,17 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     }
   }
 
-  /** Deletes acknowledged readings; unknown, dropped or already acked seqs are ignored. */
-  async ack(seqs: readonly number[]): Promise<void> {
+  /**
+   * Deletes acknowledged readings; unknown, dropped or already acked seqs are ignored. `sizeOf`
+   * (a reader's) knows the sizes of what it handed out; the others are read to learn theirs.
+   */
+  async ack(seqs: readonly number[], sizeOf: (seq: number) => number | undefined = () => undefined): Promise<void> {
     if (this.waitingForRoom) return;
     const { db, state, writer } = this.require();
     let unknownSize: number[] | null = null;
     let removed: PendingBatch | null = null;
     for (const seq of seqs) {
-      const size = this.handedOut.get(seq);
-      if (size !== undefined) this.handedOut.delete(seq);
+      const size = sizeOf(seq);
       if (!state.isWaiting(seq)) continue;
       if (size === undefined) (unknownSize ??= []).push(seq);
       else removed = this.remove(seq, size);
@@ -288,14 +312,6 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       this.setOverflow(false);
     }
     await writer.idle();
-  }
-
-  /**
-   * The publisher's link went down: nothing it read is in flight any more. Readings it holds are
-   * protected from drop-oldest only while they are in flight (they are about to be delivered).
-   */
-  releaseHandedOut(): void {
-    this.handedOut.clear();
   }
 
   stats(): BufferStats {
@@ -409,7 +425,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     const byDisk = this.guard.limitedByDisk(this.options.maxBytes);
     await opened.housekeeping.trim(byDisk ? this.capBytes() * (1 - DISK_TRIM_FRACTION) : this.capBytes(), this.maxReadings, (seq, size) => {
       // In flight: the broker is about to have it. Dropping it would count a delivered reading as lost.
-      if (this.handedOut.has(seq)) return false;
+      for (const reader of this.readers) if (reader.holds(seq)) return false;
       opened.state.dropped++;
       this.remove(seq, size);
       return true;
