@@ -16,6 +16,26 @@ export default tseslint.config(
     },
   },
   {
+    // Guarded boundaries (design.md, "Parts"): MQTT.js is the mqtt folder's business, doctor's
+    // broker check included; the buffer is reached through its one entry, buffer/index.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['src/mqtt/**', 'src/buffer/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'mqtt', message: 'MQTT.js is imported only in src/mqtt/.' }],
+        patterns: [{ regex: '(^|/)buffer/(?!index\\.js$)[^/]+$', message: 'Import the buffer through buffer/index.js, its only entry.' }],
+      }],
+    },
+  },
+  {
+    files: ['src/buffer/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'mqtt', message: 'MQTT.js is imported only in src/mqtt/.' }] }] },
+  },
+  {
+    files: ['src/mqtt/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)buffer/(?!index\\.js$)[^/]+$', message: 'Import the buffer through buffer/index.js, its only entry.' }] }] },
+  },
+  {
     // Our native addons' loaders are CommonJS, as node-gyp builds expect.
     files: ['native/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },

@@ -7,8 +7,7 @@
 // `"clock":"corrected"` once its ts was recomputed after the clock was (README, "Time quality");
 // a synchronized one carries nothing. A batch never mixes these either.
 // Payloads are spliced from the stored JSON texts: nothing is decoded and encoded again.
-import type { RawReading, StoredReading } from '../buffer/types.js';
-import type { TimeQuality } from '../buffer/clock-mark.js';
+import type { RawReading, StoredReading, TimeQuality } from '../buffer/index.js';
 
 /** `{"epoch":N,` from epoch 1 on, `{` for epoch 0 (absent). */
 function opening(epoch: number | undefined): string {
