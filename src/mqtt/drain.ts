@@ -8,39 +8,28 @@
 // Every connection brings its broker's limits (broker-limits.ts): the window counts every QoS > 0
 // publish, the birth included, within Receive Maximum; a batch too large for Maximum Packet Size
 // is split, and a single reading that can never fit is taken out of the queue and counted
-// (`unsendable`, packet-fit.ts), so one packet never blocks the rest. Refused publishes: refusals.ts.
+// (`unsendable`, packet-fit.ts), so one packet never blocks the rest (send-readings.ts). Refused
+// publishes: refusals.ts.
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { RawReading } from '../buffer/index.js';
 import type { AckBatcher } from './ack-batcher.js';
-import { publishPacketSize, RouteOptions, type LinkLimits } from './broker-limits.js';
+import { RouteOptions, type LinkLimits } from './broker-limits.js';
 import { DrainBudget } from './drain-budget.js';
 import type { ExtraPublishes } from './extra-publishes.js';
 import type { BatchOptions } from './open-batches.js';
 import type { PacketFit } from './packet-fit.js';
-import { encodeBatchPayload, encodeRawPayload } from './payloads.js';
 import { newLane, NOTHING, type Lane, type PublishReader } from './publisher-types.js';
-import { refusalCode, type RefusalRetry } from './refusals.js';
+import type { RefusalRetry } from './refusals.js';
+import { sendReadings, type SendResult, type Sender, type Session } from './send-readings.js';
 import type { Routes } from './topics.js';
+
+export type { Session } from './send-readings.js';
 
 /** Most readings one buffer read returns. */
 const READ_MAX = 1024;
 /** Readings the live lane reads at once and hands out as the window opens. */
 const READ_AHEAD = 512;
-
-/** One connection: its client, limits, window and lanes, and the buffer reader it opened. */
-export interface Session {
-  client: MqttClient;
-  reader: PublishReader;
-  /** Bytes of each publish in flight (the largest is the suspect when an ack cannot be read). */
-  sizes: Map<RawReading[], number>;
-  limits: LinkLimits;
-  routeOptions: RouteOptions;
-  window: number;
-  inflight: number;
-  live: Lane;
-  backlog: Lane | null;
-}
 
 export interface DrainParts {
   routes: Routes;
@@ -63,12 +52,14 @@ export class Drain {
   /** Backlog readings read at once under a rate limit: a batch, or ~50 ms worth. */
   private readonly backlogChunk: number;
   private budgetTimer: NodeJS.Timeout | null = null;
+  private readonly sender: Sender;
 
   constructor(private readonly parts: DrainParts) {
     const rate = parts.drainRatePerSecond;
     const batchSize = parts.batch?.maxReadings ?? 1;
     this.budget = rate === undefined ? null : new DrainBudget(rate, Math.max(rate, batchSize));
     this.backlogChunk = rate === undefined ? READ_MAX : Math.max(1, Math.min(batchSize > 1 ? batchSize : Math.ceil(rate / 20), READ_MAX));
+    this.sender = { ...parts, current: () => this.session, pump: () => void this.pump() };
   }
 
   /** Whether this connection splits live from backlog (mqtt.drainRate). */
@@ -154,7 +145,7 @@ export class Drain {
       this.parts.extras.send();
       if (refusals.holding) {
         // Nothing new while refused publishes wait: they go first, oldest seq first.
-        for (const item of refusals.take(session.window - session.inflight)) this.sendReadings(session, null, item.readings, item.batch, true);
+        for (const item of refusals.take(session.window - session.inflight)) this.send(session, null, item.readings, item.batch, true);
         return;
       }
       this.sendReady(session, session.live);
@@ -203,7 +194,7 @@ export class Drain {
       taken++;
       if (this.parts.acks.isPending(reading.seq)) continue;
       if (lane.batches) lane.batches.add(reading);
-      else this.sendReadings(session, lane, [reading], false);
+      else this.send(session, lane, [reading], false);
     }
     process.nextTick(() => stream.uncork());
     if (lane.head >= lane.queued.length) {
@@ -228,51 +219,22 @@ export class Drain {
     this.sendReady(session, lane);
   }
 
+  private send(session: Session, lane: Lane | null, readings: RawReading[], batch: boolean, retry = false): SendResult {
+    const result = sendReadings(this.sender, session, readings, batch, retry);
+    if (result === 'sent' && lane?.live) this.budget?.spend(readings.length);
+    return result;
+  }
+
   private sendReady(session: Session, lane: Lane): void {
     const refusals = this.parts.refusals();
     while (lane.ready.length > 0 && session.inflight < session.window && session === this.session && !refusals.holding) {
       const readings = lane.ready.shift()!;
-      if (this.sendReadings(session, lane, readings, true) === 'too large') {
+      if (this.send(session, lane, readings, true) === 'too large') {
         // Halves go back to the front, in seq order: each still waits for its own window slot.
         const half = Math.ceil(readings.length / 2);
         lane.ready.unshift(readings.slice(0, half), readings.slice(half));
       }
     }
-  }
-
-  /**
-   * Publishes one reading, or one batch, if it fits the broker's Maximum Packet Size. A batch that
-   * does not fit is handed back to be split; a single reading that does not is taken out.
-   */
-  private sendReadings(session: Session, lane: Lane | null, readings: RawReading[], batch: boolean, retry = false): 'sent' | 'too large' | 'unsendable' {
-    const route = this.parts.routes.for(readings[0]!.sensor);
-    const options = session.routeOptions.for(route);
-    const payload = batch ? encodeBatchPayload(readings) : encodeRawPayload(readings[0]!);
-    const size = publishPacketSize(route.topic, payload, options.qos, session.limits.protocolVersion);
-    if (size > session.limits.maxPacketSize) {
-      if (readings.length > 1) return 'too large';
-      this.parts.fit.takeOut(readings, size, session.limits.maxPacketSize);
-      return 'unsendable';
-    }
-    session.inflight += 1;
-    session.sizes.set(readings, size);
-    if (lane?.live) this.budget?.spend(readings.length);
-    session.client.publish(route.topic, payload, options, (error) => {
-      if (session === this.session) {
-        session.inflight -= 1;
-        session.sizes.delete(readings);
-        const code = refusalCode(error);
-        const refusals = this.parts.refusals();
-        if (!error) {
-          refusals.accepted(retry);
-          // A batch is acked as a unit: every seq of it is deleted in the same buffer write.
-          this.parts.acks.published(readings);
-        } else if (code !== null) refusals.refused({ readings, batch }, code, error.message, route.topic, retry);
-        // Any other error: the link went down; the readings are read again on the next connection.
-      }
-      void this.pump();
-    });
-    return 'sent';
   }
 }
 
