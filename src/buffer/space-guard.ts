@@ -3,14 +3,17 @@
 // disk is full so LevelDB can still open, write deletes and compact (a store with 0 bytes free
 // cannot even be opened: LevelDB writes a new manifest and log at every open), and the modes in
 // which new readings are refused and counted: the disk is full, or the file system is read-only.
-import { open, readdir, rm, statfs, stat, truncate } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+// The cap itself (statfs, footprint, keepFree) is store-cap.ts's.
+import { open, rm, stat, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { probeWrite } from './write-probe.js';
-import { isOwnFile, RESERVE_FILE, RESERVE_STUB_BYTES } from './own-files.js';
-import { classifyWriteError, effectiveCap, keepFreeBytes, type CapSetBy, type FsSpace, type KeepFree } from './disk-space.js';
+import { RESERVE_FILE, RESERVE_STUB_BYTES } from './own-files.js';
+import { classifyWriteError, keepFreeBytes, type CapSetBy, type KeepFree } from './disk-space.js';
+import { fsSpace, nearestFolder, StoreCap } from './store-cap.js';
 
 export { RESERVE_FILE, RESERVE_STUB_BYTES } from './own-files.js';
+export { nearestFolder } from './store-cap.js';
 
 /**
  * 2 MiB (a quarter of a file system smaller than 8 MiB): at open LevelDB turns the old log (up to
@@ -24,7 +27,6 @@ const REOPEN_MIN_BYTES = 64 * 1024;
 const MIN_RESERVE_BYTES = 256 * 1024;
 const REFRESH_MIN_MS = 200;
 const PROBE_EVERY_MS = 1000;
-const FOOTPRINT_EVERY_MS = 1000;
 
 export type SpaceMode = 'ok' | 'full' | 'read-only';
 
@@ -56,15 +58,9 @@ export interface SpaceGuardOptions {
   log?: Logger | undefined;
 }
 
-const fsSpace = async (path: string): Promise<FsSpace> => {
-  const fs = await statfs(path);
-  return { availBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize };
-};
-
 export class SpaceGuard {
   mode: SpaceMode = 'ok';
-  private space: FsSpace | null = null;
-  private cap: { bytes: number; setBy: 'maxBytes' | 'keepFree'; keepFreeBytes: number } | null = null;
+  private readonly cap: StoreCap;
   private reserveHeld = false;
   /** Size of the reserve file on disk (smaller than reserveBytes after a recovery on a crowded disk). */
   private reserveHeldBytes = 0;
@@ -73,15 +69,13 @@ export class SpaceGuard {
   private refreshing: Promise<void> | null = null;
   private lastRefreshAt = 0;
   private timer: NodeJS.Timeout | null = null;
-  /** Bytes of LevelDB's files in the store folder, measured at most every FOOTPRINT_EVERY_MS. */
-  private footprint: number | null = null;
-  private footprintAt = 0;
   /** The reserve file being deleted: a reopen waits for the room it gives back. */
   private releasing: Promise<void> | null = null;
 
   constructor(private readonly options: SpaceGuardOptions) {
     this.reservePath = join(options.path, RESERVE_FILE);
     this.reserveBytes = options.reserveBytes ?? DEFAULT_RESERVE_BYTES;
+    this.cap = new StoreCap(options);
   }
 
   /** Before LevelDB opens: on a disk without room for the open itself, gives back the reserve. */
@@ -104,9 +98,9 @@ export class SpaceGuard {
     await this.refresh(true);
     // Without its reserve a store that fills the disk could not be reopened to drain: no new
     // readings until there is room to write it (a restart on a full disk lands here).
-    if (this.mode === 'ok' && !this.reserveHeld && this.space !== null) {
+    if (this.mode === 'ok' && !this.reserveHeld && this.cap.space !== null) {
       this.mode = 'full';
-      this.options.log?.error({ path: this.options.path, freeBytes: this.space.availBytes }, 'disk full at start (no room for the reserve file): new readings are dropped and counted until there is room; the backlog is still published');
+      this.options.log?.error({ path: this.options.path, freeBytes: this.cap.space.availBytes }, 'disk full at start (no room for the reserve file): new readings are dropped and counted until there is room; the backlog is still published');
     }
     this.timer = setInterval(() => void this.refresh(true), PROBE_EVERY_MS);
     this.timer.unref();
@@ -119,7 +113,7 @@ export class SpaceGuard {
 
   /** True while the file system (keepFree), not maxBytes, sets the cap. */
   limitedByDisk(maxBytes: number): boolean {
-    return this.cap !== null && this.cap.bytes < maxBytes;
+    return this.cap.limitedByDisk(maxBytes);
   }
 
   /** New readings are refused (and counted) while the disk is full or read-only. */
@@ -130,7 +124,7 @@ export class SpaceGuard {
   /** The cap in bytes; maxBytes until statfs answered. Asks for a fresh check now and then. */
   capBytes(maxBytes: number): number {
     if (Date.now() - this.lastRefreshAt >= REFRESH_MIN_MS) void this.refresh(false);
-    return this.cap === null ? maxBytes : Math.min(maxBytes, this.cap.bytes);
+    return this.cap.bytes(maxBytes);
   }
 
   /** A write failed: a full disk gives back the reserve; a read-only file system stops writes. */
@@ -175,16 +169,16 @@ export class SpaceGuard {
     await this.releasing;
     this.releasing = null;
     await this.refresh(true);
-    return this.space === null || this.space.availBytes >= REOPEN_MIN_BYTES;
+    return this.cap.space === null || this.cap.space.availBytes >= REOPEN_MIN_BYTES;
   }
 
   status(maxBytes: number): DiskStatus {
-    const setBy: CapSetBy = this.mode === 'full' ? 'disk full' : this.mode === 'read-only' ? 'read-only' : (this.cap !== null && this.cap.bytes < maxBytes ? 'keepFree' : 'maxBytes');
+    const setBy: CapSetBy = this.mode === 'full' ? 'disk full' : this.mode === 'read-only' ? 'read-only' : (this.cap.limitedByDisk(maxBytes) ? 'keepFree' : 'maxBytes');
     return {
-      effectiveMaxBytes: this.cap === null ? maxBytes : Math.min(maxBytes, this.cap.bytes),
+      effectiveMaxBytes: this.cap.bytes(maxBytes),
       capSetBy: setBy,
-      freeBytes: this.space?.availBytes ?? null,
-      keepFreeBytes: this.cap?.keepFreeBytes ?? null,
+      freeBytes: this.cap.space?.availBytes ?? null,
+      keepFreeBytes: this.cap.keepFreeBytes,
       reserveHeld: this.reserveHeld,
       problem: this.problem(),
     };
@@ -222,7 +216,7 @@ export class SpaceGuard {
 
   private async check(): Promise<void> {
     if (this.mode === 'read-only' && (await probeWrite(this.options.path)) === 'read-only') return;
-    this.space = await fsSpace(this.options.path);
+    const space = await this.cap.measure();
     // Room for the reserve with keepFree and a little more beside it; while the store still holds
     // readings, also room for as much again as they take (at least the reserve's size): a
     // compaction midway through a drain frees a few MB that new readings would take at once, and
@@ -232,28 +226,16 @@ export class SpaceGuard {
     // half of what is free beyond keepFree, lets readings flow again on a disk another writer
     // keeps full (measured: 1.3 MB free after the drain on the qemu ext4 disk); it grows back to
     // full size once there is room.
-    const keep = keepFreeBytes(this.options.keepFree, this.space.totalBytes);
+    const keep = keepFreeBytes(this.options.keepFree, space.totalBytes);
     const stored = this.options.storedBytes();
-    const avail = this.space.availBytes;
+    const avail = space.availBytes;
     const reserve = stored > 0 ? this.reserveBytes : Math.max(MIN_RESERVE_BYTES, Math.min(this.reserveBytes, Math.floor((avail - keep - REOPEN_MIN_BYTES) / 2)));
     const needed = reserve + REOPEN_MIN_BYTES + keep + (stored > 0 ? Math.max(this.reserveBytes, stored) : reserve);
     const room = avail >= needed && !(this.options.emptying?.() ?? false);
     if (this.mode !== 'ok' && room) await this.recover(reserve);
     else if (this.mode === 'ok' && !this.reserveHeld && room) await this.writeReserve(reserve);
     else if (this.mode === 'ok' && this.reserveHeld && this.reserveHeldBytes < this.reserveBytes && avail >= 2 * this.reserveBytes + REOPEN_MIN_BYTES + keep) await this.writeReserve(this.reserveBytes);
-    if (Date.now() - this.footprintAt >= FOOTPRINT_EVERY_MS) {
-      this.footprint = await storeFootprint(this.options.path);
-      this.footprintAt = Date.now();
-    }
-    this.cap = effectiveCap({
-      maxBytes: Number.POSITIVE_INFINITY,
-      storedBytes: this.options.storedBytes(),
-      ...(this.footprint !== null ? { footprintBytes: this.footprint } : {}),
-      space: this.space,
-      keepFree: this.options.keepFree,
-      reserveMissingBytes: this.reserveHeld ? 0 : this.reserveBytes,
-      reclaimableBytes: this.options.reclaimableBytes?.() ?? 0,
-    });
+    await this.cap.update(this.reserveHeld ? 0 : this.reserveBytes);
   }
 
   private async recover(reserve: number): Promise<void> {
@@ -261,8 +243,8 @@ export class SpaceGuard {
     if (!this.reserveHeld) await this.writeReserve(reserve);
     if (!this.reserveHeld) return;
     this.mode = 'ok';
-    this.space = await fsSpace(this.options.path);
-    this.options.log?.info({ was, freeBytes: this.space.availBytes }, 'the store is writable again: accepting new readings');
+    const space = await this.cap.measure();
+    this.options.log?.info({ was, freeBytes: space.availBytes }, 'the store is writable again: accepting new readings');
     this.options.onWritable();
   }
 
@@ -288,38 +270,6 @@ async function releaseReserve(path: string): Promise<void> {
   await truncate(path, RESERVE_STUB_BYTES);
 }
 
-/** What LevelDB's files in the store folder take (the agent's own files left out); null when unreadable. */
-async function storeFootprint(path: string): Promise<number | null> {
-  try {
-    let total = 0;
-    for (const name of await readdir(path)) {
-      if (isOwnFile(name)) continue;
-      total += (await stat(join(path, name)).catch(() => null))?.size ?? 0;
-    }
-    return total;
-  } catch {
-    return null;
-  }
-}
-
 export function readOnlyLine(path: string): string {
   return `the store ${path} is on a read-only file system`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** The store folder, or the nearest folder above it that exists (a first start creates it). */
-export async function nearestFolder(path: string): Promise<string> {
-  let folder = path;
-  while (!(await exists(folder))) {
-    const parent = dirname(folder);
-    if (parent === folder) break;
-    folder = parent;
-  }
-  return folder;
 }
