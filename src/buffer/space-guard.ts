@@ -3,12 +3,10 @@
 // disk is full so LevelDB can still open, write deletes and compact (a store with 0 bytes free
 // cannot even be opened: LevelDB writes a new manifest and log at every open), and the modes in
 // which new readings are refused and counted: the disk is full, or the file system is read-only.
-// The cap itself (statfs, footprint, keepFree) is store-cap.ts's.
-import { open, rm, stat, truncate } from 'node:fs/promises';
-import { join } from 'node:path';
+// The cap itself (statfs, footprint, keepFree) is store-cap.ts's; the reserve file reserve-file.ts's.
 import type { Logger } from 'pino';
 import { probeWrite } from './write-probe.js';
-import { RESERVE_FILE, RESERVE_STUB_BYTES } from './own-files.js';
+import { ReserveFile } from './reserve-file.js';
 import { classifyWriteError, keepFreeBytes, type CapSetBy, type KeepFree } from './disk-space.js';
 import { fsSpace, nearestFolder, StoreCap } from './store-cap.js';
 
@@ -61,10 +59,7 @@ export interface SpaceGuardOptions {
 export class SpaceGuard {
   mode: SpaceMode = 'ok';
   private readonly cap: StoreCap;
-  private reserveHeld = false;
-  /** Size of the reserve file on disk (smaller than reserveBytes after a recovery on a crowded disk). */
-  private reserveHeldBytes = 0;
-  private readonly reservePath: string;
+  private readonly reserve: ReserveFile;
   private reserveBytes: number;
   private refreshing: Promise<void> | null = null;
   private lastRefreshAt = 0;
@@ -73,7 +68,7 @@ export class SpaceGuard {
   private releasing: Promise<void> | null = null;
 
   constructor(private readonly options: SpaceGuardOptions) {
-    this.reservePath = join(options.path, RESERVE_FILE);
+    this.reserve = new ReserveFile(options.path, options.log);
     this.reserveBytes = options.reserveBytes ?? DEFAULT_RESERVE_BYTES;
     this.cap = new StoreCap(options);
   }
@@ -84,21 +79,19 @@ export class SpaceGuard {
     // On a small file system the reserve is a quarter of it (at least 256 KiB): 2 MiB of a 2 MB disk would leave nothing.
     if (space !== null && this.options.reserveBytes === undefined) this.reserveBytes = Math.min(DEFAULT_RESERVE_BYTES, Math.max(MIN_RESERVE_BYTES, Math.floor(space.totalBytes / 4)));
     if (space === null || space.availBytes >= this.reserveBytes) return;
-    if (((await stat(this.reservePath).catch(() => null))?.size ?? 0) > RESERVE_STUB_BYTES) {
-      await releaseReserve(this.reservePath);
+    if ((await this.reserve.onDisk()) !== null) {
+      await this.reserve.release();
       this.mode = 'full';
       this.options.log?.error({ freeBytes: space.availBytes, released: this.reserveBytes }, 'disk full at start: released the reserve file so the store can open and drain; new readings are dropped until there is room');
     }
   }
 
   async start(): Promise<void> {
-    const held = this.mode === 'ok' ? await stat(this.reservePath).catch(() => null) : null;
-    this.reserveHeld = held !== null && held.size > RESERVE_STUB_BYTES;
-    this.reserveHeldBytes = this.reserveHeld ? held!.size : 0;
+    await this.reserve.adopt(this.mode !== 'ok');
     await this.refresh(true);
     // Without its reserve a store that fills the disk could not be reopened to drain: no new
     // readings until there is room to write it (a restart on a full disk lands here).
-    if (this.mode === 'ok' && !this.reserveHeld && this.cap.space !== null) {
+    if (this.mode === 'ok' && !this.reserve.held && this.cap.space !== null) {
       this.mode = 'full';
       this.options.log?.error({ path: this.options.path, freeBytes: this.cap.space.availBytes }, 'disk full at start (no room for the reserve file): new readings are dropped and counted until there is room; the backlog is still published');
     }
@@ -143,9 +136,8 @@ export class SpaceGuard {
     if (kind !== 'no-space') return;
     if (this.mode === 'ok') this.options.log?.error({ path: this.options.path }, 'disk full: new readings are dropped and counted until there is room; the backlog is still published');
     this.mode = 'full';
-    if (this.reserveHeld) {
-      this.reserveHeld = false;
-      this.releasing = releaseReserve(this.reservePath).catch((error: unknown) => this.options.log?.warn({ err: error }, 'cannot release the reserve file'));
+    if (this.reserve.held) {
+      this.releasing = this.reserve.release().catch((error: unknown) => this.options.log?.warn({ err: error }, 'cannot release the reserve file'));
     }
     // Look again at once: a write can fail for want of room that is there again a moment later.
     void (this.releasing ?? Promise.resolve()).then(() => this.refresh(true));
@@ -179,7 +171,7 @@ export class SpaceGuard {
       capSetBy: setBy,
       freeBytes: this.cap.space?.availBytes ?? null,
       keepFreeBytes: this.cap.keepFreeBytes,
-      reserveHeld: this.reserveHeld,
+      reserveHeld: this.reserve.held,
       problem: this.problem(),
     };
   }
@@ -233,41 +225,20 @@ export class SpaceGuard {
     const needed = reserve + REOPEN_MIN_BYTES + keep + (stored > 0 ? Math.max(this.reserveBytes, stored) : reserve);
     const room = avail >= needed && !(this.options.emptying?.() ?? false);
     if (this.mode !== 'ok' && room) await this.recover(reserve);
-    else if (this.mode === 'ok' && !this.reserveHeld && room) await this.writeReserve(reserve);
-    else if (this.mode === 'ok' && this.reserveHeld && this.reserveHeldBytes < this.reserveBytes && avail >= 2 * this.reserveBytes + REOPEN_MIN_BYTES + keep) await this.writeReserve(this.reserveBytes);
-    await this.cap.update(this.reserveHeld ? 0 : this.reserveBytes);
+    else if (this.mode === 'ok' && !this.reserve.held && room) await this.reserve.write(reserve);
+    else if (this.mode === 'ok' && this.reserve.held && this.reserve.heldBytes < this.reserveBytes && avail >= 2 * this.reserveBytes + REOPEN_MIN_BYTES + keep) await this.reserve.write(this.reserveBytes);
+    await this.cap.update(this.reserve.held ? 0 : this.reserveBytes);
   }
 
   private async recover(reserve: number): Promise<void> {
     const was = this.mode;
-    if (!this.reserveHeld) await this.writeReserve(reserve);
-    if (!this.reserveHeld) return;
+    if (!this.reserve.held) await this.reserve.write(reserve);
+    if (!this.reserve.held) return;
     this.mode = 'ok';
     const space = await this.cap.measure();
     this.options.log?.info({ was, freeBytes: space.availBytes }, 'the store is writable again: accepting new readings');
     this.options.onWritable();
   }
-
-  private async writeReserve(bytes: number): Promise<void> {
-    let file;
-    try {
-      file = await open(this.reservePath, 'w');
-      // Written, not truncated: a sparse file would reserve nothing.
-      await file.write(Buffer.alloc(bytes));
-      await file.close();
-      this.reserveHeld = true;
-      this.reserveHeldBytes = bytes;
-    } catch (error) {
-      await file?.close().catch(() => undefined);
-      await rm(this.reservePath, { force: true }).catch(() => undefined);
-      this.options.log?.debug({ err: error }, 'cannot write the reserve file yet');
-    }
-  }
-}
-
-/** Gives the reserve's space back but its first block (RESERVE_STUB_BYTES, see own-files.ts). */
-async function releaseReserve(path: string): Promise<void> {
-  await truncate(path, RESERVE_STUB_BYTES);
 }
 
 export function readOnlyLine(path: string): string {
