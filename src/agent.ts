@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
-import { ReadingBuffer } from './buffer/reading-buffer.js';
+import { ReadingBuffer } from './buffer/index.js';
 import { StatusHub } from './status/status-hub.js';
 import { StatusServer } from './status/status-server.js';
 import { MqttConnection } from './mqtt/connection.js';

@@ -4,7 +4,8 @@
 // functions: the statfs calls and the reserve file live in space-guard.ts.
 
 /** store.keepFree as configured: a size in bytes, or a percentage of the file system's size. */
-export type KeepFree = { bytes: number } | { percent: number };
+import type { KeepFree } from '../schema/keep-free.js';
+export type { KeepFree };
 
 /** What limits the buffer right now, as /status.json shows it (buffer.capSetBy). */
 export type CapSetBy = 'maxBytes' | 'keepFree' | 'disk full' | 'read-only';
@@ -73,19 +74,6 @@ export function effectiveCap(input: CapInput): Cap {
   const ratio = footprint >= FOOTPRINT_MIN_BYTES ? Math.min(MAX_RATIO, Math.max(1, (input.storedBytes + reclaimable) / footprint)) : 1;
   const fsCap = Math.max(input.storedBytes, Math.floor(diskBudget * ratio));
   return fsCap < input.maxBytes ? { bytes: fsCap, setBy: 'keepFree', keepFreeBytes: keep } : { bytes: input.maxBytes, setBy: 'maxBytes', keepFreeBytes: keep };
-}
-
-/** "15%" or a size already parsed to bytes; undefined when it is neither. */
-export function parseKeepFree(raw: string | number, parseSize: (input: unknown) => number | undefined): KeepFree | undefined {
-  if (typeof raw === 'string') {
-    const match = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(raw);
-    if (match) {
-      const percent = Number(match[1]);
-      return percent <= 90 ? { percent } : undefined;
-    }
-  }
-  const bytes = parseSize(raw);
-  return bytes === undefined ? undefined : { bytes };
 }
 
 export type WriteFailure = 'no-space' | 'read-only' | 'other';

@@ -3,14 +3,15 @@
 // disk is full so LevelDB can still open, write deletes and compact (a store with 0 bytes free
 // cannot even be opened: LevelDB writes a new manifest and log at every open), and the modes in
 // which new readings are refused and counted: the disk is full, or the file system is read-only.
-import { open, readdir, rm, statfs, stat, truncate } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+// The cap itself (statfs, footprint, keepFree) is store-cap.ts's; the reserve file reserve-file.ts's.
 import type { Logger } from 'pino';
 import { probeWrite } from './write-probe.js';
-import { isOwnFile, RESERVE_FILE, RESERVE_STUB_BYTES } from './own-files.js';
-import { classifyWriteError, effectiveCap, keepFreeBytes, type CapSetBy, type FsSpace, type KeepFree } from './disk-space.js';
+import { ReserveFile } from './reserve-file.js';
+import { classifyWriteError, keepFreeBytes, type CapSetBy, type KeepFree } from './disk-space.js';
+import { fsSpace, nearestFolder, StoreCap } from './store-cap.js';
 
 export { RESERVE_FILE, RESERVE_STUB_BYTES } from './own-files.js';
+export { nearestFolder } from './store-cap.js';
 
 /**
  * 2 MiB (a quarter of a file system smaller than 8 MiB): at open LevelDB turns the old log (up to
@@ -24,7 +25,6 @@ const REOPEN_MIN_BYTES = 64 * 1024;
 const MIN_RESERVE_BYTES = 256 * 1024;
 const REFRESH_MIN_MS = 200;
 const PROBE_EVERY_MS = 1000;
-const FOOTPRINT_EVERY_MS = 1000;
 
 export type SpaceMode = 'ok' | 'full' | 'read-only';
 
@@ -56,32 +56,21 @@ export interface SpaceGuardOptions {
   log?: Logger | undefined;
 }
 
-const fsSpace = async (path: string): Promise<FsSpace> => {
-  const fs = await statfs(path);
-  return { availBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize };
-};
-
 export class SpaceGuard {
   mode: SpaceMode = 'ok';
-  private space: FsSpace | null = null;
-  private cap: { bytes: number; setBy: 'maxBytes' | 'keepFree'; keepFreeBytes: number } | null = null;
-  private reserveHeld = false;
-  /** Size of the reserve file on disk (smaller than reserveBytes after a recovery on a crowded disk). */
-  private reserveHeldBytes = 0;
-  private readonly reservePath: string;
+  private readonly cap: StoreCap;
+  private readonly reserve: ReserveFile;
   private reserveBytes: number;
   private refreshing: Promise<void> | null = null;
   private lastRefreshAt = 0;
   private timer: NodeJS.Timeout | null = null;
-  /** Bytes of LevelDB's files in the store folder, measured at most every FOOTPRINT_EVERY_MS. */
-  private footprint: number | null = null;
-  private footprintAt = 0;
   /** The reserve file being deleted: a reopen waits for the room it gives back. */
   private releasing: Promise<void> | null = null;
 
   constructor(private readonly options: SpaceGuardOptions) {
-    this.reservePath = join(options.path, RESERVE_FILE);
+    this.reserve = new ReserveFile(options.path, options.log);
     this.reserveBytes = options.reserveBytes ?? DEFAULT_RESERVE_BYTES;
+    this.cap = new StoreCap(options);
   }
 
   /** Before LevelDB opens: on a disk without room for the open itself, gives back the reserve. */
@@ -90,23 +79,21 @@ export class SpaceGuard {
     // On a small file system the reserve is a quarter of it (at least 256 KiB): 2 MiB of a 2 MB disk would leave nothing.
     if (space !== null && this.options.reserveBytes === undefined) this.reserveBytes = Math.min(DEFAULT_RESERVE_BYTES, Math.max(MIN_RESERVE_BYTES, Math.floor(space.totalBytes / 4)));
     if (space === null || space.availBytes >= this.reserveBytes) return;
-    if (((await stat(this.reservePath).catch(() => null))?.size ?? 0) > RESERVE_STUB_BYTES) {
-      await releaseReserve(this.reservePath);
+    if ((await this.reserve.onDisk()) !== null) {
+      await this.reserve.release();
       this.mode = 'full';
       this.options.log?.error({ freeBytes: space.availBytes, released: this.reserveBytes }, 'disk full at start: released the reserve file so the store can open and drain; new readings are dropped until there is room');
     }
   }
 
   async start(): Promise<void> {
-    const held = this.mode === 'ok' ? await stat(this.reservePath).catch(() => null) : null;
-    this.reserveHeld = held !== null && held.size > RESERVE_STUB_BYTES;
-    this.reserveHeldBytes = this.reserveHeld ? held!.size : 0;
+    await this.reserve.adopt(this.mode !== 'ok');
     await this.refresh(true);
     // Without its reserve a store that fills the disk could not be reopened to drain: no new
     // readings until there is room to write it (a restart on a full disk lands here).
-    if (this.mode === 'ok' && !this.reserveHeld && this.space !== null) {
+    if (this.mode === 'ok' && !this.reserve.held && this.cap.space !== null) {
       this.mode = 'full';
-      this.options.log?.error({ path: this.options.path, freeBytes: this.space.availBytes }, 'disk full at start (no room for the reserve file): new readings are dropped and counted until there is room; the backlog is still published');
+      this.options.log?.error({ path: this.options.path, freeBytes: this.cap.space.availBytes }, 'disk full at start (no room for the reserve file): new readings are dropped and counted until there is room; the backlog is still published');
     }
     this.timer = setInterval(() => void this.refresh(true), PROBE_EVERY_MS);
     this.timer.unref();
@@ -119,7 +106,7 @@ export class SpaceGuard {
 
   /** True while the file system (keepFree), not maxBytes, sets the cap. */
   limitedByDisk(maxBytes: number): boolean {
-    return this.cap !== null && this.cap.bytes < maxBytes;
+    return this.cap.limitedByDisk(maxBytes);
   }
 
   /** New readings are refused (and counted) while the disk is full or read-only. */
@@ -130,7 +117,7 @@ export class SpaceGuard {
   /** The cap in bytes; maxBytes until statfs answered. Asks for a fresh check now and then. */
   capBytes(maxBytes: number): number {
     if (Date.now() - this.lastRefreshAt >= REFRESH_MIN_MS) void this.refresh(false);
-    return this.cap === null ? maxBytes : Math.min(maxBytes, this.cap.bytes);
+    return this.cap.bytes(maxBytes);
   }
 
   /** A write failed: a full disk gives back the reserve; a read-only file system stops writes. */
@@ -149,9 +136,8 @@ export class SpaceGuard {
     if (kind !== 'no-space') return;
     if (this.mode === 'ok') this.options.log?.error({ path: this.options.path }, 'disk full: new readings are dropped and counted until there is room; the backlog is still published');
     this.mode = 'full';
-    if (this.reserveHeld) {
-      this.reserveHeld = false;
-      this.releasing = releaseReserve(this.reservePath).catch((error: unknown) => this.options.log?.warn({ err: error }, 'cannot release the reserve file'));
+    if (this.reserve.held) {
+      this.releasing = this.reserve.release().catch((error: unknown) => this.options.log?.warn({ err: error }, 'cannot release the reserve file'));
     }
     // Look again at once: a write can fail for want of room that is there again a moment later.
     void (this.releasing ?? Promise.resolve()).then(() => this.refresh(true));
@@ -175,17 +161,17 @@ export class SpaceGuard {
     await this.releasing;
     this.releasing = null;
     await this.refresh(true);
-    return this.space === null || this.space.availBytes >= REOPEN_MIN_BYTES;
+    return this.cap.space === null || this.cap.space.availBytes >= REOPEN_MIN_BYTES;
   }
 
   status(maxBytes: number): DiskStatus {
-    const setBy: CapSetBy = this.mode === 'full' ? 'disk full' : this.mode === 'read-only' ? 'read-only' : (this.cap !== null && this.cap.bytes < maxBytes ? 'keepFree' : 'maxBytes');
+    const setBy: CapSetBy = this.mode === 'full' ? 'disk full' : this.mode === 'read-only' ? 'read-only' : (this.cap.limitedByDisk(maxBytes) ? 'keepFree' : 'maxBytes');
     return {
-      effectiveMaxBytes: this.cap === null ? maxBytes : Math.min(maxBytes, this.cap.bytes),
+      effectiveMaxBytes: this.cap.bytes(maxBytes),
       capSetBy: setBy,
-      freeBytes: this.space?.availBytes ?? null,
-      keepFreeBytes: this.cap?.keepFreeBytes ?? null,
-      reserveHeld: this.reserveHeld,
+      freeBytes: this.cap.space?.availBytes ?? null,
+      keepFreeBytes: this.cap.keepFreeBytes,
+      reserveHeld: this.reserve.held,
       problem: this.problem(),
     };
   }
@@ -222,7 +208,7 @@ export class SpaceGuard {
 
   private async check(): Promise<void> {
     if (this.mode === 'read-only' && (await probeWrite(this.options.path)) === 'read-only') return;
-    this.space = await fsSpace(this.options.path);
+    const space = await this.cap.measure();
     // Room for the reserve with keepFree and a little more beside it; while the store still holds
     // readings, also room for as much again as they take (at least the reserve's size): a
     // compaction midway through a drain frees a few MB that new readings would take at once, and
@@ -232,94 +218,29 @@ export class SpaceGuard {
     // half of what is free beyond keepFree, lets readings flow again on a disk another writer
     // keeps full (measured: 1.3 MB free after the drain on the qemu ext4 disk); it grows back to
     // full size once there is room.
-    const keep = keepFreeBytes(this.options.keepFree, this.space.totalBytes);
+    const keep = keepFreeBytes(this.options.keepFree, space.totalBytes);
     const stored = this.options.storedBytes();
-    const avail = this.space.availBytes;
+    const avail = space.availBytes;
     const reserve = stored > 0 ? this.reserveBytes : Math.max(MIN_RESERVE_BYTES, Math.min(this.reserveBytes, Math.floor((avail - keep - REOPEN_MIN_BYTES) / 2)));
     const needed = reserve + REOPEN_MIN_BYTES + keep + (stored > 0 ? Math.max(this.reserveBytes, stored) : reserve);
     const room = avail >= needed && !(this.options.emptying?.() ?? false);
     if (this.mode !== 'ok' && room) await this.recover(reserve);
-    else if (this.mode === 'ok' && !this.reserveHeld && room) await this.writeReserve(reserve);
-    else if (this.mode === 'ok' && this.reserveHeld && this.reserveHeldBytes < this.reserveBytes && avail >= 2 * this.reserveBytes + REOPEN_MIN_BYTES + keep) await this.writeReserve(this.reserveBytes);
-    if (Date.now() - this.footprintAt >= FOOTPRINT_EVERY_MS) {
-      this.footprint = await storeFootprint(this.options.path);
-      this.footprintAt = Date.now();
-    }
-    this.cap = effectiveCap({
-      maxBytes: Number.POSITIVE_INFINITY,
-      storedBytes: this.options.storedBytes(),
-      ...(this.footprint !== null ? { footprintBytes: this.footprint } : {}),
-      space: this.space,
-      keepFree: this.options.keepFree,
-      reserveMissingBytes: this.reserveHeld ? 0 : this.reserveBytes,
-      reclaimableBytes: this.options.reclaimableBytes?.() ?? 0,
-    });
+    else if (this.mode === 'ok' && !this.reserve.held && room) await this.reserve.write(reserve);
+    else if (this.mode === 'ok' && this.reserve.held && this.reserve.heldBytes < this.reserveBytes && avail >= 2 * this.reserveBytes + REOPEN_MIN_BYTES + keep) await this.reserve.write(this.reserveBytes);
+    await this.cap.update(this.reserve.held ? 0 : this.reserveBytes);
   }
 
   private async recover(reserve: number): Promise<void> {
     const was = this.mode;
-    if (!this.reserveHeld) await this.writeReserve(reserve);
-    if (!this.reserveHeld) return;
+    if (!this.reserve.held) await this.reserve.write(reserve);
+    if (!this.reserve.held) return;
     this.mode = 'ok';
-    this.space = await fsSpace(this.options.path);
-    this.options.log?.info({ was, freeBytes: this.space.availBytes }, 'the store is writable again: accepting new readings');
+    const space = await this.cap.measure();
+    this.options.log?.info({ was, freeBytes: space.availBytes }, 'the store is writable again: accepting new readings');
     this.options.onWritable();
-  }
-
-  private async writeReserve(bytes: number): Promise<void> {
-    let file;
-    try {
-      file = await open(this.reservePath, 'w');
-      // Written, not truncated: a sparse file would reserve nothing.
-      await file.write(Buffer.alloc(bytes));
-      await file.close();
-      this.reserveHeld = true;
-      this.reserveHeldBytes = bytes;
-    } catch (error) {
-      await file?.close().catch(() => undefined);
-      await rm(this.reservePath, { force: true }).catch(() => undefined);
-      this.options.log?.debug({ err: error }, 'cannot write the reserve file yet');
-    }
-  }
-}
-
-/** Gives the reserve's space back but its first block (RESERVE_STUB_BYTES, see own-files.ts). */
-async function releaseReserve(path: string): Promise<void> {
-  await truncate(path, RESERVE_STUB_BYTES);
-}
-
-/** What LevelDB's files in the store folder take (the agent's own files left out); null when unreadable. */
-async function storeFootprint(path: string): Promise<number | null> {
-  try {
-    let total = 0;
-    for (const name of await readdir(path)) {
-      if (isOwnFile(name)) continue;
-      total += (await stat(join(path, name)).catch(() => null))?.size ?? 0;
-    }
-    return total;
-  } catch {
-    return null;
   }
 }
 
 export function readOnlyLine(path: string): string {
   return `the store ${path} is on a read-only file system`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** The store folder, or the nearest folder above it that exists (a first start creates it). */
-export async function nearestFolder(path: string): Promise<string> {
-  let folder = path;
-  while (!(await exists(folder))) {
-    const parent = dirname(folder);
-    if (parent === folder) break;
-    folder = parent;
-  }
-  return folder;
 }

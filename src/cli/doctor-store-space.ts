@@ -3,9 +3,7 @@
 // warning when the disk is (almost) full.
 import { statfs } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
-import { effectiveCap, keepFreeBytes } from '../buffer/disk-space.js';
-import { DEFAULT_RESERVE_BYTES, nearestFolder, readOnlyLine } from '../buffer/space-guard.js';
-import { probeWrite } from '../buffer/write-probe.js';
+import { DEFAULT_RESERVE_BYTES, effectiveCap, keepFreeBytes, nearestFolder, probeWrite, readOnlyLine } from '../buffer/index.js';
 import type { CheckResult } from './doctor-result.js';
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;

@@ -5,9 +5,9 @@ import { access, constants } from 'node:fs/promises';
 import { lookup } from 'node:dns/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
 import type { Config } from '../config/schema.js';
 import { displayUrl } from '../mqtt/client-options.js';
+import { probeBroker } from '../mqtt/broker-probe.js';
 import { maskCredentialsIn } from '../config/mask-url.js';
 import { chooseGpioBackend } from '../hardware/gpio/gpio-backend.js';
 import { checkStoreSpace } from './doctor-store-space.js';
@@ -150,20 +150,13 @@ async function checkBroker(config: Config): Promise<CheckResult[]> {
   } catch {
     return [{ verdict: 'warn', what: `broker host ${url.hostname} does not resolve now`, fix: 'check mqtt.url and DNS (the agent buffers until it resolves)' }];
   }
-  const client = mqtt.connect(config.mqtt.url, {
+  let outcome = await probeBroker({
+    url: config.mqtt.url,
     clientId: `${safeClientId(config.mqtt.clientId)}-doctor`,
     protocolVersion: config.mqtt.protocolVersion,
-    reconnectPeriod: 0,
-    connectTimeout: 5000,
-    ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
-    ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+    username: config.mqtt.username,
+    password: config.mqtt.password,
   });
-  let outcome = await new Promise<string | null>((resolve) => {
-    client.once('connect', () => resolve(null));
-    client.once('error', (error) => resolve(error.message));
-    client.once('close', () => resolve('connection closed'));
-  });
-  client.end(true);
   if (outcome !== null) outcome = maskCredentialsIn(outcome);
   if (outcome === null) return [{ verdict: 'ok', what: `broker ${shown} accepts the connection and credentials` }];
   if (/protocol version/i.test(outcome) && config.mqtt.protocolVersion === 5) {

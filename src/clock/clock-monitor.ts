@@ -6,7 +6,7 @@
 // boot, taken while synchronized, turns a marked reading's monotonic time into its true time.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { ClockMark } from '../buffer/clock-mark.js';
+import type { ClockMark } from '../buffer/index.js';
 import type { ClockReading, ClockSource } from './clock-source.js';
 import { monotonicMs, readBootId } from './boot.js';
 

@@ -10,7 +10,7 @@ import { idField } from './sensor-schema.js';
 import { size } from '../schema/units.js';
 import { BROKER_PROFILE_NAMES } from '../mqtt/broker-profiles.js';
 import { parseSize } from '../schema/units.js';
-import { parseKeepFree, type KeepFree } from '../buffer/disk-space.js';
+import { parseKeepFree, type KeepFree } from '../schema/keep-free.js';
 
 /**
  * Kept free on the store's file system by default: 5% of its size, on top of what ext4 reserves for

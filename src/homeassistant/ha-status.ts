@@ -3,7 +3,7 @@
 // `online` (retained or live) schedules one re-announce after a random delay up to
 // `announceDelay`, so a fleet does not answer HA's restart in the same second. Anything else on
 // the topic is ignored and logged, at most once a minute with the count since, never a crash.
-import type { MqttClient } from 'mqtt';
+import type { MqttClient } from '../mqtt/client-types.js';
 import type { Logger } from 'pino';
 
 const GARBAGE_LOG_INTERVAL_MS = 60_000;

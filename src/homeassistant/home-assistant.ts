@@ -4,7 +4,7 @@
 // the latest states and the health; the store is rewritten once HA's broker acknowledged all of
 // it. Between announcements it forwards live states and availability changes. Everything goes
 // through the publisher's connection under the broker's limits (src/mqtt/extra-publishes.ts).
-import type { MqttClient } from 'mqtt';
+import type { MqttClient } from '../mqtt/client-types.js';
 import type { Logger } from 'pino';
 import type { HomeassistantConfig } from '../config/schema.js';
 import type { SensorConfig } from '../config/sensor-schema.js';

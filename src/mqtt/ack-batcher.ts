@@ -3,7 +3,7 @@
 // before the delete only means a duplicate (at-least-once), never a loss. Readings taken out as
 // unsendable (larger than the broker's Maximum Packet Size) leave the same way, counted apart.
 import type { Logger } from 'pino';
-import type { RawReading } from '../buffer/types.js';
+import type { RawReading } from '../buffer/index.js';
 
 const ACK_FLUSH_MS = 10;
 const ACK_FLUSH_NOW = 512;

@@ -2,7 +2,7 @@
 // first reading has waited maxDelay. A batch is acked, and deleted from the buffer, as a unit.
 // A batch never mixes epochs (its payload has one `epoch`), nor time qualities (one `clock`): a
 // reading of another epoch or quality closes it.
-import type { RawReading } from '../buffer/types.js';
+import type { RawReading } from '../buffer/index.js';
 
 export interface BatchOptions {
   maxReadings: number;

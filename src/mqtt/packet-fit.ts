@@ -4,7 +4,7 @@
 // that refuse large publishes without announcing a Maximum Packet Size (Mosquitto's
 // message_size_limit: PUBACK 0x95 on MQTT 5), kept for the rest of the run.
 import type { Logger } from 'pino';
-import type { RawReading } from '../buffer/types.js';
+import type { RawReading } from '../buffer/index.js';
 import type { AckBatcher } from './ack-batcher.js';
 import type { LinkLimits } from './broker-limits.js';
 import type { WarnOnce } from './status-messages.js';

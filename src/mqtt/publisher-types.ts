@@ -1,7 +1,7 @@
 // What the publisher consumes and emits: the buffer's side (PublishSource, an interface defined by
 // its consumer), its options, its events, and a lane (a cursor over the buffer, publisher.ts).
 import type { Logger } from 'pino';
-import type { RawReading } from '../buffer/types.js';
+import type { RawReading } from '../buffer/index.js';
 import type { LinkLimits } from './broker-limits.js';
 import type { BrokerProfile } from './broker-profiles.js';
 import type { MqttConnection } from './connection.js';
@@ -9,14 +9,22 @@ import { OpenBatches, type BatchOptions } from './open-batches.js';
 import type { RefusalInfo } from './refusals.js';
 import type { Routes } from './topics.js';
 
-/** The part of the buffer the publisher uses: stored JSON texts, read between two seqs. */
+/** What one connection reads of the buffer: stored JSON texts between two seqs, in flight until acked or closed. */
+export interface PublishReader {
+  readRaw(afterSeq: number, limit: number, upToSeq?: number): Promise<RawReading[]>;
+  /** Deletes acknowledged readings; still works after close (acks that arrived before the link went down). */
+  ack(seqs: readonly number[]): Promise<void>;
+  /** The link is down: nothing this reader handed out is in flight any more. */
+  close(): void;
+}
+
+/** The part of the buffer the publisher uses. */
 export interface PublishSource {
-  readRawFrom(afterSeq: number, limit: number, upToSeq?: number): Promise<RawReading[]>;
+  /** A reader per connection, closed when its link goes down. */
+  openReader(): PublishReader;
   ack(seqs: readonly number[]): Promise<void>;
   on(event: 'appended', listener: () => void): unknown;
   off(event: 'appended', listener: () => void): unknown;
-  /** Forgets which readings were handed out: they are no longer in flight once the link is down. */
-  releaseHandedOut?(): void;
   /** lastSeq: the highest seq written (the live/backlog split); epoch: the current one (birth message). */
   stats(): { dropped: number; lastSeq: number; epoch?: number };
 }

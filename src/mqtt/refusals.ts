@@ -6,7 +6,7 @@
 // logged at error level and shown as the link's error: a technician must fix the broker's side
 // (its ACL, its quota), the agent alone cannot.
 import type { Logger } from 'pino';
-import type { RawReading } from '../buffer/types.js';
+import type { RawReading } from '../buffer/index.js';
 
 /** Refused this many rounds in a row is persistent: logged as an error, shown on the status page. */
 export const REFUSALS_PERSISTENT = 3;

@@ -7,7 +7,7 @@
 // broker queue QoS 1 commands while the agent is away and replay them on reconnect, and a command
 // must never be carried out late. The agent subscribes again on each new connection (MQTT.js's
 // own resubscribe is off), and after a reconnect it publishes the current state, never re-applies.
-import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { IPublishPacket, MqttClient } from '../mqtt/client-types.js';
 import type { Logger } from 'pino';
 import type { Level } from '../hardware/gpio/gpio.js';
 import type { MqttConnection } from '../mqtt/connection.js';

@@ -4,8 +4,7 @@
 // `clamp` failed is counted as a failure of the sensor, never stored clipped. A reading taken while
 // the system clock cannot be trusted is stored with its clock mark (src/buffer/clock-mark.ts).
 import type { Logger } from 'pino';
-import type { Reading, StoredReading } from '../buffer/types.js';
-import type { ClockMark } from '../buffer/clock-mark.js';
+import type { ClockMark, Reading, StoredReading } from '../buffer/index.js';
 import type { SensorConfig } from '../config/sensor-schema.js';
 import { SensorFilters } from '../filters/sensor-filters.js';
 import { OutOfRangeError } from '../filters/stage.js';

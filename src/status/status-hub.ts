@@ -1,7 +1,7 @@
 // The status hub: the agent's latest state in memory, for the status port. It only observes:
 // the sampler, publisher and buffer tell it what happened; it never calls back into them.
 import { EventEmitter } from 'node:events';
-import type { BufferStats } from '../buffer/types.js';
+import type { BufferStats } from '../buffer/index.js';
 import type { Values } from '../sensors/types.js';
 import { History, type HistorySnapshot } from './history.js';
 import { hostInfoReader, type ClockStatus, type HostInfo } from './host-info.js';

@@ -1,6 +1,6 @@
 // The shapes the status port shows: /status.json, the WebSocket messages and /healthz.
 // Field names are part of the contract (design.md): extend them, never rename them.
-import type { BufferStats } from '../buffer/types.js';
+import type { BufferStats } from '../buffer/index.js';
 import type { Values } from '../sensors/types.js';
 import type { ClockStatus } from './host-info.js';
 import type { OutputStatus } from '../outputs/output-controller.js';

@@ -63,23 +63,25 @@ describe('ReadingBuffer: capacity and overflow', () => {
   it('never drops readings in flight: the broker is about to have them', async () => {
     const buffer = await fx.open({ maxReadings: 5 });
     await appendMany(buffer, 5);
-    const inFlight = await buffer.readFrom(0, 2);
+    const reader = buffer.openReader();
+    const inFlight = await reader.read(0, 2);
     await appendMany(buffer, 3, 5); // over by 3: drops 3, 4, 5, keeps 1 and 2 in flight
     await waitFor(() => buffer.stats().backlog === 5);
     expect(await readAll(buffer)).toEqual([1, 2, 6, 7, 8]);
     expect(buffer.stats().dropped).toBe(3);
-    await buffer.ack(inFlight.map((r) => r.seq));
+    await reader.ack(inFlight.map((r) => r.seq));
     expect(buffer.stats()).toMatchObject({ backlog: 3, dropped: 3 });
   });
 
   it('ignores acks of readings that were handed out, released by a link drop, and then dropped', async () => {
     const buffer = await fx.open({ maxReadings: 5 });
     await appendMany(buffer, 5);
-    const inFlight = await buffer.readFrom(0, 5);
-    buffer.releaseHandedOut(); // the link went down: nothing is in flight any more
+    const reader = buffer.openReader();
+    const inFlight = await reader.read(0, 5);
+    reader.close(); // the link went down: nothing is in flight any more
     await appendMany(buffer, 5, 5); // pushes 1..5 out
     await waitFor(() => buffer.stats().backlog === 5);
-    await buffer.ack(inFlight.map((r) => r.seq));
+    await reader.ack(inFlight.map((r) => r.seq));
     expect(buffer.stats()).toMatchObject({ backlog: 5, dropped: 5 });
     expect(await readAll(buffer)).toEqual([6, 7, 8, 9, 10]);
     const bytes = buffer.stats().bytes;

@@ -4,7 +4,7 @@
 // readings of another time quality.
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeReading, encodeReading, splitStored } from '../../src/buffer/codec.js';
-import { encodeBatchPayload, encodeRawPayload, decodeBatchPayload } from '../../src/mqtt/topics.js';
+import { encodeBatchPayload, encodeRawPayload, decodeBatchPayload } from '../../src/mqtt/payloads.js';
 import { OpenBatches } from '../../src/mqtt/open-batches.js';
 import type { RawReading } from '../../src/buffer/types.js';
 import type { ClockMark } from '../../src/buffer/clock-mark.js';

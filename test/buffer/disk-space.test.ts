@@ -1,7 +1,8 @@
 // store.keepFree and the effective cap (src/buffer/disk-space.ts): the buffer grows only into the
 // space beyond keepFree, never below what it holds, and a failed write is told apart by its cause.
 import { describe, expect, it } from 'vitest';
-import { classifyWriteError, effectiveCap, keepFreeBytes, parseKeepFree } from '../../src/buffer/disk-space.js';
+import { classifyWriteError, effectiveCap, keepFreeBytes } from '../../src/buffer/disk-space.js';
+import { parseKeepFree } from '../../src/schema/keep-free.js';
 import { parseSize } from '../../src/schema/units.js';
 
 const MB = 1_000_000;

@@ -1,6 +1,6 @@
 // A subscriber that keeps every message as it came (batches included), expanded into readings.
 import mqtt, { type MqttClient } from 'mqtt';
-import { decodeBatchPayload, type BatchPayload } from '../../src/mqtt/topics.js';
+import { decodeBatchPayload, type BatchPayload } from '../../src/mqtt/payloads.js';
 
 export interface RawMessage {
   topic: string;

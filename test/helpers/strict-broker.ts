@@ -7,7 +7,7 @@
 // code, one that sends DISCONNECT. Loopback only, ephemeral port.
 import { createServer, type Server, type Socket } from 'node:net';
 import mqttPacket, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
-import { decodeBatchPayload, type BatchPayload } from '../../src/mqtt/topics.js';
+import { decodeBatchPayload, type BatchPayload } from '../../src/mqtt/payloads.js';
 import type { TestBroker } from './broker.js';
 
 export interface StrictLimits {

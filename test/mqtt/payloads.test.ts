@@ -1,7 +1,7 @@
 // Payload forms on the wire (README, "MQTT topics and payloads"): one reading, and a batch with seq
 // and ts written as the first one and differences; from epoch 1 on (after a power cut) both carry "epoch".
 import { describe, expect, it } from 'vitest';
-import { decodeBatchPayload, encodeBatchPayload, encodeRawPayload } from '../../src/mqtt/topics.js';
+import { decodeBatchPayload, encodeBatchPayload, encodeRawPayload } from '../../src/mqtt/payloads.js';
 
 const raw = (seq: number, ts: number, valuesJson: string, epoch?: number) => ({ seq, sensor: 'greenhouse', tsJson: String(ts), valuesJson, ...(epoch === undefined ? {} : { epoch }) });
 
