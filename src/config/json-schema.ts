@@ -59,9 +59,19 @@ function withDocs(schema: JsonSchema): JsonSchema {
   return schema;
 }
 
+/**
+ * A driver's options carry their docs beside the field (`.meta({ description, examples })`). In
+ * input mode zod drops the examples of a field that transforms (an address, a duration), taking
+ * them for output values; ours are written as in a file, so they are put back.
+ */
+function keepInputExamples({ zodSchema, jsonSchema }: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
+  const examples = z.globalRegistry.get(zodSchema as z.ZodType)?.examples;
+  if (examples !== undefined) jsonSchema.examples = examples;
+}
+
 export function configJsonSchema(): Record<string, unknown> {
   cached ??= {
-    ...withDocs(z.toJSONSchema(configSchema(SCHEMA_ONLY), { io: 'input', unrepresentable: 'any' }) as JsonSchema),
+    ...withDocs(z.toJSONSchema(configSchema(SCHEMA_ONLY), { io: 'input', unrepresentable: 'any', override: keepInputExamples }) as JsonSchema),
     title: 'sensor-agent configuration',
   };
   return cached;
