@@ -38,9 +38,18 @@ export type Bh1750Mode = keyof typeof MODES;
 export const bh1750Options = z.strictObject({
   ...i2cDeviceOptions(BH1750_ADDRESSES[0], [...BH1750_ADDRESSES]),
   /** high: 1 lx steps, 120 ms; high2: 0.5 lx; low: 4 lx, 16 ms (typical times at MTreg 69). */
-  mode: z.enum(['high', 'high2', 'low'], { error: 'is not a BH1750 mode (high, high2 or low)' }).default('high'),
+  mode: z
+    .enum(['high', 'high2', 'low'], { error: 'is not a BH1750 mode (high, high2 or low)' })
+    .default('high')
+    .meta({ description: 'high (1 lx steps), high2 (0.5 lx) or low (4 lx, faster) (default: high)', examples: ['high', 'high2'] }),
   /** Measurement time register: higher = more sensitive and slower (31..254, default 69). */
-  mtreg: z.number().int({ error: 'is not a whole number' }).min(31).max(254).default(MTREG_DEFAULT),
+  mtreg: z
+    .number()
+    .int({ error: 'is not a whole number' })
+    .min(31)
+    .max(254)
+    .default(MTREG_DEFAULT)
+    .meta({ description: 'measurement time register, 31-254: higher is more sensitive and slower (default: 69)', examples: [69, 254] }),
 });
 export type Bh1750Options = z.infer<typeof bh1750Options>;
 

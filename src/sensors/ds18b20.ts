@@ -33,7 +33,8 @@ const STEPS_PER_CELSIUS = 16;
 export const ds18b20Options = z.strictObject({
   deviceId: z
     .string({ error: (issue) => (issue.input === undefined ? 'missing (expected a 1-Wire id such as 28-0316a2790dff)' : 'is not a 1-Wire id such as 28-0316a2790dff') })
-    .regex(DS18B20_DEVICE_ID, { error: 'is not a DS18B20 id (28- and 12 hex digits in lowercase, as listed in /sys/bus/w1/devices)' }),
+    .regex(DS18B20_DEVICE_ID, { error: 'is not a DS18B20 id (28- and 12 hex digits in lowercase, as listed in /sys/bus/w1/devices)' })
+    .meta({ description: 'the 1-Wire id, 28-… as listed in /sys/bus/w1/devices (required)', examples: ['28-0316a2790dff'] }),
 });
 export type Ds18b20Options = z.infer<typeof ds18b20Options>;
 

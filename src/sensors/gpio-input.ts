@@ -24,14 +24,14 @@ const COUNTER_VALUES = {
 
 export const gpioInputOptions = z.strictObject({
   /** BCM number (GPIO17 = pin 11 on the header = `pin: 17`). */
-  pin: z.number(expecting('a BCM pin number such as 17')).int().min(0).max(MAX_BCM_PIN),
+  pin: z.number(expecting('a BCM pin number such as 17')).int().min(0).max(MAX_BCM_PIN).meta({ description: 'BCM pin number (GPIO17 = pin 11 on the header = 17; required)', examples: [17, 27] }),
   /** Which edges count as a change (state) or a pulse (counter). */
-  edge: z.enum(['rising', 'falling', 'both']).default('both'),
+  edge: z.enum(['rising', 'falling', 'both']).default('both').meta({ description: 'which edges count as a change (state) or a pulse (counter): rising, falling or both (default: both)', examples: ['both', 'falling'] }),
   /** The level must be stable this long before an edge counts (contact bounce). */
-  debounce: duration(0).default(20),
+  debounce: duration(0).default(20).meta({ description: 'the level must be stable this long before an edge counts (default: 20ms)', examples: ['20ms', '5ms'] }),
   /** Invert the level: a contact switching to ground reads 1 when closed. */
-  activeLow: z.boolean(expecting('true or false')).default(false),
-  mode: z.enum(['state', 'counter']).default('state'),
+  activeLow: z.boolean(expecting('true or false')).default(false).meta({ description: 'invert the level: a contact switching to ground reads 1 when closed (default: false)', examples: [true] }),
+  mode: z.enum(['state', 'counter']).default('state').meta({ description: 'state (level on every change) or counter (count and rate of pulses) (default: state)', examples: ['state', 'counter'] }),
 });
 export type GpioInputOptions = z.output<typeof gpioInputOptions>;
 

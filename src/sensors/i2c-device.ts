@@ -46,7 +46,18 @@ export function i2cAddressField(defaultAddress: number, allowedAddresses?: reado
       }
       return address;
     })
-    .prefault(hex(defaultAddress));
+    .prefault(hex(defaultAddress))
+    .meta({ description: `the chip's I2C address, in hex or decimal: ${addressChoice(defaultAddress, allowedAddresses)}`, examples: (allowedAddresses ?? [defaultAddress]).slice(0, 2).map((address) => hex(address)) });
+}
+
+/** "0x76 or 0x77 (default: 0x76)", "0x40 to 0x4f (default: 0x40)": the README row's words. */
+function addressChoice(defaultAddress: number, allowed: readonly number[] | undefined): string {
+  const list = allowed ?? [defaultAddress];
+  const first = list[0] ?? defaultAddress;
+  const last = list[list.length - 1] ?? defaultAddress;
+  const contiguous = list.every((address, index) => address === first + index);
+  const choice = list.length > 2 && contiguous ? `${hex(first)} to ${hex(last)}` : list.map((address) => hex(address)).join(' or ');
+  return `${choice} (default: ${hex(defaultAddress)})`;
 }
 
 /** The bus field alone: N of /dev/i2c-N. */
@@ -55,7 +66,8 @@ export function i2cBusField() {
     .number(expecting('an I2C bus number such as 1 (for /dev/i2c-1)'))
     .int({ error: 'is not a whole bus number' })
     .min(0, { error: 'is not a bus number (expected 0 or more)' })
-    .default(1);
+    .default(1)
+    .meta({ description: 'the I2C bus: N of /dev/i2c-N, 1 for the header pins of a Raspberry Pi (default: 1)', examples: [1, 0] });
 }
 
 /** `{ bus, address }` to spread into a driver's options strictObject. */

@@ -6,17 +6,17 @@ import { roundValues } from './rounding.js';
 import { KIND_BY_UNIT } from './value-kinds.js';
 
 export const simulatedOptions = z.strictObject({
-  signal: z.enum(['sine', 'random', 'counter', 'step']).default('sine'),
+  signal: z.enum(['sine', 'random', 'counter', 'step']).default('sine').meta({ description: 'the signal: sine, random, counter or step (default: sine)', examples: ['sine', 'counter'] }),
   /** Readings per tick: the sampler accepts this many readings each interval (load testing). */
-  burst: z.number().int().min(1).max(100_000).default(1),
-  min: z.number().default(0),
-  max: z.number().default(100),
+  burst: z.number().int().min(1).max(100_000).default(1).meta({ description: 'readings per tick, 1 to 100000 (default: 1)', examples: [1, 100] }),
+  min: z.number().default(0).meta({ description: 'the lowest value (default: 0)', examples: [0, 18] }),
+  max: z.number().default(100).meta({ description: 'the highest value (default: 100)', examples: [100, 26] }),
   /** Period of the sine, and of one full step cycle. */
-  period: duration(1).default(60_000),
+  period: duration(1).default(60_000).meta({ description: 'period of the sine, and of one full step cycle (default: 60s)', examples: ['60s', '10m'] }),
   /** Decimal places the value is rounded to, like a real sensor's resolution. */
-  decimals: z.number().int().min(0).max(6).default(2),
+  decimals: z.number().int().min(0).max(6).default(2).meta({ description: 'decimal places the value is rounded to, 0 to 6 (default: 2)', examples: [2, 0] }),
   /** What the simulated value stands for, so consumers (Home Assistant) can show it as such: `°C`, `%RH`, `hPa`, `V`... */
-  unit: z.string().min(1).optional(),
+  unit: z.string().min(1).optional().meta({ description: 'what the value stands for: °C, %RH, hPa, V... (default: none)', examples: ['°C', '%RH'] }),
 });
 export type SimulatedOptions = z.infer<typeof simulatedOptions>;
 

@@ -9,9 +9,9 @@ import { measured } from './value-kinds.js';
 
 export const systemOptions = z.strictObject({
   /** Roots of sysfs and procfs; tests point them at fixture folders. */
-  sysfsRoot: z.string().default('/sys'),
-  procRoot: z.string().default('/proc'),
-  thermalZone: z.number().int().min(0).default(0),
+  sysfsRoot: z.string().default('/sys').meta({ description: 'root of sysfs (default: /sys)', examples: ['/sys'] }),
+  procRoot: z.string().default('/proc').meta({ description: 'root of procfs (default: /proc)', examples: ['/proc'] }),
+  thermalZone: z.number().int().min(0).default(0).meta({ description: 'the thermal zone read for the CPU temperature: N of class/thermal/thermal_zoneN (default: 0)', examples: [0, 1] }),
 });
 export type SystemOptions = z.infer<typeof systemOptions>;
 

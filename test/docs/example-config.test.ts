@@ -1,12 +1,15 @@
 // config/sensor-agent.example.yaml's sections are written from the field docs: a key added or
 // re-explained without `npm run docs` fails here; the file as shipped loads, and every example the
-// docs give (in the file and the editor schema) is one the schema accepts.
+// docs give (in the file and the editor schema: sections, nested keys, driver options) is one the
+// schema accepts.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_BEGIN, withExampleSections } from '../../src/docs/example-config.js';
 import { FIELD_DOCS } from '../../src/config/field-docs.js';
 import { FILTER_STEP_DOCS, OUTPUT_ITEM_DOCS, SENSOR_ITEM_DOCS } from '../../src/config/item-docs.js';
+import { FILTER_OPTION_DOCS, NESTED_KEY_DOCS, SECTION_DOCS } from '../../src/config/nested-docs.js';
+import { configJsonSchema } from '../../src/config/json-schema.js';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { REPO_ROOT } from '../helpers/child-agent.js';
 
@@ -77,5 +80,50 @@ describe('config/sensor-agent.example.yaml', () => {
     }
     expect(refused).toEqual([]);
   });
-});
 
+  it("shows section, nested key and driver option examples the schema accepts", () => {
+    const refused: string[] = [];
+    const accepts = (what: string, raw: Record<string, unknown>): void => {
+      try {
+        parseConfig({ sensors: [{ id: 'system', driver: 'system' }], ...raw }, CONTEXT);
+      } catch (error) {
+        refused.push(`${what}: ${(error as Error).message}`);
+      }
+    };
+    /** `{ a: { b: value } }` for the path a.b; a `<pin>` part is pin 17. */
+    const at = (path: string, value: unknown): Record<string, unknown> =>
+      path
+        .split('.')
+        .reverse()
+        .reduce<unknown>((inner, part) => ({ [part === '<pin>' ? '17' : part]: inner }), value) as Record<string, unknown>;
+    // The keys a nested example needs beside it (a pulse's width needs its every).
+    const beside: Record<string, Record<string, unknown>> = { 'simulate.gpio.<pin>.pulses.width': { every: '1s' } };
+    for (const [path, doc] of Object.entries({ ...SECTION_DOCS, ...NESTED_KEY_DOCS })) {
+      if (path === 'mqtt.tls') continue; // names certificate files that do not exist here
+      for (const example of doc.examples) {
+        const parent = path.split('.').slice(0, -1).join('.');
+        const key = path.split('.').at(-1) ?? '';
+        const raw = parent === '' ? { [key]: example } : at(parent, { ...beside[path], [key]: example });
+        accepts(`${path}: ${JSON.stringify(example)}`, raw);
+      }
+    }
+    for (const [path, doc] of Object.entries(FILTER_OPTION_DOCS)) {
+      const [step = '', key = ''] = path.split('.');
+      for (const example of doc.examples) {
+        accepts(`filter ${path}: ${JSON.stringify(example)}`, { sensors: [{ id: 'air', driver: 'bme280', filters: { temperature: [{ [step]: { ...(step === 'clamp' ? {} : { window: 5 }), [key]: example } }] } }] });
+      }
+    }
+    // Every driver option's examples, each set alone beside the driver's required options (their first example).
+    type Variant = { properties: Record<string, { const?: string; examples?: unknown[] }>; required?: string[] };
+    const variants = ((configJsonSchema().properties as Record<string, { items: { oneOf: Variant[] } }>).sensors?.items.oneOf ?? []);
+    for (const variant of variants) {
+      const driver = variant.properties.driver?.const ?? '';
+      const own = Object.entries(variant.properties).filter(([key]) => !(key in SENSOR_ITEM_DOCS));
+      const required = Object.fromEntries(own.filter(([key]) => variant.required?.includes(key)).map(([key, field]) => [key, field.examples?.[0]]));
+      for (const [key, field] of own) {
+        for (const example of field.examples ?? []) accepts(`${driver}.${key}: ${JSON.stringify(example)}`, { sensors: [{ id: 's', driver, ...required, [key]: example }] });
+      }
+    }
+    expect(refused).toEqual([]);
+  });
+});

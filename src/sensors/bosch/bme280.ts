@@ -13,9 +13,10 @@ export const BME280_ADDRESSES = [0x76, 0x77] as const;
 export const bme280Options = z.strictObject({
   ...i2cDeviceOptions(BME280_ADDRESSES[0], [...BME280_ADDRESSES]),
   oversampling: z
-    .strictObject({ temperature: oversamplingField(), pressure: oversamplingField(), humidity: oversamplingField() })
+    .strictObject({ temperature: oversamplingField('temperature'), pressure: oversamplingField('pressure'), humidity: oversamplingField('humidity') })
     .superRefine(temperatureNotSkipped)
-    .prefault({}),
+    .prefault({})
+    .meta({ description: 'oversampling per quantity: { temperature, pressure, humidity } (1 each; 0 skips pressure/humidity, 1-16)', examples: [{ temperature: 2, pressure: 1, humidity: 1 }] }),
   filter: filterField(),
 });
 export type Bme280Options = z.infer<typeof bme280Options>;

@@ -14,9 +14,10 @@ export const BMP280_ADDRESSES = [0x76, 0x77] as const;
 export const bmp280Options = z.strictObject({
   ...i2cDeviceOptions(BMP280_ADDRESSES[0], [...BMP280_ADDRESSES]),
   oversampling: z
-    .strictObject({ temperature: oversamplingField(), pressure: oversamplingField() })
+    .strictObject({ temperature: oversamplingField('temperature'), pressure: oversamplingField('pressure') })
     .superRefine(temperatureNotSkipped)
-    .prefault({}),
+    .prefault({})
+    .meta({ description: 'oversampling per quantity: { temperature, pressure } (1 each; 0 skips pressure, 1-16)', examples: [{ temperature: 2, pressure: 1 }] }),
   filter: filterField(),
 });
 export type Bmp280Options = z.infer<typeof bmp280Options>;

@@ -71,12 +71,20 @@ export const FILTER_VALUES = ['off', 2, 4, 8, 16] as const;
 export type FilterCoefficient = (typeof FILTER_VALUES)[number];
 const FILTER_FIELD: Record<string, number> = { off: 0, 2: 1, 4: 2, 8: 3, 16: 4 };
 
-export function oversamplingField() {
-  return z.literal([...OVERSAMPLING_VALUES], { error: 'is not an oversampling factor (0 to skip, 1, 2, 4, 8 or 16)' }).default(1);
+/** One quantity's oversampling; the temperature cannot be skipped (temperatureNotSkipped). */
+export function oversamplingField(quantity: 'temperature' | 'pressure' | 'humidity') {
+  const skip = quantity === 'temperature' ? '' : ', or 0 to skip it';
+  return z
+    .literal([...OVERSAMPLING_VALUES], { error: 'is not an oversampling factor (0 to skip, 1, 2, 4, 8 or 16)' })
+    .default(1)
+    .meta({ description: `oversampling of the ${quantity}: 1, 2, 4, 8, 16${skip} (default: 1)`, examples: quantity === 'temperature' ? [1, 2] : [1, 0] });
 }
 
 export function filterField() {
-  return z.literal([...FILTER_VALUES], { error: 'is not an IIR filter coefficient (off, 2, 4, 8 or 16)' }).default('off');
+  return z
+    .literal([...FILTER_VALUES], { error: 'is not an IIR filter coefficient (off, 2, 4, 8 or 16)' })
+    .default('off')
+    .meta({ description: 'IIR filter coefficient: off, 2, 4, 8, 16 (default: off)', examples: ['off', 4] });
 }
 
 /** Compensating pressure and humidity needs t_fine, so the temperature cannot be skipped. */

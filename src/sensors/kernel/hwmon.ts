@@ -11,7 +11,7 @@ import type { DriverDefinition } from '../types.js';
 
 const CHANNEL_FILE = /^([a-z]+)(\d+)_input$/;
 
-export const hwmonOptions = kernelSensorOptions('hwmon', 'jc42');
+export const hwmonOptions = kernelSensorOptions('hwmon', 'jc42', 'hwmon2', ['temperature']);
 export type HwmonOptions = KernelSensorOptions;
 
 export function hwmonChannels(device: KernelDevice, files: readonly string[], what: string): KernelChannel[] {

@@ -15,7 +15,7 @@ const CHANNEL_FILE = /^in_([a-z]+?)(\d*)((?:_[a-z][a-z0-9]*)*)_(input|raw)$/;
 /** Attribute words that are not modifiers: in_voltage0_mean_raw is a statistic of voltage0, not a channel. */
 const NOT_MODIFIERS = new Set(['mean', 'peak', 'trough', 'average', 'calibbias', 'calibscale']);
 
-export const iioOptions = kernelSensorOptions('IIO', 'bme280');
+export const iioOptions = kernelSensorOptions('IIO', 'bme280', 'iio:device0', ['temperature', 'pressure']);
 export type IioOptions = KernelSensorOptions;
 
 const camel = (modifier: string): string =>

@@ -10,12 +10,13 @@ import { SensorError, type Sensor, type ValueDefinitions, type Values } from '..
 /** A device's name as its driver sets it (bme280, jc42) or its folder (iio:device0, hwmon2): no `/`, no spaces. */
 const DEVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:,+-]*$/;
 
-export function kernelSensorOptions(label: string, example: string) {
+export function kernelSensorOptions(label: string, example: string, folder: string, channels: readonly string[]) {
   return z.strictObject({
     /** The device's `name` (as in <root>/<folder>/name) or its folder. */
     device: z
       .string({ error: (issue) => (issue.input === undefined ? `missing (expected the ${label} device's name such as ${example}, or its folder)` : `is not a ${label} device name such as ${example}`) })
-      .regex(DEVICE_NAME, { error: `is not a ${label} device name such as ${example} or a folder name (letters, digits, _ . : , + -; no / or spaces)` }),
+      .regex(DEVICE_NAME, { error: `is not a ${label} device name such as ${example} or a folder name (letters, digits, _ . : , + -; no / or spaces)` })
+      .meta({ description: `the ${label} device's name, e.g. ${example}, or its folder, e.g. ${folder} (required)`, examples: [example, folder] }),
     /** The values to publish (temperature, voltage1, ...); all the device has when absent. Naming them lets filters and Home Assistant know them. */
     channels: z
       .array(z.string().regex(KERNEL_VALUE_NAME, { error: 'is not a value name such as temperature, pressure, humidity, illuminance, voltage, current, power (with the index or modifier the kernel gives: voltage1, temperatureAmbient)' }), {
@@ -23,7 +24,8 @@ export function kernelSensorOptions(label: string, example: string) {
       })
       .min(1, { error: 'is empty (leave it out to publish every channel)' })
       .refine((names) => new Set(names).size === names.length, { error: 'names a value twice' })
-      .optional(),
+      .optional()
+      .meta({ description: 'the values to publish, e.g. [temperature, pressure] (default: all the device has)', examples: [channels] }),
   });
 }
 export type KernelSensorOptions = z.infer<ReturnType<typeof kernelSensorOptions>>;

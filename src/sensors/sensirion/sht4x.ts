@@ -27,7 +27,7 @@ const FULL_SCALE = 65535;
 export const sht4xOptions = z.strictObject({
   ...i2cDeviceOptions(SHT4X_ADDRESSES[0], [...SHT4X_ADDRESSES]),
   /** Read the serial number at create, which also proves the chip is an SHT4x. */
-  checkSerial: z.boolean().default(true),
+  checkSerial: z.boolean().default(true).meta({ description: 'read the serial number at start, which also proves the chip is an SHT4x (default: true)', examples: [true, false] }),
 });
 export type Sht4xOptions = z.infer<typeof sht4xOptions>;
 

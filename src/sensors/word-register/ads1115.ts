@@ -64,10 +64,17 @@ export const ads1115Options = z.strictObject({
     .array(channelField)
     .min(1, { error: 'is empty (expected at least one input)' })
     .refine((channels) => new Set(channels).size === channels.length, { error: 'lists an input twice' })
-    .default([0]),
+    .default([0])
+    .meta({ description: 'the inputs read: 0-3 single-ended, or "0-1", "0-3", "1-3", "2-3" differential (default: [0])', examples: [[0], [0, 1, 2, 3], ['0-1']] }),
   /** Full-scale range ±V; inputs must still stay within GND − 0.3 V .. VDD + 0.3 V. */
-  gain: z.literal([6.144, 4.096, 2.048, 1.024, 0.512, 0.256], { error: 'is not an ADS1115 full-scale range (6.144, 4.096, 2.048, 1.024, 0.512 or 0.256)' }).default(4.096),
-  dataRate: z.literal([8, 16, 32, 64, 128, 250, 475, 860], { error: 'is not an ADS1115 data rate (8, 16, 32, 64, 128, 250, 475 or 860)' }).default(128),
+  gain: z
+    .literal([6.144, 4.096, 2.048, 1.024, 0.512, 0.256], { error: 'is not an ADS1115 full-scale range (6.144, 4.096, 2.048, 1.024, 0.512 or 0.256)' })
+    .default(4.096)
+    .meta({ description: 'full scale in V: 6.144, 4.096, 2.048, 1.024, 0.512, 0.256 (default: 4.096)', examples: [4.096, 0.256] }),
+  dataRate: z
+    .literal([8, 16, 32, 64, 128, 250, 475, 860], { error: 'is not an ADS1115 data rate (8, 16, 32, 64, 128, 250, 475 or 860)' })
+    .default(128)
+    .meta({ description: 'samples per second, 8-860 (default: 128)', examples: [128, 860] }),
 });
 export type Ads1115Options = z.infer<typeof ads1115Options>;
 

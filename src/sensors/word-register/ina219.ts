@@ -46,12 +46,15 @@ const SHUNT_RANGES = [0.04, 0.08, 0.16, 0.32] as const;
 
 export const ina219Options = z.strictObject({
   ...i2cDeviceOptions(INA219_ADDRESSES[0] ?? 0x40, INA219_ADDRESSES),
-  shuntOhms: z.number().positive().default(0.1),
+  shuntOhms: z.number().positive().default(0.1).meta({ description: 'the shunt resistor in ohms (default: 0.1)', examples: [0.1, 0.01] }),
   /** The largest current expected, in A: it sets Current_LSB = maxCurrent / 32768. */
-  maxCurrent: z.number().positive().default(3.2),
-  busRange: z.literal([16, 32], { error: 'is not an INA219 bus voltage range (16 or 32)' }).default(32),
+  maxCurrent: z.number().positive().default(3.2).meta({ description: 'the largest current expected, in A (default: 3.2)', examples: [3.2, 1] }),
+  busRange: z
+    .literal([16, 32], { error: 'is not an INA219 bus voltage range (16 or 32)' })
+    .default(32)
+    .meta({ description: 'bus voltage range: 16 or 32 V (default: 32)', examples: [32, 16] }),
   /** A per count of the current register, e.g. 0.0001; at least maxCurrent / 32767 (section 8.5.1). */
-  currentLsb: z.number().positive().optional(),
+  currentLsb: z.number().positive().optional().meta({ description: 'A per count of the current register, at least maxCurrent / 32767 (default: maxCurrent / 32768)', examples: [0.0001] }),
 });
 export type Ina219Options = z.infer<typeof ina219Options>;
 

@@ -42,7 +42,10 @@ export const RESOLUTION_BITS = new Map<number, number>([
 export const mcp9808Options = z.strictObject({
   ...i2cDeviceOptions(MCP9808_ADDRESSES[0], [...MCP9808_ADDRESSES]),
   /** °C per step; finer steps convert slower (30, 65, 130, 250 ms). Power-up default 0.0625. */
-  resolution: z.literal([0.5, 0.25, 0.125, 0.0625], { error: 'is not an MCP9808 resolution (0.5, 0.25, 0.125 or 0.0625 °C)' }).default(0.0625),
+  resolution: z
+    .literal([0.5, 0.25, 0.125, 0.0625], { error: 'is not an MCP9808 resolution (0.5, 0.25, 0.125 or 0.0625 °C)' })
+    .default(0.0625)
+    .meta({ description: '°C per step: 0.5, 0.25, 0.125, 0.0625; finer steps convert slower (default: 0.0625)', examples: [0.0625, 0.25] }),
 });
 export type Mcp9808Options = z.infer<typeof mcp9808Options>;
 
