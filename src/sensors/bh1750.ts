@@ -9,7 +9,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { I2cBus } from '../hardware/i2c/i2c-bus.js';
-import { i2cDeviceOptions, onDevice, type I2cDevice } from './i2c-device.js';
+import { i2cDeviceOptions, onDevice, type I2cDevice, i2cDeviceUse } from './i2c-device.js';
 import type { DriverDefinition, Sensor, ValueDefinitions, Values } from './types.js';
 import { roundValues } from './rounding.js';
 import { measured } from './value-kinds.js';
@@ -102,7 +102,7 @@ export const bh1750Driver: DriverDefinition<Bh1750Options> = {
   },
   transport: 'i2c',
   i2c: { chip: 'BH1750', addresses: BH1750_ADDRESSES },
-  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
+  where: i2cDeviceUse,
   options: bh1750Options,
   values: bh1750Values,
   create: async (options, { hardware }) => createBh1750(await hardware.i2c(options.bus), options),

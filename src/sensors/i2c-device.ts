@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { expecting } from '../schema/fields.js';
 import { hex, isNoDevice } from '../hardware/i2c/i2c-bus.js';
-import { SensorError } from './types.js';
+import { SensorError, type HardwareUse } from './types.js';
 
 /** 7-bit addresses a device may use: 0x00..0x02 and 0x78..0x7f are reserved by the I2C spec. */
 export const I2C_ADDRESS_MIN = 0x03;
@@ -76,6 +76,11 @@ export function i2cDeviceOptions(defaultAddress: number, allowedAddresses?: read
 }
 
 /** "bme280 at 0x77 on bus 1": how messages and logs name one device. */
+/** What an I2C sensor uses, for doctor: its bus and address (every I2C driver's `where`). */
+export function i2cDeviceUse(options: { bus: number; address: number }): HardwareUse {
+  return { kind: 'i2c', bus: options.bus, address: options.address };
+}
+
 export function describeDevice(driverName: string, bus: number, address: number): string {
   return `${driverName} at ${hex(address)} on bus ${bus}`;
 }

@@ -4,7 +4,7 @@
 // Values: temperature (°C, 0.01), pressure (hPa, 0.01), humidity (%RH, 0.01).
 import { z } from 'zod';
 import type { DriverDefinition } from '../types.js';
-import { i2cDeviceOptions } from '../i2c-device.js';
+import { i2cDeviceOptions, i2cDeviceUse } from '../i2c-device.js';
 import { BMX280_VALUES, createBmx280, filterField, identifyBmx280, oversamplingField, temperatureNotSkipped } from './bmx280.js';
 
 /** SDO to GND: 0x76; SDO to VDDIO: 0x77 (section 6.2). */
@@ -30,7 +30,7 @@ export const bme280Driver: DriverDefinition<Bme280Options> = {
   },
   transport: 'i2c',
   i2c: { chip: 'BME280', family: 'bosch-bmx280', addresses: BME280_ADDRESSES, probe: identifyBmx280 },
-  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
+  where: i2cDeviceUse,
   options: bme280Options,
   values: () => BMX280_VALUES,
   create: (options, context) => createBmx280('bme280', options, context),

@@ -5,7 +5,7 @@
 // Values: temperature (°C, 0.01), pressure (hPa, 0.01).
 import { z } from 'zod';
 import type { DriverDefinition } from '../types.js';
-import { i2cDeviceOptions } from '../i2c-device.js';
+import { i2cDeviceOptions, i2cDeviceUse } from '../i2c-device.js';
 import { BMX280_VALUES, createBmx280, filterField, identifyBmx280, oversamplingField, temperatureNotSkipped } from './bmx280.js';
 
 /** SDO to GND: 0x76; SDO to VDDIO: 0x77 (section 5.2). */
@@ -31,7 +31,7 @@ export const bmp280Driver: DriverDefinition<Bmp280Options> = {
   },
   transport: 'i2c',
   i2c: { chip: 'BMP280', family: 'bosch-bmx280', addresses: BMP280_ADDRESSES, probe: identifyBmx280 },
-  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
+  where: i2cDeviceUse,
   options: bmp280Options,
   values: () => ({ temperature: BMX280_VALUES.temperature, pressure: BMX280_VALUES.pressure }),
   create: (options, context) => createBmx280('bmp280', options, context),

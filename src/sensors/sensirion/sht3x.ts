@@ -6,7 +6,7 @@
 // Sensirion chip is there; the SHT3x has no chip id.
 import { z } from 'zod';
 import type { DriverDefinition, Sensor, ValueDefinitions, Values } from '../types.js';
-import { describeDevice, i2cDeviceOptions, type I2cDevice } from '../i2c-device.js';
+import { describeDevice, i2cDeviceOptions, type I2cDevice, i2cDeviceUse } from '../i2c-device.js';
 import { sensirionTransfer } from './protocol.js';
 import { roundValues } from '../rounding.js';
 import { measured } from '../value-kinds.js';
@@ -48,7 +48,7 @@ export const sht3xDriver: DriverDefinition<Sht3xOptions> = {
   },
   transport: 'i2c',
   i2c: { chip: 'SHT3x', family: 'sensirion', addresses: SHT3X_ADDRESSES },
-  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
+  where: i2cDeviceUse,
   options: sht3xOptions,
   values: () => SHT3X_VALUES,
   create: async (options, { hardware }): Promise<Sensor> => {

@@ -6,7 +6,7 @@
 // `checkSerial: false`: a CRC-checked answer proves an SHT4x is there (an SHT3x NACKs 0x89).
 import { z } from 'zod';
 import type { DriverContext, DriverDefinition, Sensor, ValueDefinitions, Values } from '../types.js';
-import { describeDevice, i2cDeviceOptions, type I2cDevice } from '../i2c-device.js';
+import { describeDevice, i2cDeviceOptions, type I2cDevice, i2cDeviceUse } from '../i2c-device.js';
 import { sensirionTransfer } from './protocol.js';
 import { hex } from '../../hardware/i2c/i2c-bus.js';
 import { roundValues } from '../rounding.js';
@@ -52,7 +52,7 @@ export const sht4xDriver: DriverDefinition<Sht4xOptions> = {
   },
   transport: 'i2c',
   i2c: { chip: 'SHT4x', family: 'sensirion', addresses: SHT4X_ADDRESSES },
-  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
+  where: i2cDeviceUse,
   options: sht4xOptions,
   values: () => SHT4X_VALUES,
   create: async (options, { hardware, log }: DriverContext): Promise<Sensor> => {

@@ -11,7 +11,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { hex, type I2cBus } from '../../hardware/i2c/i2c-bus.js';
-import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from '../i2c-device.js';
+import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice, i2cDeviceUse } from '../i2c-device.js';
 import { readWordBE, writeWordBE } from './registers.js';
 import { SensorError, type DriverDefinition, type Sensor, type ValueDefinitions, type Values } from '../types.js';
 import { measured } from '../value-kinds.js';
@@ -147,7 +147,7 @@ export const ads1115Driver: DriverDefinition<Ads1115Options> = {
   },
   transport: 'i2c',
   i2c: { chip: 'ADS1115', addresses: ADS1115_ADDRESSES },
-  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
+  where: i2cDeviceUse,
   options: ads1115Options,
   values: ads1115Values,
   create: async (options, { hardware }) => createAds1115(await hardware.i2c(options.bus), options),

@@ -10,7 +10,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { I2cBus } from '../../hardware/i2c/i2c-bus.js';
-import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from '../i2c-device.js';
+import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice, i2cDeviceUse } from '../i2c-device.js';
 import { readWordBE, writeWordBE } from './registers.js';
 import { SensorError, type DriverDefinition, type Sensor, type ValueDefinitions, type Values } from '../types.js';
 import { measured } from '../value-kinds.js';
@@ -169,7 +169,7 @@ export const ina219Driver: DriverDefinition<Ina219Options> = {
   },
   transport: 'i2c',
   i2c: { chip: 'INA219', addresses: INA219_ADDRESSES },
-  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
+  where: i2cDeviceUse,
   options: ina219Options,
   values: ina219Values,
   create: async (options, { hardware }) => createIna219(await hardware.i2c(options.bus), options),

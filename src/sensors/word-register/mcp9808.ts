@@ -7,7 +7,7 @@
 // the bytes swapped (registers.ts); the 8-bit resolution register is written as an SMBus byte.
 import { z } from 'zod';
 import { hex, type I2cBus } from '../../hardware/i2c/i2c-bus.js';
-import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice } from '../i2c-device.js';
+import { describeDevice, i2cDeviceOptions, onDevice, type I2cDevice, i2cDeviceUse } from '../i2c-device.js';
 import { readWordBE } from './registers.js';
 import { SensorError, type ChipProbe, type DriverDefinition, type Sensor, type Values } from '../types.js';
 import { measured } from '../value-kinds.js';
@@ -98,7 +98,7 @@ export const mcp9808Driver: DriverDefinition<Mcp9808Options> = {
   },
   transport: 'i2c',
   i2c: { chip: 'MCP9808', addresses: MCP9808_ADDRESSES, probe: identifyMcp9808 },
-  where: (options) => ({ kind: 'i2c', bus: options.bus, address: options.address }),
+  where: i2cDeviceUse,
   options: mcp9808Options,
   values: () => ({ temperature: measured('temperature', 4) }),
   create: async (options, { hardware }) => createMcp9808(await hardware.i2c(options.bus), options),
