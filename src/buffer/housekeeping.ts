@@ -104,10 +104,12 @@ export class Housekeeping {
     if (this.refreshing || this.oldestSeq === seq || seq > this.state.durableSeq) return;
     this.refreshing = true;
     this.oldestSeq = seq;
+    // A seek, not a get: under store.overflow downsample the seqs a summary replaced have no key.
     this.db
-      .get(readingKey(seq))
-      .then((value) => {
-        if (value !== undefined && this.oldestSeq === seq) this.oldestTs = decodeReading(seq, value).ts;
+      .iterator({ gte: readingKey(seq), lte: readingKey(this.state.durableSeq), limit: 1 })
+      .all()
+      .then(([entry]) => {
+        if (entry !== undefined && this.oldestSeq === seq) this.oldestTs = decodeReading(seqOfKey(entry[0]), entry[1]).ts;
       })
       .catch(() => undefined) // best effort: a damaged reading is dropped when it is read
       .finally(() => {

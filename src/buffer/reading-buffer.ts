@@ -20,6 +20,9 @@ import { BufferReader, type ReaderHost } from './reader.js';
 import { readDecoded, readRaw, type HandOut, type ReadContext } from './store-reads.js';
 import { SyncSchedule } from './sync-schedule.js';
 import { FullDiskRecovery, type OpenStore } from './full-disk.js';
+import { Downsampler } from './downsample.js';
+import { ReadGate } from './read-gate.js';
+import { epochOf } from './epochs.js';
 
 /** Near the file system's limit (keepFree), the deleted range is compacted after this many deletes, so space returns. */
 const FULL_COMPACT_DELETES = 1000;
@@ -46,6 +49,10 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   private stopped = false;
   /** A disk too full to open the store, readings refused, a delivered store emptied (full-disk.ts). */
   private readonly fullDisk: FullDiskRecovery;
+  /** store.overflow: downsample (downsample.ts), for the store now open; null for the other policies. */
+  private downsampler: Downsampler | null = null;
+  /** Keeps reads and a summary's replacement apart (read-gate.ts). */
+  private readonly gate = new ReadGate();
 
   constructor(
     private readonly options: BufferOptions,
@@ -108,6 +115,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       throw error;
     }
     this.opened = { db: store.db, state, writer, housekeeping };
+    this.downsampler = this.options.overflow === 'downsample' ? this.newDownsampler(this.opened) : null;
+    await this.downsampler?.load();
     await this.guard.start();
     if (state.count === 0) this.fullDisk.emptyWhenFull();
   }
@@ -163,12 +172,24 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
 
   private async readDecoded(afterSeq: number, limit: number, upToSeq: number, handedOut: HandOut | null): Promise<StoredReading[]> {
     const context = await this.readContext(handedOut);
-    return context === null ? [] : readDecoded(context, afterSeq, limit, upToSeq);
+    if (context === null) return [];
+    await this.gate.enter();
+    try {
+      return await readDecoded(context, afterSeq, limit, upToSeq);
+    } finally {
+      this.gate.leave();
+    }
   }
 
   private async readRaw(afterSeq: number, limit: number, upToSeq: number, handedOut: HandOut | null): Promise<RawReading[]> {
     const context = await this.readContext(handedOut);
-    return context === null ? [] : readRaw(context, afterSeq, limit, upToSeq);
+    if (context === null) return [];
+    await this.gate.enter();
+    try {
+      return await readRaw(context, afterSeq, limit, upToSeq);
+    } finally {
+      this.gate.leave();
+    }
   }
 
   /** What a read needs (store-reads.ts), once the store is open for it; null while waiting for room. */
@@ -238,7 +259,13 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       writeFailing: this.writeFailing || this.guard.refusing,
       recoveredFrom: this.recoveredFrom,
       syncs: this.sync.syncs,
+      ...(this.downsampler !== null ? this.downsampler.index.status() : {}),
     };
+  }
+
+  /** Resolves once no summarizing is under way (store.overflow: downsample; tests and the bench). */
+  async downsampled(): Promise<void> {
+    await this.downsampler?.settled();
   }
 
   /** Forces a synced write now if readings wait that were written since the last sync. */
@@ -253,6 +280,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     this.stopped = true;
     if (this.opened === null) return void (await this.fullDisk.stop());
     const { db, writer, housekeeping } = this.opened;
+    await this.downsampler?.stop();
     await this.commit();
     await housekeeping.settle();
     await this.fullDisk.stop();
@@ -281,6 +309,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     const { state, writer, housekeeping } = this.require();
     state.remove(seq, size);
     housekeeping.deleted(size);
+    this.downsampler?.index.removed(seq);
     return writer.del(readingKey(seq));
   }
 
@@ -303,8 +332,9 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       this.writeFailing = false;
       this.log?.info('buffer: writes succeed again');
     }
-    if (this.options.overflow === 'drop-oldest' && state.isOver(this.capBytes(), this.maxReadings)) {
-      void this.trimOldest();
+    if (state.isOver(this.capBytes(), this.maxReadings)) {
+      if (this.options.overflow === 'drop-oldest') void this.trimOldest();
+      else if (this.options.overflow === 'downsample') this.downsampler?.run();
     }
     housekeeping.afterWrite();
     for (const reading of batch.puts) this.emit('appended', reading);
@@ -333,11 +363,28 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     await opened.housekeeping.trim(byDisk ? this.capBytes() * (1 - DISK_TRIM_FRACTION) : this.capBytes(), this.maxReadings, (seq, size) => {
       // In flight: the broker is about to have it. Dropping it would count a delivered reading as lost.
       for (const reader of this.readers) if (reader.holds(seq)) return false;
-      opened.state.dropped++;
+      // A summary's readings were counted when they were replaced (downsample.ts).
+      if (!this.downsampler?.index.has(seq)) opened.state.dropped++;
       this.remove(seq, size);
       return true;
     });
     if (byDisk) opened.housekeeping.compactAfter(1);
+  }
+
+  private newDownsampler(opened: Opened): Downsampler {
+    return new Downsampler({
+      db: opened.db,
+      state: opened.state,
+      writer: opened.writer,
+      gate: this.gate,
+      held: (seq) => [...this.readers].some((reader) => reader.holds(seq)),
+      epochOf: (seq) => epochOf(this.lifecycle.ranges, seq),
+      capBytes: () => this.capBytes(),
+      maxReadings: this.maxReadings,
+      deleted: (size) => opened.housekeeping.deleted(size),
+      dropOldest: () => this.trimOldest(),
+      log: this.log,
+    });
   }
 
   /** The overflow policy's byte cap: maxBytes, or less where the file system must keep store.keepFree free. */
