@@ -122,8 +122,15 @@ export class Downsampler {
 
   private async loop(): Promise<void> {
     while (this.over() && !this.stopped) {
+      const whole = this.cursor <= this.host.state.firstSeq;
       const sweep = await this.sweep();
       if (sweep.underTarget || this.stopped) return;
+      // A sweep from the cursor saw only the newer part: whether anything is left to merge at
+      // all, a sweep over the whole buffer tells.
+      if (sweep.merged === 0 && !whole) {
+        this.cursor = 0;
+        continue;
+      }
       // Merged as far as the window allows, and still over. If even a window of twice the largest
       // entry merged nothing, no two entries can be merged: drop instead.
       if (sweep.merged === 0 && this.window >= 2 * sweep.largest) {
@@ -153,7 +160,14 @@ export class Downsampler {
       for (;;) {
         if (this.stopped) return { ...sweep, underTarget: true };
         const page = await iterator.nextv(PAGE);
-        if (page.length === 0) return sweep;
+        if (page.length === 0) {
+          // The newest entries: their groups are short of the window, but the rest is as merged as
+          // it gets. Merged now, they are a finer tail that later sweeps grow to the window.
+          for (const sensor of [...groups.keys()]) close(sensor);
+          if (ready.length > 0) sweep.merged += await this.replace(ready);
+          this.cursor = 0;
+          return { ...sweep, underTarget: !this.over() };
+        }
         for (const [key, value] of page) {
           const seq = seqOfKey(key);
           next = seq + 1;

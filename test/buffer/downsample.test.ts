@@ -1,0 +1,151 @@
+// store.overflow: downsample (issue 21) against a real LevelDB: at the cap the oldest readings of
+// each sensor become summaries whose windows grow, the bytes stay under the cap, every seq of a
+// sensor is in a reading or in exactly one of its summaries, and counts and means are exact.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
+import type { StoredReading } from '../../src/buffer/types.js';
+import { MIN_WINDOW } from '../../src/buffer/downsample.js';
+import { bufferFixture, readAll, type BufferFixture } from './buffer-fixture.js';
+
+const SENSORS = ['greenhouse', 'shed', 'cellar', 'attic'];
+
+/** A reading's true value: distinct per seq, so a wrong window or a lost reading shows in the sums. */
+const truth = (i: number, sensor: number): number => Math.round((20 + 5 * Math.sin(i / 50) + sensor + (i % 7) / 10) * 100) / 100;
+
+interface Fed {
+  /** seq → sensor and value, as accepted. */
+  accepted: Map<number, { sensor: string; value: number; ts: number }>;
+}
+
+async function feed(buffer: ReadingBuffer, rounds: number, fed: Fed, from = 0): Promise<void> {
+  for (let i = from; i < from + rounds; i++) {
+    const stored = await Promise.all(
+      SENSORS.map((sensor, s) => buffer.append({ sensor, ts: 1_764_000_000_000 + i * 1000, values: { temperature: truth(i, s) } })),
+    );
+    for (const r of stored) {
+      if (r === null) throw new Error('a reading was refused');
+      fed.accepted.set(r.seq, { sensor: r.sensor, value: r.values.temperature!, ts: r.ts });
+    }
+    if (i % 64 === 63) await buffer.downsampled();
+  }
+  await buffer.commit();
+  await buffer.downsampled();
+}
+
+async function entries(buffer: ReadingBuffer): Promise<StoredReading[]> {
+  const out: StoredReading[] = [];
+  for (let cursor = 0; ; ) {
+    const page = await buffer.readFrom(cursor, 1000);
+    if (page.length === 0) return out;
+    out.push(...page);
+    cursor = page[page.length - 1]!.seq;
+  }
+}
+
+/** Every accepted seq is a reading or inside exactly one summary of its sensor, with exact statistics. */
+function checkCoverage(all: StoredReading[], fed: Fed): { summaries: StoredReading[]; replaced: number } {
+  const covered = new Map<number, number>();
+  const summaries = all.filter((e) => e.summary !== undefined);
+  let replaced = 0;
+  for (const entry of all) {
+    if (entry.summary === undefined) {
+      expect(fed.accepted.get(entry.seq)).toMatchObject({ sensor: entry.sensor, value: entry.values.temperature });
+      covered.set(entry.seq, (covered.get(entry.seq) ?? 0) + 1);
+      continue;
+    }
+    const mine = [...fed.accepted].filter(([seq, r]) => seq >= entry.seq && seq <= entry.summary!.lastSeq && r.sensor === entry.sensor);
+    for (const [seq] of mine) covered.set(seq, (covered.get(seq) ?? 0) + 1);
+    const values = mine.map(([, r]) => r.value);
+    const stat = entry.summary.values.temperature!;
+    expect(entry.summary.n).toBe(mine.length);
+    expect(stat.n).toBe(mine.length);
+    expect(stat.min).toBe(Math.min(...values));
+    expect(stat.max).toBe(Math.max(...values));
+    expect(stat.mean).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 9);
+    expect(entry.ts).toBe(Math.min(...mine.map(([, r]) => r.ts)));
+    expect(entry.summary.lastTs).toBe(Math.max(...mine.map(([, r]) => r.ts)));
+    expect(mine[0]![0]).toBe(entry.seq);
+    expect(mine.at(-1)![0]).toBe(entry.summary.lastSeq);
+    replaced += mine.length;
+  }
+  for (const seq of fed.accepted.keys()) expect(covered.get(seq), `seq ${seq}`).toBe(1);
+  return { summaries, replaced };
+}
+
+describe('ReadingBuffer: store.overflow downsample', () => {
+  let fx: BufferFixture;
+  const MAX_BYTES = 24_000;
+  beforeEach(async () => {
+    fx = await bufferFixture({ overflow: 'downsample', maxBytes: MAX_BYTES });
+  });
+  afterEach(async () => {
+    await fx.cleanup();
+  });
+
+  it('replaces the oldest readings by summaries whose windows grow, within the cap, covering every seq once', async () => {
+    const buffer = await fx.open();
+    const fed: Fed = { accepted: new Map() };
+    await feed(buffer, 3000, fed);
+    const stats = buffer.stats();
+    expect(stats.bytes).toBeLessThanOrEqual(MAX_BYTES);
+    const all = await entries(buffer);
+    expect(all.length).toBe(stats.backlog);
+    const { summaries, replaced } = checkCoverage(all, fed);
+    const windows = summaries.map((s) => s.summary!.n);
+    // 12,000 readings of ~62 bytes into 24 kB: far coarser than the first window.
+    expect(Math.max(...windows)).toBeGreaterThanOrEqual(4 * MIN_WINDOW);
+    // Each reading is counted once, when first replaced; nothing was dropped outright.
+    expect(stats.dropped).toBe(replaced);
+    expect(stats).toMatchObject({ summaries: summaries.length, summarized: replaced, lastSeq: 12_000, summaryWindow: { min: Math.min(...windows), max: Math.max(...windows) } });
+    expect(stats.summarizedRange).toEqual({ seq: [summaries[0]!.seq, Math.max(...summaries.map((s) => s.summary!.lastSeq))], ts: [summaries[0]!.ts, Math.max(...summaries.map((s) => s.summary!.lastTs))] });
+    // The oldest history is still there, at a coarser resolution.
+    expect(all[0]!.seq).toBe(1);
+  });
+
+  it('keeps summaries and counters exactly across a restart, and merges on from the window reached', async () => {
+    const fed: Fed = { accepted: new Map() };
+    const first = await fx.open();
+    await feed(first, 1500, fed);
+    const before = first.stats();
+    await first.stop();
+    const second = await fx.open();
+    expect(second.stats()).toMatchObject({ backlog: before.backlog, bytes: before.bytes, dropped: before.dropped, summaries: before.summaries, summarized: before.summarized });
+    await feed(second, 1500, fed, 1500);
+    expect(second.stats().bytes).toBeLessThanOrEqual(MAX_BYTES);
+    const { replaced } = checkCoverage(await entries(second), fed);
+    expect(second.stats().dropped).toBe(replaced);
+  });
+
+  it('never merges what a reader has in flight, and delivers it as a reading', async () => {
+    const buffer = await fx.open();
+    const fed: Fed = { accepted: new Map() };
+    await feed(buffer, 50, fed);
+    const reader = buffer.openReader();
+    const inFlight = (await reader.read(0, 40)).map((r) => r.seq);
+    expect(inFlight).toHaveLength(40);
+    await feed(buffer, 2000, fed, 50);
+    const all = await entries(buffer);
+    for (const seq of inFlight) expect(all.find((e) => e.seq === seq)?.summary, `seq ${seq}`).toBeUndefined();
+    checkCoverage(all, fed);
+    await reader.ack(inFlight);
+    expect((await entries(buffer)).some((e) => inFlight.includes(e.seq))).toBe(false);
+  });
+
+  it('acking a summary removes it and the readings it stands for from the status', async () => {
+    const buffer = await fx.open();
+    const fed: Fed = { accepted: new Map() };
+    await feed(buffer, 1500, fed);
+    const reader = buffer.openReader();
+    const page = await reader.read(0, 10);
+    const summaries = page.filter((e) => e.summary !== undefined);
+    expect(summaries.length).toBeGreaterThan(0);
+    const before = buffer.stats();
+    await reader.ack(page.map((e) => e.seq));
+    const after = buffer.stats();
+    expect(after.backlog).toBe(before.backlog - page.length);
+    expect(after.summaries).toBe(before.summaries! - summaries.length);
+    expect(after.summarized).toBe(before.summarized! - summaries.reduce((sum, s) => sum + s.summary!.n, 0));
+    expect(after.dropped).toBe(before.dropped);
+    expect((await readAll(buffer))[0]).toBeGreaterThan(page.at(-1)!.seq);
+  });
+});
