@@ -109,7 +109,13 @@ export class Housekeeping {
       .iterator({ gte: readingKey(seq), lte: readingKey(this.state.durableSeq), limit: 1 })
       .all()
       .then(([entry]) => {
-        if (entry !== undefined && this.oldestSeq === seq) this.oldestTs = decodeReading(seqOfKey(entry[0]), entry[1]).ts;
+        if (entry === undefined || this.oldestSeq !== seq) return;
+        const found = seqOfKey(entry[0]);
+        this.oldestTs = decodeReading(found, entry[1]).ts;
+        if (found > seq && seq === this.state.firstSeq) {
+          this.state.skipTo(found);
+          this.oldestSeq = this.state.firstSeq;
+        }
       })
       .catch(() => undefined) // best effort: a damaged reading is dropped when it is read
       .finally(() => {

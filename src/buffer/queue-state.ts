@@ -57,6 +57,18 @@ export class QueueState {
     }
   }
 
+  /**
+   * The store holds no key below `seq` from firstSeq on (a seek found none: the seqs a summary
+   * replaced, downsample.ts, leave no trace here). Moves firstSeq up to it, so it does not stay on
+   * a replaced seq while every later ack piles up in removedAbove.
+   */
+  skipTo(seq: number): void {
+    if (seq <= this.firstSeq || this.count === 0 || seq > this.durableSeq) return;
+    for (const removed of this.removedAbove) if (removed < seq) this.removedAbove.delete(removed);
+    this.firstSeq = seq;
+    this.skipRemoved();
+  }
+
   /** Moves firstSeq past seqs already removed and past gaps the store had at open. */
   private skipRemoved(): void {
     for (;;) {

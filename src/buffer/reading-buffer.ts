@@ -377,7 +377,10 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       state: opened.state,
       writer: opened.writer,
       gate: this.gate,
-      held: (seq) => [...this.readers].some((reader) => reader.holds(seq)),
+      held: (seq) => {
+        for (const reader of this.readers) if (reader.holds(seq)) return true;
+        return false;
+      },
       epochOf: (seq) => epochOf(this.lifecycle.ranges, seq),
       capBytes: () => this.capBytes(),
       maxReadings: this.maxReadings,

@@ -6,6 +6,9 @@ import type { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
 import type { StoredReading } from '../../src/buffer/types.js';
 import { MIN_WINDOW } from '../../src/buffer/downsample.js';
 import { bufferFixture, readAll, type BufferFixture } from './buffer-fixture.js';
+import { until } from '../helpers/poll.js';
+import { ClassicLevel } from 'classic-level';
+import { decodeMeta, META_KEY } from '../../src/buffer/codec.js';
 
 const SENSORS = ['greenhouse', 'shed', 'cellar', 'attic'];
 
@@ -147,5 +150,17 @@ describe('ReadingBuffer: store.overflow downsample', () => {
     expect(after.summarized).toBe(before.summarized! - summaries.reduce((sum, s) => sum + s.summary!.n, 0));
     expect(after.dropped).toBe(before.dropped);
     expect((await readAll(buffer))[0]).toBeGreaterThan(page.at(-1)!.seq);
+    // The oldest waiting entry is found past the seqs the summaries replaced (they have no key).
+    const [oldest] = await buffer.readFrom(0, 1);
+    await until(() => buffer.stats().oldestTs === oldest!.ts, 5000, 'oldestTs of the oldest waiting entry');
+    // ...and the seek hint moved up to it (persisted with the next batch), so acks do not pile up
+    // below a replaced seq.
+    await buffer.append({ sensor: 'greenhouse', ts: 1_764_100_000_000, values: { temperature: 1 } });
+    await buffer.stop();
+    const db = new ClassicLevel<string, string>(fx.storePath, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    await db.open();
+    const meta = decodeMeta((await db.get(META_KEY))!);
+    await db.close();
+    expect(meta.firstSeq).toBe(oldest!.seq);
   });
 });
