@@ -7,11 +7,14 @@ export interface SummaryStatus {
   summaries: number;
   /** Readings those summaries stand for. */
   summarized: number;
-  /** From the oldest summary's first seq and ts to the newest one's last; null when none waits. */
+  /** From the oldest summary's first seq and ts to the newest one's last; null when none waits (up to 1 s old). */
   summarizedRange: { seq: [number, number]; ts: [number, number] } | null;
-  /** Fewest and most readings in one waiting summary; null when none waits. */
+  /** Fewest and most readings in one waiting summary; null when none waits (up to 1 s old). */
   summaryWindow: { min: number; max: number } | null;
 }
+
+/** The range and windows are walked again at most this often (the counts are always exact). */
+const EXTENTS_EVERY_MS = 1000;
 
 interface Span extends SummarySpan {
   firstTs: number;
@@ -20,11 +23,15 @@ interface Span extends SummarySpan {
 export class SummaryIndex {
   private readonly spans = new Map<number, Span>();
   private readings = 0;
+  private extents: Pick<SummaryStatus, 'summarizedRange' | 'summaryWindow'> | null = null;
+  private extentsAt = 0;
+  private changed = false;
 
   set(seq: number, span: Span): void {
     this.removed(seq);
     this.spans.set(seq, span);
     this.readings += span.n;
+    this.changed = true;
   }
 
   has(seq: number): boolean {
@@ -37,15 +44,21 @@ export class SummaryIndex {
     if (span === undefined) return;
     this.readings -= span.n;
     this.spans.delete(seq);
-  }
-
-  clear(): void {
-    this.spans.clear();
-    this.readings = 0;
+    this.changed = true;
   }
 
   status(): SummaryStatus {
     if (this.spans.size === 0) return { summaries: 0, summarized: 0, summarizedRange: null, summaryWindow: null };
+    // The extents take a walk over every summary (a large store holds millions): at most once a second.
+    if (this.extents === null || (this.changed && Date.now() - this.extentsAt >= EXTENTS_EVERY_MS)) {
+      this.extents = this.walk();
+      this.extentsAt = Date.now();
+      this.changed = false;
+    }
+    return { summaries: this.spans.size, summarized: this.readings, ...this.extents };
+  }
+
+  private walk(): Pick<SummaryStatus, 'summarizedRange' | 'summaryWindow'> {
     let firstSeq = Number.POSITIVE_INFINITY;
     let lastSeq = 0;
     let firstTs = Number.POSITIVE_INFINITY;
@@ -60,6 +73,6 @@ export class SummaryIndex {
       if (span.n < min) min = span.n;
       if (span.n > max) max = span.n;
     }
-    return { summaries: this.spans.size, summarized: this.readings, summarizedRange: { seq: [firstSeq, lastSeq], ts: [firstTs, lastTs] }, summaryWindow: { min, max } };
+    return { summarizedRange: { seq: [firstSeq, lastSeq], ts: [firstTs, lastTs] }, summaryWindow: { min, max } };
   }
 }

@@ -134,6 +134,27 @@ describe('ReadingBuffer: store.overflow downsample', () => {
     expect((await entries(buffer)).some((e) => inFlight.includes(e.seq))).toBe(false);
   });
 
+  it('holds store.maxReadings too: summaries count as one entry each', async () => {
+    const buffer = await fx.open({ maxBytes: 64_000_000, maxReadings: 200 });
+    const fed: Fed = { accepted: new Map() };
+    await feed(buffer, 1500, fed);
+    expect(buffer.stats().backlog).toBeLessThanOrEqual(200);
+    const { replaced } = checkCoverage(await entries(buffer), fed);
+    expect(buffer.stats().dropped).toBe(replaced);
+  });
+
+  it('drops the oldest, counted, when nothing can be merged (no two entries of one sensor)', async () => {
+    const buffer = await fx.open({ maxBytes: 64_000_000, maxReadings: 50 });
+    for (let i = 0; i < 200; i++) await buffer.append({ sensor: `s${i}`, ts: 1_764_000_000_000 + i, values: { value: i } });
+    await buffer.commit();
+    await buffer.downsampled();
+    await until(() => buffer.stats().backlog <= 50, 5000, 'the oldest dropped');
+    const left = await readAll(buffer);
+    expect(buffer.stats()).toMatchObject({ summaries: 0, summarized: 0, dropped: 200 - left.length });
+    expect(left.at(-1)).toBe(200);
+    expect(left[0]).toBe(200 - left.length + 1);
+  });
+
   it('acking a summary removes it and the readings it stands for from the status', async () => {
     const buffer = await fx.open();
     const fed: Fed = { accepted: new Map() };
