@@ -82,7 +82,8 @@ export class Downsampler {
   /** Rebuilds the index of waiting summaries (at open), and starts from the window they reached. */
   async load(): Promise<void> {
     const { db, state } = this.host;
-    if (state.count === 0) return;
+    // Every summary counted its readings in `dropped`: a store that never dropped holds none (no scan).
+    if (state.count === 0 || state.dropped === 0) return;
     for await (const [key, value] of db.iterator({ gte: readingKey(state.firstSeq), lte: readingKey(state.durableSeq) })) {
       if (!isSummaryValue(value)) continue;
       const seq = seqOfKey(key);
