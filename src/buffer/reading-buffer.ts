@@ -3,7 +3,8 @@
 // only while readings wait (SyncSchedule). Writes go through BatchWriter, counters live in QueueState;
 // the epoch of each reading (after power cuts) comes from the lifecycle record (epochs.ts,
 // lifecycle.ts); the file system's limits (keepFree, full, read-only) from SpaceGuard; reads and
-// their readers from store-reads.ts and reader.ts; recovery from a full disk from full-disk.ts.
+// their readers from store-reads.ts and reader.ts; recovery from a full disk from full-disk.ts;
+// the downsample overflow policy (summaries instead of drops) from downsample.ts.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { BatchWriter, type PendingBatch } from './batch-writer.js';
