@@ -24,6 +24,7 @@ import { FullDiskRecovery, type OpenStore } from './full-disk.js';
 import { Downsampler } from './downsample.js';
 import { ReadGate } from './read-gate.js';
 import { epochOf } from './epochs.js';
+import { isSummaryValue } from './summary-codec.js';
 
 /** Near the file system's limit (keepFree), the deleted range is compacted after this many deletes, so space returns. */
 const FULL_COMPACT_DELETES = 1000;
@@ -231,7 +232,10 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       const values = await db.getMany(unknownSize.map(readingKey));
       unknownSize.forEach((seq, i) => {
         const value = values[i];
-        if (value !== undefined && state.isWaiting(seq)) removed = this.remove(seq, storedSize(value));
+        // Under downsample, a seq no open reader holds may have become a summary since it was
+        // handed out (a late ack of a closed reader): deleting it would lose the readings merged
+        // into it. It is sent again instead (at-least-once).
+        if (value !== undefined && state.isWaiting(seq) && !(this.downsampler !== null && isSummaryValue(value))) removed = this.remove(seq, storedSize(value));
       });
     }
     if (removed === null) return;

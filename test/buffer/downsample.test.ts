@@ -134,6 +134,24 @@ describe('ReadingBuffer: store.overflow downsample', () => {
     expect((await entries(buffer)).some((e) => inFlight.includes(e.seq))).toBe(false);
   });
 
+  it('keeps a summary that a closed reader acks late: the seq may have been a reading when it was handed out', async () => {
+    const buffer = await fx.open();
+    const fed: Fed = { accepted: new Map() };
+    await feed(buffer, 50, fed);
+    const reader = buffer.openReader();
+    const [first] = await reader.read(0, 1);
+    expect(first!.summary).toBeUndefined();
+    reader.close(); // the link went down with reading 1 in flight
+    await feed(buffer, 1500, fed, 50);
+    const [now] = await buffer.readFrom(0, 1);
+    expect(now).toMatchObject({ seq: first!.seq });
+    expect(now!.summary).toBeDefined();
+    await reader.ack([first!.seq]); // its PUBACK, processed after the close
+    const [after] = await buffer.readFrom(0, 1);
+    expect(after).toMatchObject({ seq: first!.seq, summary: now!.summary });
+    checkCoverage(await entries(buffer), fed);
+  });
+
   it('holds store.maxReadings too: summaries count as one entry each', async () => {
     const buffer = await fx.open({ maxBytes: 64_000_000, maxReadings: 200 });
     const fed: Fed = { accepted: new Map() };
