@@ -229,14 +229,20 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       else removed = this.remove(seq, size);
     }
     if (unknownSize !== null) {
-      const values = await db.getMany(unknownSize.map(readingKey));
-      unknownSize.forEach((seq, i) => {
-        const value = values[i];
-        // Under downsample, a seq no open reader holds may have become a summary since it was
-        // handed out (a late ack of a closed reader): deleting it would lose the readings merged
-        // into it. It is sent again instead (at-least-once).
-        if (value !== undefined && state.isWaiting(seq) && !(this.downsampler !== null && isSummaryValue(value))) removed = this.remove(seq, storedSize(value));
-      });
+      // Inside the read gate: no summary replaces one of these between the get and the delete.
+      await this.gate.enter();
+      try {
+        const values = await db.getMany(unknownSize.map(readingKey));
+        unknownSize.forEach((seq, i) => {
+          const value = values[i];
+          // Under downsample, a seq no open reader holds may have become a summary since it was
+          // handed out (a late ack of a closed reader): deleting it would lose the readings merged
+          // into it. It is sent again instead (at-least-once).
+          if (value !== undefined && state.isWaiting(seq) && !(this.downsampler !== null && isSummaryValue(value))) removed = this.remove(seq, storedSize(value));
+        });
+      } finally {
+        this.gate.leave();
+      }
     }
     if (removed === null) return;
     // Near the file system's limit, the space of delivered readings is won back soon, not after 50,000 deletes.
