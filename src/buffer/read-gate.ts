@@ -21,6 +21,16 @@ export class ReadGate {
     if (this.reads === 0) this.drained?.();
   }
 
+  /** Runs a read through the gate. */
+  async read<T>(read: () => Promise<T>): Promise<T> {
+    await this.enter();
+    try {
+      return await read();
+    } finally {
+      this.leave();
+    }
+  }
+
   /** Runs `work` while no read is open. */
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
     while (this.closed !== null) await this.closed;

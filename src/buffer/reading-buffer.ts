@@ -174,24 +174,12 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
 
   private async readDecoded(afterSeq: number, limit: number, upToSeq: number, handedOut: HandOut | null): Promise<StoredReading[]> {
     const context = await this.readContext(handedOut);
-    if (context === null) return [];
-    await this.gate.enter();
-    try {
-      return await readDecoded(context, afterSeq, limit, upToSeq);
-    } finally {
-      this.gate.leave();
-    }
+    return context === null ? [] : this.gate.read(() => readDecoded(context, afterSeq, limit, upToSeq));
   }
 
   private async readRaw(afterSeq: number, limit: number, upToSeq: number, handedOut: HandOut | null): Promise<RawReading[]> {
     const context = await this.readContext(handedOut);
-    if (context === null) return [];
-    await this.gate.enter();
-    try {
-      return await readRaw(context, afterSeq, limit, upToSeq);
-    } finally {
-      this.gate.leave();
-    }
+    return context === null ? [] : this.gate.read(() => readRaw(context, afterSeq, limit, upToSeq));
   }
 
   /** What a read needs (store-reads.ts), once the store is open for it; null while waiting for room. */
@@ -230,19 +218,17 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     }
     if (unknownSize !== null) {
       // Inside the read gate: no summary replaces one of these between the get and the delete.
-      await this.gate.enter();
-      try {
-        const values = await db.getMany(unknownSize.map(readingKey));
-        unknownSize.forEach((seq, i) => {
+      const unknown = unknownSize;
+      await this.gate.read(async () => {
+        const values = await db.getMany(unknown.map(readingKey));
+        unknown.forEach((seq, i) => {
           const value = values[i];
           // Under downsample, a seq no open reader holds may have become a summary since it was
           // handed out (a late ack of a closed reader): deleting it would lose the readings merged
           // into it. It is sent again instead (at-least-once).
           if (value !== undefined && state.isWaiting(seq) && !(this.downsampler !== null && isSummaryValue(value))) removed = this.remove(seq, storedSize(value));
         });
-      } finally {
-        this.gate.leave();
-      }
+      });
     }
     if (removed === null) return;
     // Near the file system's limit, the space of delivered readings is won back soon, not after 50,000 deletes.
