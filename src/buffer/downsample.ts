@@ -31,6 +31,12 @@ export const MIN_WINDOW = 8;
 /** A sweep stops once the buffer is under this share of its caps (room for a while of appends). */
 const TARGET = 0.95;
 const PAGE = 512;
+/**
+ * Merged entries leave tombstones among the live ones, where the housekeeping's compaction of the
+ * delivered range (below firstSeq) never reaches. The waiting range is compacted once as many were
+ * deleted as entries wait (and at least this many): each entry is rewritten about once per delete.
+ */
+const COMPACT_MIN_DELETES = 10_000;
 
 export interface DownsampleHost {
   db: ReadingDb;
@@ -76,6 +82,7 @@ export class Downsampler {
   private cursor = 0;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private deletesSinceCompaction = 0;
 
   constructor(private readonly host: DownsampleHost) {}
 
@@ -122,6 +129,21 @@ export class Downsampler {
   }
 
   private async loop(): Promise<void> {
+    try {
+      await this.merge();
+    } finally {
+      await this.compactIfDue();
+    }
+  }
+
+  private async compactIfDue(): Promise<void> {
+    const { db, state } = this.host;
+    if (this.stopped || this.deletesSinceCompaction < Math.max(COMPACT_MIN_DELETES, state.count)) return;
+    this.deletesSinceCompaction = 0;
+    await db.compactRange(readingKey(state.firstSeq), readingKey(state.durableSeq));
+  }
+
+  private async merge(): Promise<void> {
     while (this.over() && !this.stopped) {
       const whole = this.cursor <= this.host.state.firstSeq;
       const sweep = await this.sweep();
@@ -239,6 +261,7 @@ export class Downsampler {
         for (const entry of rest) {
           writer.del(readingKey(entry.seq));
           this.host.deleted(entry.size);
+          this.deletesSinceCompaction++;
           this.index.removed(entry.seq);
         }
         // The merged keys are gone from the store once this batch is written, and no read is
