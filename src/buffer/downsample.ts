@@ -144,6 +144,11 @@ export class Downsampler {
   }
 
   private async merge(): Promise<void> {
+    // A new outage starts fine again: the window grows only as this one needs.
+    if (this.index.size === 0) {
+      this.window = MIN_WINDOW;
+      this.cursor = 0;
+    }
     while (this.over() && !this.stopped) {
       const whole = this.cursor <= this.host.state.firstSeq;
       const sweep = await this.sweep();

@@ -7,13 +7,14 @@ export interface SummaryStatus {
   summaries: number;
   /** Readings those summaries stand for. */
   summarized: number;
-  /** From the oldest summary's first seq and ts to the newest one's last; null when none waits (up to 1 s old). */
+  /** From the oldest summary's first seq and ts to the newest one's last; null when none waits (past 10,000 summaries up to 1 s old). */
   summarizedRange: { seq: [number, number]; ts: [number, number] } | null;
-  /** Fewest and most readings in one waiting summary; null when none waits (up to 1 s old). */
+  /** Fewest and most readings in one waiting summary; null when none waits (past 10,000 summaries up to 1 s old). */
   summaryWindow: { min: number; max: number } | null;
 }
 
-/** The range and windows are walked again at most this often (the counts are always exact). */
+/** Past this many summaries, the range and windows are walked again at most every EXTENTS_EVERY_MS (the counts are always exact). */
+const WALK_ALWAYS_UP_TO = 10_000;
 const EXTENTS_EVERY_MS = 1000;
 
 interface Span extends SummarySpan {
@@ -34,6 +35,11 @@ export class SummaryIndex {
     this.changed = true;
   }
 
+  /** Summaries waiting. */
+  get size(): number {
+    return this.spans.size;
+  }
+
   has(seq: number): boolean {
     return this.spans.has(seq);
   }
@@ -50,7 +56,7 @@ export class SummaryIndex {
   status(): SummaryStatus {
     if (this.spans.size === 0) return { summaries: 0, summarized: 0, summarizedRange: null, summaryWindow: null };
     // The extents take a walk over every summary (a large store holds millions): at most once a second.
-    if (this.extents === null || (this.changed && Date.now() - this.extentsAt >= EXTENTS_EVERY_MS)) {
+    if (this.extents === null || (this.changed && (this.spans.size <= WALK_ALWAYS_UP_TO || Date.now() - this.extentsAt >= EXTENTS_EVERY_MS))) {
       this.extents = this.walk();
       this.extentsAt = Date.now();
       this.changed = false;

@@ -152,6 +152,25 @@ describe('ReadingBuffer: store.overflow downsample', () => {
     checkCoverage(await entries(buffer), fed);
   });
 
+  it('starts again from the smallest window after the summaries of an outage were delivered', async () => {
+    const buffer = await fx.open();
+    const fed: Fed = { accepted: new Map() };
+    await feed(buffer, 3000, fed);
+    expect(buffer.stats().summaryWindow!.max).toBeGreaterThan(MIN_WINDOW);
+    const reader = buffer.openReader();
+    for (;;) {
+      const page = await reader.read(0, 1000);
+      if (page.length === 0) break;
+      await reader.ack(page.map((e) => e.seq));
+    }
+    expect(buffer.stats()).toMatchObject({ backlog: 0, summaries: 0 });
+    reader.close();
+    const next: Fed = { accepted: new Map() };
+    await feed(buffer, 200, next, 3000); // 800 readings: twice the cap, so summaries of 8 are enough
+    expect(buffer.stats().summaryWindow).toEqual({ min: expect.any(Number), max: MIN_WINDOW });
+    checkCoverage(await entries(buffer), next);
+  });
+
   it('holds store.maxReadings too: summaries count as one entry each', async () => {
     const buffer = await fx.open({ maxBytes: 64_000_000, maxReadings: 200 });
     const fed: Fed = { accepted: new Map() };
