@@ -25,8 +25,8 @@ export interface PublishSource {
   ack(seqs: readonly number[]): Promise<void>;
   on(event: 'appended', listener: () => void): unknown;
   off(event: 'appended', listener: () => void): unknown;
-  /** lastSeq: the highest seq written (the live/backlog split); epoch: the current one (birth message). */
-  stats(): { dropped: number; lastSeq: number; epoch?: number };
+  /** lastSeq: the highest seq written (the live/backlog split); epoch, droppedHigh: for the birth message. */
+  stats(): { dropped: number; droppedHigh?: number; lastSeq: number; epoch?: number };
 }
 
 export interface PublisherEvents {
