@@ -15,7 +15,7 @@ async function mixedBacklog(rig: PublisherRig, normal: number, every: number): P
   const highs: number[] = [];
   let last = 0;
   for (let done = 0; done < normal; done += every) {
-    last = await rig.appendBurst(every, 'probe');
+    await rig.appendBurst(every, 'probe');
     last = await rig.appendBurst(1, 'alarm', true);
     highs.push(last);
   }
