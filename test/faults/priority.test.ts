@@ -140,6 +140,7 @@ describe('fault: priority through an outage, a full buffer and kill -9', () => {
     expect(runs.map((run) => run.contiguous)).toEqual([true, true]);
     expect(final.buffer.droppedHigh).toBe(0);
     expect(final.buffer.dropped).toBeGreaterThan(0);
+    expect(subscriber.statuses.filter((status) => status.state === 'online').at(-1)).toMatchObject({ droppedHigh: 0 });
     expect(missing.length).toBe(final.buffer.dropped);
     // None of the missing seqs is a high reading: every alarm seq the daemon accepted arrived.
     expect(firstNormal).toBeGreaterThan(0);
@@ -194,6 +195,10 @@ describe('fault: priority through an outage, a full buffer and kill -9', () => {
     console.log(JSON.stringify(result));
     expect(settled!.buffer.droppedHigh).toBe(settled!.buffer.dropped);
     expect(settled!.buffer.dropped).toBeGreaterThan(0);
+    // The birth message on the reconnect counts them too.
+    const birth = subscriber.statuses.filter((status) => status.state === 'online').at(-1)!;
+    expect(birth.droppedHigh).toBeGreaterThanOrEqual(full.buffer.droppedHigh);
+    expect(birth.droppedHigh).toBe(birth.dropped);
     // drop-oldest: the missing ones are the oldest (nothing was in flight: the link was down throughout).
     expect(missing).toEqual(Array.from({ length: missing.length }, (_, i) => i + 1));
   });
