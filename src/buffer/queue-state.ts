@@ -96,7 +96,7 @@ export class QueueState {
    */
   learnFloor(high: boolean, scannedFrom: number, seq: number): void {
     const lane = high ? 1 : 0;
-    if (scannedFrom <= this.floors[lane] && seq > this.floors[lane]) this.floors[lane] = seq;
+    if (scannedFrom <= this.floor(high) && seq > this.floors[lane]) this.floors[lane] = seq;
   }
 
   /** True when another reading of `size` bytes does not fit. */

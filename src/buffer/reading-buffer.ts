@@ -188,6 +188,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   }
 
   private async readRaw(afterSeq: number, limit: number, upToSeq: number, high: boolean, handedOut: HandOut | null): Promise<RawReading[]> {
+    // The publisher asks the high lane first on every turn; most stores never hold a high reading.
+    if (high && this.opened?.state.highCount === 0) return [];
     const context = await this.readContext(handedOut);
     return context === null ? [] : readRaw(context, afterSeq, limit, upToSeq, high);
   }
