@@ -143,6 +143,21 @@ describe('ReadingBuffer: priority lanes', () => {
       await db.close();
     }
   });
+
+  it('finds high readings again that a version without priorities left unread, and sends them', async () => {
+    let buffer = await fx.open();
+    await appendAll(buffer, mixed(20, 2));
+    await buffer.stop();
+    // What a version without the high lane leaves: it counted the high readings as lost (dropped),
+    // drained the normal ones, and its counters say the store is empty from seq 21 on.
+    const db = new ClassicLevel<string, string>(fx.storePath);
+    await db.batch([...(await db.keys(laneRange(false)).all()).map((key) => ({ type: 'del' as const, key })), { type: 'put', key: META_KEY, value: '[20,21,0,0,10]' }]);
+    await db.close();
+    buffer = await fx.open();
+    expect(buffer.stats()).toMatchObject({ backlog: 10, highBacklog: 10, lastSeq: 20, dropped: 10 });
+    expect((await readLane(buffer, true)).map((r) => r.seq)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+    expect((await buffer.append(reading(0)))!.seq).toBe(21);
+  });
 });
 
 describe('ReadingBuffer: overflow with priorities', () => {
