@@ -336,7 +336,6 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       if (this.options.overflow === 'drop-oldest') void this.trimOverflow(false);
       else if (this.makeRoomForHigh) void this.trimOverflow(true);
     }
-    if (this.makeRoomForHigh && this.options.overflow === 'drop-newest' && !state.isOver(this.capBytes(), this.maxReadings)) this.makeRoomForHigh = false;
     housekeeping.afterWrite();
     for (const reading of batch.puts) this.emit('appended', reading);
   }
@@ -374,7 +373,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       this.remove(seq, size, high);
       return true;
     });
-    if (newest) this.makeRoomForHigh = false;
+    // Still over (high readings came in while this trim ran): the next write trims again.
+    if (newest && !opened.state.isOver(this.capBytes(), this.maxReadings)) this.makeRoomForHigh = false;
     if (byDisk) opened.housekeeping.compactAfter(1);
   }
 
