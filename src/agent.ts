@@ -19,6 +19,7 @@ import { createHardware } from './hardware/create-hardware.js';
 import { OutputSet } from './outputs/output-set.js';
 import { MqttOutputCommands } from './outputs/mqtt-commands.js';
 import { pageCommands } from './outputs/page-commands.js';
+import { OutputStateReadings, stateChangeRoutes } from './outputs/state-readings.js';
 import { version } from './version.js';
 import { resolveClientId } from './mqtt/client-id.js';
 import { ClockMonitor } from './clock/clock-monitor.js';
@@ -115,7 +116,8 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     started.push({ name: 'clock', stop: async () => (await clockReady.catch(() => undefined), clock.stop()) });
 
     // Before anything starts: a {hardwareId} this device cannot supply is a config problem.
-    const routes = new Routes({ topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, retain: config.mqtt.retain }, config.sensors);
+    // High-priority outputs' state changes are readings too, on their own topic (state-readings.ts).
+    const routes = new Routes({ topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, retain: config.mqtt.retain }, [...config.sensors, ...stateChangeRoutes(config.outputs, config.mqtt.topicPrefix)]);
     const link = await linkOptions(config, routes.statusTopic);
     const buffer = new ReadingBuffer(
       {
@@ -132,6 +134,9 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     await buffer.start();
     started.push({ name: 'buffer', stop: () => buffer.stop() });
     log.info({ path: config.store.path, ...buffer.stats() }, 'buffer open');
+    const stateReadings = new OutputStateReadings({ outputs, configs: config.outputs, append: (reading) => buffer.append(reading), ...(host.now ? { now: host.now } : {}) });
+    stateReadings.start();
+    started.push({ name: 'output-state-readings', stop: async () => stateReadings.stop() });
 
     const hub = new StatusHub({
       device: config.device.id,
@@ -180,7 +185,8 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       drainRatePerSecond: config.mqtt.drainRate,
       clockState: () => clock.word(),
     });
-    publisher.on('sensorPublished', (sensor, count) => hub.sensorPublished(sensor, count));
+    // An output's buffered state changes are not a sensor's readings (the page would list the output as one).
+    publisher.on('sensorPublished', (sensor, count) => stateReadings.buffers(sensor) || hub.sensorPublished(sensor, count));
     publisher.on('connected', () => hub.mqttConnected());
     connection.on('takeover', (takeover) => hub.mqttTakeover(takeover));
     publisher.on('disconnected', (reason) => hub.mqttDisconnected(reason));
@@ -238,7 +244,7 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     const schedules = config.sensors.map((sensorConfig) => {
       const driver = bindDriver(sensorConfig);
       hub.registerSensor(sensorConfig.id, sensorConfig.driver, driver.units());
-      intake.addSensor(sensorConfig.id, filtersFor(sensorConfig, driver.definition));
+      intake.addSensor(sensorConfig.id, filtersFor(sensorConfig, driver.definition), sensorConfig.priority === 'high');
       const sensorLog = log.child({ sensor: sensorConfig.id });
       return new SensorSchedule({
         sensorId: sensorConfig.id,

@@ -10,6 +10,12 @@ export interface Reading {
   values: Record<string, number>;
   /** Set when the reading was taken while the system clock was not synchronized (clock-mark.ts). */
   clock?: ClockMark;
+  /**
+   * A high-priority reading (a sensor's or output's `priority: high`): kept in the buffer's high
+   * lane, drained before normal readings, dropped by the overflow policy only when no normal one
+   * can be instead. Absent: normal.
+   */
+  high?: boolean;
 }
 
 /** A reading the buffer accepted: it has its seq and is durable against kill -9. */
@@ -38,6 +44,8 @@ export interface RawReading {
   clock?: ClockMark;
   /** Set by reads for a marked reading (tsJson is then the corrected ts for `corrected`). */
   time?: TimeQuality;
+  /** Set by reads for a reading of the high lane. */
+  high?: boolean;
 }
 
 export interface BufferStats {
@@ -54,6 +62,10 @@ export interface BufferStats {
   epoch: number;
   /** Readings dropped by the overflow policy, ever (persisted). */
   dropped: number;
+  /** Of `dropped`, the high-priority readings (persisted): only ever when no normal one could be dropped instead. */
+  droppedHigh: number;
+  /** Of `backlog`, the high-priority readings waiting. */
+  highBacklog: number;
   /** Sampling time of the oldest waiting reading, or null when nothing waits. */
   oldestTs: number | null;
   maxBytes: number;
