@@ -15,11 +15,19 @@ const KEY_PATH = /^[A-Za-z$][A-Za-z0-9_$]*(\.[A-Za-z$][A-Za-z0-9_$]*)*$/;
 const KEY_EXPECTED = 'a dotted config key such as mqtt.url';
 const PEM_EXPECTED = 'an ed25519 public key (PEM text, or the path of a .pem file)';
 
+export interface PublicKeySetting {
+  pem: string;
+  key: KeyObject;
+  /** The file it was read from, when it was not given as PEM text. */
+  path?: string;
+  toJSON(): string;
+}
+
 function publicKeyField(context: ConfigContext) {
   return z
     .string(expecting(PEM_EXPECTED))
     .min(1, { error: `is empty (expected ${PEM_EXPECTED})` })
-    .transform((raw, ctx): { pem: string; key: KeyObject; path?: string } => {
+    .transform((raw, ctx): PublicKeySetting => {
       let pem = raw;
       let path: string | undefined;
       if (!raw.includes('-----BEGIN')) {
@@ -42,7 +50,9 @@ function publicKeyField(context: ConfigContext) {
         ctx.addIssue({ code: 'custom', message: `is a ${key.asymmetricKeyType ?? 'unknown'} key (expected ed25519)` });
         return z.NEVER;
       }
-      return path === undefined ? { pem, key } : { pem, key, path };
+      // Printed (check-config) as its file, or as the PEM text: the KeyObject has nothing to show.
+      const toJSON = (): string => path ?? pem;
+      return path === undefined ? { pem, key, toJSON } : { pem, key, path, toJSON };
     });
 }
 
