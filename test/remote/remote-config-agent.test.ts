@@ -4,6 +4,7 @@
 // keys; garbage), rolled back when it is not healthy in time or cannot start, and kept across a
 // restart; a pending override found at start is rolled back.
 import { createServer, type Server } from 'node:net';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 import { startConfigOperator, type ConfigOperator } from '../helpers/config-operator.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/poll.js';
+import { signConfig } from '../../src/remote/signature.js';
 
 const silent = pino({ level: 'silent' });
 const fixture = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -249,5 +251,55 @@ describe('remote configuration, in-process', () => {
     // Nothing answered the id-less messages; the retained one was neither applied nor answered.
     expect(operator.results.map((entry) => entry.id)).toEqual(['shape', 'after']);
     expect(running.hub.snapshot().mqtt.connected).toBe(true);
+  });
+
+  describe('with remote.publicKey', () => {
+    const pair = () => {
+      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+      return { publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+    };
+    const signed = (privatePem: string, id: string, version: number, config = proposed()) => ({ id, version, config, signature: signConfig(privatePem, config, version) });
+
+    it('accepts only configs signed by the matching key, and refuses a replayed or older version', async () => {
+      const device = pair();
+      const stranger = pair();
+      await writeFile(join(dir.path, 'signing.pub.pem'), device.publicPem);
+      const running = await start(local({}, { publicKey: 'signing.pub.pem' }));
+
+      await operator.send({ id: 'unsigned', version: 5, config: proposed() });
+      expect((await operator.resultFor('unsigned')).errors).toEqual(['signature: missing (remote.publicKey is set: only signed configs are accepted; see sensor-agent sign-config)']);
+      await operator.send(signed(stranger.privatePem, 'stranger', 5));
+      expect((await operator.resultFor('stranger')).errors).toEqual(['signature: does not verify with remote.publicKey (signed with another key, or the config or version was changed after signing)']);
+      // Signed, then changed: the config, or the version to get past the replay check.
+      await operator.send({ ...signed(device.privatePem, 'tampered', 5), config: proposed({ sensors: [COUNTER] }) });
+      expect((await operator.resultFor('tampered')).accepted).toBe(false);
+      await operator.send({ ...signed(device.privatePem, 'bumped', 5), version: 6 });
+      expect((await operator.resultFor('bumped')).accepted).toBe(false);
+      await operator.send({ ...signed(device.privatePem, 'garbled', 5), signature: '!!not base64!!' });
+      expect((await operator.resultFor('garbled')).errors[0]).toMatch(/^signature: does not verify/);
+      expect(running.config.sensors.map((sensor) => sensor.id)).toEqual(['greenhouse']);
+
+      const good = signed(device.privatePem, 'v5', 5);
+      await operator.send(good);
+      expect(await operator.resultFor('v5')).toMatchObject({ accepted: true, version: 5 });
+      expect(running.config.sensors.map((sensor) => sensor.id)).toEqual(['greenhouse', 'attic']);
+
+      await operator.send({ ...good, id: 'replay' });
+      expect((await operator.resultFor('replay')).errors).toEqual(['version: 5 is not newer than the last applied version 5 (a replayed or out-of-date config)']);
+      await operator.send(signed(device.privatePem, 'older', 3, proposed({ sensors: [COUNTER] })));
+      expect((await operator.resultFor('older')).errors).toEqual(['version: 3 is not newer than the last applied version 5 (a replayed or out-of-date config)']);
+      expect(running.config.sensors.map((sensor) => sensor.id)).toEqual(['greenhouse', 'attic']);
+
+      // The last version is kept in the state directory: a restart does not reopen the door.
+      await agent!.stop();
+      agent = null;
+      await start(local({}, { publicKey: 'signing.pub.pem' }));
+      await operator.send({ ...good, id: 'replay-after-restart' });
+      expect((await operator.resultFor('replay-after-restart')).accepted).toBe(false);
+      await operator.send(signed(device.privatePem, 'v6', 6, proposed({ sensors: [COUNTER] })));
+      expect((await operator.resultFor('v6')).accepted).toBe(true);
+      expect(agent!.config.sensors.map((sensor) => sensor.id)).toEqual(['greenhouse']);
+      expect(await record()).toMatchObject({ good: { id: 'v6' }, lastVersion: 6 });
+    });
   });
 });
