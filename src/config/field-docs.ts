@@ -277,7 +277,7 @@ export const FIELD_DOCS: readonly FieldDoc[] = [
     label: '`remote.healthTimeout`',
     default: '`60s`',
     meaning: 'how long a new remote config has to be healthy (broker connected, no sensor failed that was ok, buffer open) before the previous one is restored',
-    examples: { 'remote.healthTimeout': ['60s', '2min'] },
+    examples: { 'remote.healthTimeout': ['60s', '5m'] },
   },
   {
     label: '`remote.publicKey`',
