@@ -224,9 +224,20 @@ export class RemoteConfig {
     const failedBefore = new Set(before.sensors.filter((sensor) => sensor.state === 'failed').map((sensor) => sensor.id));
     const previous = this.current;
     const entry: OverrideEntry = { id, ...versioned, appliedAt: new Date().toISOString(), config: message.config };
-    // Pending first: if the agent dies from here on, the next start restores the good config.
-    this.state = { good: this.state.good, pending: entry, lastVersion: Math.max(this.state.lastVersion, version ?? 0) };
-    await writeOverride(this.path, this.state);
+    // Pending first: if the agent dies from here on, the next start restores the good config. A
+    // record that cannot be written (a full disk) refuses the config: unrecorded, it could not be
+    // rolled back after a crash. Later writes that fail end the process (exit 1), which the next
+    // start handles as that crash.
+    const pendingState: OverrideState = { good: this.state.good, pending: entry, lastVersion: Math.max(this.state.lastVersion, version ?? 0) };
+    try {
+      await writeOverride(this.path, pendingState);
+    } catch (error) {
+      const line = `the override cannot be written to ${this.path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): nothing was changed`;
+      log.error({ id, err: error }, `remote config refused: ${line}`);
+      this.queueResult(replyPrefix, { id, accepted: false, errors: [line], appliedAt: null, ...versioned, health: null });
+      return;
+    }
+    this.state = pendingState;
     let view: HealthAfter | null = null;
     let failure: string | null = null;
     try {

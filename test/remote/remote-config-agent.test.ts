@@ -5,7 +5,7 @@
 // restart; a pending override found at start is rolled back.
 import { createServer, type Server } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -231,6 +231,21 @@ describe('remote configuration, in-process', () => {
     // The replay protection survived the rollback: version 4 is spent.
     await operator.send({ id: 'again', version: 4, config: proposed() });
     expect((await operator.resultFor('again')).errors).toEqual(['version: 4 is not newer than the last applied version 4 (a replayed or out-of-date config)']);
+  });
+
+  it('refuses a config whose override cannot be recorded, and keeps running as it was', async () => {
+    const running = await start(local());
+    // The record's temp file cannot be created where a folder has its name.
+    await mkdir(join(dir.path, 'remote-config.json.partial'));
+    await operator.send({ id: 'unrecorded', version: 9, config: proposed() });
+    const result = await operator.resultFor('unrecorded');
+    expect(result).toMatchObject({ accepted: false, appliedAt: null });
+    expect(result.errors).toEqual([expect.stringMatching(/^the override cannot be written to .*remote-config\.json \(EISDIR\): nothing was changed$/)]);
+    expect(running.config.sensors.map((sensor) => sensor.id)).toEqual(['greenhouse']);
+    // Its version was not spent: once the record can be written, the same message is applied.
+    await rm(join(dir.path, 'remote-config.json.partial'), { recursive: true });
+    await operator.send({ id: 'recorded', version: 9, config: proposed() });
+    expect(await operator.resultFor('recorded')).toMatchObject({ accepted: true, version: 9 });
   });
 
   it('refuses garbage on config/set, answers when an id can be read, ignores a retained config, and keeps running', async () => {
