@@ -135,7 +135,15 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       });
     }
     const startWith = remote === null ? config : await remote.startConfig();
-    parts = lastParts = await startParts(startWith, shared, log, partsHost);
+    try {
+      parts = lastParts = await startParts(startWith, shared, log, partsHost);
+    } catch (error) {
+      // A good override the parts cannot start with (its status port taken at boot, say) must not
+      // keep the agent from starting at all: the local file is the config that always remains.
+      if (remote === null || startWith === config) throw error;
+      await remote.abandonOverride(`the agent could not start with it: ${(error as Error).message}`);
+      parts = lastParts = await startParts(config, shared, log, partsHost);
+    }
     remote?.attach(parts.connection, parts.config.mqtt.topicPrefix);
     const openBuffer = await shared.openBuffer();
     // Stopped first: a remote config being applied ends (it stays pending), then the parts stop.

@@ -102,6 +102,18 @@ export class RemoteConfig {
     return resolved.config;
   }
 
+  /** The override startConfig chose could not start: the local file is in effect from now on, and the result says why. */
+  async abandonOverride(reason: string): Promise<void> {
+    const entry = this.current.entry;
+    if (entry === null) return;
+    const why = `remote config ${entry.id} was good, but ${reason}: starting with the local config file`;
+    this.options.log.error({ id: entry.id, version: entry.version, path: this.path }, why);
+    this.state = { ...this.state, good: null, pending: null };
+    await writeOverride(this.path, this.state);
+    this.current = { config: this.options.local, entry: null };
+    this.queueResult(null, { id: entry.id, accepted: false, errors: [why], appliedAt: entry.appliedAt, ...(entry.version !== undefined ? { version: entry.version } : {}), rolledBack: true, health: null });
+  }
+
   /** Listens on the running parts' link (after each start of the parts). */
   attach(connection: MqttConnection, topicPrefix: string): void {
     this.detach();

@@ -188,7 +188,8 @@ describe('remote configuration, in-process', () => {
   });
 
   it('rolls back a config with a sensor that fails', async () => {
-    const running = await start(local({}, { healthTimeout: '1500ms' }));
+    // Long enough for the absent chip's first read to fail even on a slow machine.
+    const running = await start(local({}, { healthTimeout: '4s' }));
     await operator.send({
       id: 'absent-chip',
       config: proposed({
@@ -198,7 +199,7 @@ describe('remote configuration, in-process', () => {
     });
     const result = await operator.resultFor('absent-chip');
     expect(result).toMatchObject({ accepted: false, rolledBack: true });
-    expect(result.errors[0]).toMatch(/^not healthy within 1500 ms: sensor missing failed: .*no device at 0x77 on bus 1/);
+    expect(result.errors[0]).toMatch(/^not healthy within 4000 ms: (.*; )?sensor missing failed: .*no device at 0x77 on bus 1/);
     expect(result.health?.sensors.failed.map((sensor) => sensor.id)).toEqual(['missing']);
     expect(running.config.sensors.map((sensor) => sensor.id)).toEqual(['greenhouse']);
   });
@@ -231,6 +232,20 @@ describe('remote configuration, in-process', () => {
     // The replay protection survived the rollback: version 4 is spent.
     await operator.send({ id: 'again', version: 4, config: proposed() });
     expect((await operator.resultFor('again')).errors).toEqual(['version: 4 is not newer than the last applied version 4 (a replayed or out-of-date config)']);
+  });
+
+  it('starts with the local file when the good override cannot start, and says so on config/result', async () => {
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as { port: number }).port;
+    const good = { id: 'was-good', version: 2, appliedAt: '2026-12-01T10:00:00.000Z', config: proposed({ status: { listen: `127.0.0.1:${taken}` } }) };
+    await writeFile(join(dir.path, 'remote-config.json'), JSON.stringify({ good, pending: null, lastVersion: 2 }));
+    const running = await start(local());
+    expect(running.config.sensors.map((sensor) => sensor.id)).toEqual(['greenhouse']);
+    const result = await operator.resultFor('was-good');
+    expect(result).toMatchObject({ accepted: false, rolledBack: true, version: 2 });
+    expect(result.errors[0]).toMatch(/^remote config was-good was good, but the agent could not start with it: .*: starting with the local config file$/);
+    expect(await record()).toMatchObject({ good: null, pending: null, lastVersion: 2 });
   });
 
   it('refuses a config whose override cannot be recorded, and keeps running as it was', async () => {
