@@ -92,7 +92,7 @@ export class RemoteConfig {
       this.queueResult(null, { id: pending.id, accepted: false, errors: [why], appliedAt: pending.appliedAt, ...(pending.version !== undefined ? { version: pending.version } : {}), rolledBack: true, health: null });
     }
     if (this.state.good === null) return this.options.local;
-    const resolved = this.resolve(this.state.good.config);
+    const resolved = this.resolve(this.state.good.config, false);
     if (!resolved.ok) {
       log.error({ id: this.state.good.id, problems: resolved.errors }, 'the good remote config no longer fits the local config file; starting with the local file');
       return this.options.local;
@@ -186,12 +186,16 @@ export class RemoteConfig {
       .finally(() => (this.applying = null));
   };
 
-  /** The local file's rules laid over a remote config, then check-config's validation. */
-  private resolve(remoteRaw: Record<string, unknown>): Resolved {
+  /**
+   * The local file's rules laid over a remote config, then check-config's validation. A new config
+   * that sets a locked key differently is refused; an override already accepted (`refuseLocked`
+   * false, at start) just takes the local file's values, which may have been edited since.
+   */
+  private resolve(remoteRaw: Record<string, unknown>, refuseLocked = true): Resolved {
     const { source, local } = this.options;
     const raw = structuredClone(remoteRaw);
     const errors = applyEnvOverrides(raw, source.context.env);
-    errors.push(...lockedChanges(source.raw, raw, local.remote.locked));
+    if (refuseLocked) errors.push(...lockedChanges(source.raw, raw, local.remote.locked));
     const merged = withLockedFromLocal(source.raw, raw, local.remote.locked);
     try {
       const config = parseConfig(merged, source.context);

@@ -131,6 +131,20 @@ describe('remote configuration, in-process', () => {
     expect(operator.results).toHaveLength(1);
   });
 
+  it("lays the local file's locked keys, edited since, over a good override at start", async () => {
+    await start(local());
+    // Sent with the broker URL as the local file had it then.
+    await operator.send({ id: 'with-url', config: proposed({ mqtt: { url: broker.url, reconnect: { min: '100ms', max: '300ms' } } }) });
+    expect((await operator.resultFor('with-url')).accepted).toBe(true);
+    await agent!.stop();
+    agent = null;
+    // The local file moves to another broker (here: the same one by another name).
+    const moved = broker.url.replace('127.0.0.1', 'localhost');
+    const restarted = await start(local({ mqtt: { url: moved, reconnect: { min: '100ms', max: '300ms' } } }));
+    expect(restarted.config.sensors.map((sensor) => sensor.id)).toEqual(['greenhouse', 'attic']);
+    expect(restarted.config.mqtt.url).toBe(moved);
+  });
+
   it('refuses an invalid config with every error line check-config gives, and changes nothing', async () => {
     const running = await start(local());
     const bad = proposed({ sensors: [{ ...COUNTER, interval: 'often' }, { id: 'x', driver: 'no-such-driver' }], colour: 'blue' });
