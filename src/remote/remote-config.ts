@@ -178,9 +178,10 @@ export class RemoteConfig {
     const replyPrefix = this.topicPrefix;
     this.applying = this.apply(parsed.message, replyPrefix)
       .catch((error: unknown) => {
-        // The previous config could not be started again either: nothing is left running. The
-        // process ends (exit 1); the next start finds the override pending and uses the good one.
-        log.fatal({ err: error }, 'remote config: restoring the previous config failed');
+        // The previous config could not be started again, or the record not updated: the process
+        // ends (exit 1, the CLI's unhandled-rejection handler) and the next start finds the
+        // override pending and starts with the good config, as after any crash mid-apply.
+        log.fatal({ err: error }, 'remote config: applying or restoring failed; exiting so the next start restores the good config');
         throw error;
       })
       .finally(() => (this.applying = null));
