@@ -262,6 +262,30 @@ export const FIELD_DOCS: readonly FieldDoc[] = [
     examples: { 'homeassistant.announceDelay': ['5s', '30s'] },
   },
   {
+    label: '`remote.config`',
+    default: '`false`',
+    meaning: 'accept a whole config on `<topicPrefix>/config/set` and answer on `<topicPrefix>/config/result` (see "Remote configuration" below)',
+    examples: { 'remote.config': [true] },
+  },
+  {
+    label: '`remote.locked`',
+    default: '`[mqtt.url, mqtt.username, mqtt.password, mqtt.passwordFile, mqtt.tls]`',
+    meaning: 'keys a remote config must leave as this file has them (a key covers everything under it); `remote` and `store` are always locked',
+    examples: { 'remote.locked': [['mqtt.url', 'mqtt.username', 'mqtt.password', 'mqtt.passwordFile', 'mqtt.tls', 'outputs']] },
+  },
+  {
+    label: '`remote.healthTimeout`',
+    default: '`60s`',
+    meaning: 'how long a new remote config has to be healthy (broker connected, no sensor failed that was ok, buffer open) before the previous one is restored',
+    examples: { 'remote.healthTimeout': ['60s', '5m'] },
+  },
+  {
+    label: '`remote.publicKey`',
+    default: 'none (unsigned configs accepted)',
+    meaning: 'ed25519 public key, PEM text or a `.pem` file: only configs signed with its private key (`sensor-agent sign-config`) are accepted',
+    examples: { 'remote.publicKey': ['/etc/sensor-agent/config-signing.pub.pem'] },
+  },
+  {
     label: '`sensors[]`',
     default: '(at least one)',
     meaning: 'see below',

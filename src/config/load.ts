@@ -121,15 +121,30 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   return (await loadConfigWithWarnings(file, env, options)).config;
 }
 
-/** loadConfig, plus the lines for settings that are valid but probably a slip (warnings.ts). */
-export async function loadConfigWithWarnings(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<{ config: Config; warnings: string[] }> {
+/** A config file's settings as written (YAML or JSON), not validated: what `sign-config` signs. */
+export async function readConfigData(file: string): Promise<Record<string, unknown>> {
+  const path = resolve(file);
+  return parseText(await readConfigText(path), path);
+}
+
+/**
+ * loadConfig, plus the lines for settings that are valid but probably a slip (warnings.ts), and
+ * the source: the settings as written after the environment overrides, and the context they were
+ * resolved in (a remote config is resolved in the same one: relative paths against this file's folder).
+ */
+export async function loadConfigWithWarnings(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
+): Promise<{ config: Config; warnings: string[]; source: { raw: Record<string, unknown>; context: ConfigContext } }> {
   const path = resolve(file);
   const raw = parseText(await readConfigText(path), path);
   const envProblems = applyEnvOverrides(raw, env);
-  const result = validate(raw, { env, baseDir: dirname(path), hostname: options.hostname ?? hostname() });
+  const context: ConfigContext = { env, baseDir: dirname(path), hostname: options.hostname ?? hostname() };
+  const result = validate(raw, context);
   const problems = [...envProblems, ...result.problems];
   if (problems.length > 0 || !('config' in result)) throw new ConfigError(problems, path);
-  return { config: result.config, warnings: configWarnings(raw) };
+  return { config: result.config, warnings: configWarnings(raw), source: { raw, context } };
 }
 
 /** A copy safe to print: mqtt.password, status.token and a password in mqtt.url shown as "***" when set. */

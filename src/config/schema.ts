@@ -11,6 +11,7 @@ import { sensorsSchema } from './sensor-schema.js';
 import { hardwareSection, simulateSection } from './hardware-sections.js';
 import { checkOutputClaims, outputsSchema } from './output-schema.js';
 import { checkSwitchKeys, homeassistantSection } from './homeassistant-section.js';
+import { remoteSection } from './remote-section.js';
 
 export type { ConfigContext } from '../schema/files.js';
 export type { SensorConfig } from './sensor-schema.js';
@@ -31,6 +32,7 @@ function sections(context: ConfigContext) {
       hardware: hardwareSection().prefault({}),
       simulate: simulateSection(context).prefault({}),
       homeassistant: homeassistantSection().prefault({}),
+      remote: remoteSection(context).prefault({}),
       sensors: sensorsSchema(),
       outputs: outputsSchema(),
     },
@@ -79,6 +81,7 @@ function resolveConfig(parsed: Parsed, context: ConfigContext) {
     hardware: parsed.hardware,
     simulate: parsed.simulate,
     homeassistant: parsed.homeassistant,
+    remote: parsed.remote,
     sensors: parsed.sensors,
     outputs: parsed.outputs,
   };
@@ -95,3 +98,4 @@ export type MqttConfig = Config['mqtt'];
 export type StoreConfig = Config['store'];
 export type StatusConfig = Config['status'];
 export type HomeassistantConfig = Config['homeassistant'];
+export type RemoteConfig = Config['remote'];

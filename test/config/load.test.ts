@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       hardware: { gpio: 'auto', gpioRoot: '/sys/class/gpio', oneWireRoot: '/sys/bus/w1/devices', iioRoot: '/sys/bus/iio/devices', hwmonRoot: '/sys/class/hwmon', i2cDevicesRoot: '/sys/bus/i2c/devices' },
       simulate: { i2c: {}, gpio: {} },
       homeassistant: { enabled: false, discoveryPrefix: 'homeassistant', retain: true, statusTopic: 'homeassistant/status', discovery: 'device', announceDelay: 5000 },
+      remote: { config: false, locked: ['mqtt.url', 'mqtt.username', 'mqtt.password', 'mqtt.passwordFile', 'mqtt.tls'], healthTimeout: 60_000 },
       sensors: [
         {
           id: 'greenhouse',

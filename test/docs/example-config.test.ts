@@ -36,7 +36,7 @@ describe('config/sensor-agent.example.yaml', () => {
     const refused: string[] = [];
     for (const doc of FIELD_DOCS) {
       for (const [path, examples] of Object.entries(doc.examples)) {
-        if (/tls\.|File$|^simulate\.i2c$|^sensors$/.test(path)) continue;
+        if (/tls\.|File$|^simulate\.i2c$|^sensors$|^remote\.publicKey$/.test(path)) continue;
         for (const example of examples) {
           const raw: Record<string, unknown> = { sensors: [{ id: 'system', driver: 'system' }] };
           const parts = path.split('.');
