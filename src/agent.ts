@@ -25,6 +25,8 @@ import { ClockMonitor } from './clock/clock-monitor.js';
 import { systemClockSource } from './clock/system-clock-source.js';
 import type { ClockSource } from './clock/clock-source.js';
 import { createHomeAssistant } from './homeassistant/create.js';
+import { HealthFacts } from './health/health-facts.js';
+import { HealthTelemetry } from './health/health-telemetry.js';
 
 export interface RunningAgent {
   hub: StatusHub;
@@ -209,8 +211,26 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       started.push({ name: 'homeassistant', stop: async () => homeassistant.stop() });
       hub.on('reading', (reading) => homeassistant.reading(reading.sensor, reading.values));
     }
+    let healthPart: Part | null = null;
+    // Health telemetry (issue 22): the retained `<topicPrefix>/health`, sent live on the publisher's link.
+    if (config.mqtt.healthInterval > 0) {
+      const systemSensor = config.sensors.find((sensor) => sensor.driver === 'system');
+      const health = new HealthTelemetry({
+        topicPrefix: config.mqtt.topicPrefix,
+        intervalMs: config.mqtt.healthInterval,
+        facts: new HealthFacts({ snapshot: () => hub.snapshot(), health: () => hub.health(), intervalMs: config.mqtt.healthInterval, storePath: config.store.path, system: systemSensor?.options }),
+        link: publisher,
+        hub,
+        log: log.child({ part: 'health' }),
+      });
+      health.start();
+      buffer.on('overflow', () => health.bufferOverflow());
+      healthPart = { name: 'health', stop: () => health.stop() };
+    }
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });
+    // Stopped before the link: no health message starts while the offline status goes out.
+    if (healthPart) started.push(healthPart);
     // Stop puts outputs to their safe state first, while the link can still carry the confirmed state.
     started.push({
       name: 'outputs-safe',
