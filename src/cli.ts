@@ -27,12 +27,20 @@ Usage:
   sensor-agent scan-i2c [--bus N] [--config FILE]
                                              list the chips answering on /dev/i2c-N (default 1);
                                              with --config, a bus it simulates is scanned on its map
+  sensor-agent fleet --broker URL [--prefix PREFIX] [--wait DURATION] [--json]
+                                             every device's health under PREFIX (default sensors),
+                                             worst first; exit 0 all good, 2 some device is not
+                                             (offline, unwell, needs attention), 1 broker unreachable
   sensor-agent --version
   sensor-agent --help
 
 Options:
   -c, --config FILE   config file, YAML or JSON (default: $SENSOR_AGENT_CONFIG or ${DEFAULT_CONFIG})
       --bus N         scan-i2c: the bus to scan, N of /dev/i2c-N (default 1)
+      --broker URL    fleet: the broker, mqtt://user:password@host:1883 (mqtts://, ws://, wss://)
+      --prefix PREFIX fleet: what comes before the device id in the topics (default sensors)
+      --wait DURATION fleet: how long to collect the retained messages (default 2s)
+      --json          fleet: the rows as JSON instead of a table
 
 Environment:
   SENSOR_AGENT_CONFIG        config file when --config is not given
@@ -40,7 +48,7 @@ Environment:
                              (default: $STATE_DIRECTORY/code-cache, else beside the program)
   SENSOR_AGENT_<KEY>__<KEY>  overrides one config key, e.g. SENSOR_AGENT_MQTT__URL=mqtt://broker:1883
 
-Exit codes: 0 clean stop, 78 bad config, 1 any other failure.
+Exit codes: 0 clean stop, 78 bad config, 1 any other failure (fleet: see above).
 `;
 
 function configPath(explicit: string | undefined): string {
@@ -151,6 +159,8 @@ export async function main(argv: string[]): Promise<number> {
         return await checkConfig(configPath(args.config));
       case 'doctor':
         return await doctor(configPath(args.config));
+      case 'fleet':
+        return await (await import('./cli/fleet.js')).runFleet({ broker: args.broker, prefix: args.prefix, wait: args.wait, json: args.json }, process.stdout, process.stderr);
       case 'scan-i2c':
         return await (await import('./cli/scan-i2c.js')).runScanI2c({ bus: args.bus, configFile: args.config }, process.stdout, process.stderr);
       default:

@@ -6,11 +6,15 @@ import { parseArgs } from 'node:util';
 import { closestKey } from '../config/suggest.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 
-export const COMMANDS = ['run', 'check-config', 'doctor', 'scan-i2c', 'help'] as const;
+export const COMMANDS = ['run', 'check-config', 'doctor', 'scan-i2c', 'fleet', 'help'] as const;
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
   bus: { type: 'string' },
+  broker: { type: 'string' },
+  prefix: { type: 'string' },
+  wait: { type: 'string' },
+  json: { type: 'boolean' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -19,6 +23,11 @@ export interface ParsedArgs {
   command: string | undefined;
   config: string | undefined;
   bus: string | undefined;
+  /** fleet's options. */
+  broker: string | undefined;
+  prefix: string | undefined;
+  wait: string | undefined;
+  json: boolean;
   version: boolean;
   help: boolean;
 }
@@ -42,6 +51,9 @@ function describeParseError(error: Error & { code?: string }, argv: readonly str
     const name = Object.keys(OPTIONS).find((key) => error.message.includes(`--${key}`));
     if (name === 'config') return `--config needs a file name (--config FILE); ${HINT}`;
     if (name === 'bus') return `--bus needs a bus number (--bus N, the N of /dev/i2c-N); ${HINT}`;
+    if (name === 'broker') return `--broker needs a URL (--broker mqtt://host:1883); ${HINT}`;
+    if (name === 'prefix') return `--prefix needs a topic prefix (--prefix sensors); ${HINT}`;
+    if (name === 'wait') return `--wait needs a duration (--wait 2s); ${HINT}`;
     return `${name === undefined ? 'an option' : `--${name}`} takes no value; ${HINT}`;
   }
   if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument in ${argv.join(' ')}; ${HINT}`;
@@ -63,6 +75,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     command: positionals[0],
     config: values.config,
     bus: values.bus,
+    broker: values.broker,
+    prefix: values.prefix,
+    wait: values.wait,
+    json: values.json === true,
     version: values.version === true,
     help: values.help === true,
   };
