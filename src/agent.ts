@@ -225,7 +225,7 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       });
       health.start();
       buffer.on('overflow', () => health.bufferOverflow());
-      healthPart = { name: 'health', stop: () => health.stop() };
+      healthPart = { name: 'health', stop: async () => health.stop() };
     }
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });

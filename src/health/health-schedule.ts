@@ -68,9 +68,9 @@ export class HealthSchedule {
     if (this.live) this.request();
   }
 
-  stop(): Promise<void> {
+  /** Nothing more starts. A message in flight is not waited for: its PUBACK may never come on a dead link (the publisher's stop bounds that wait). */
+  stop(): void {
     this.disconnected();
-    return this.sending ?? Promise.resolve();
   }
 
   private request(): void {

@@ -72,8 +72,8 @@ export class HealthTelemetry {
     this.schedule.nudge();
   }
 
-  stop(): Promise<void> {
-    return this.schedule.stop();
+  stop(): void {
+    this.schedule.stop();
   }
 
   private async publish(): Promise<void> {

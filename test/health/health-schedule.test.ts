@@ -23,8 +23,8 @@ describe('HealthSchedule', () => {
     });
   });
 
-  afterEach(async () => {
-    await schedule.stop();
+  afterEach(() => {
+    schedule.stop();
     vi.useRealTimers();
   });
 
