@@ -72,7 +72,7 @@ describe('HealthFacts', () => {
 
   it('names a failure by its code, else by the start of its message', () => {
     expect(errorCode('SHORT_READ: 2 of 6 bytes from 0x44 on /dev/i2c-1')).toBe('SHORT_READ');
-    expect(errorCode('timed out after 2000 ms waiting for the conversion of the sensor on the bus')).toBe('timed out after 2000 ms waiting for the conversion of the sen');
+    expect(errorCode('timed out after 2000 ms waiting for the conversion of the sensor on the bus')).toBe('timed out after 2000 ms waiting for the conversion of the se');
     expect(errorCode(null)).toBe('no answer');
   });
 });
