@@ -138,6 +138,8 @@ describe('sensor-agent fleet', () => {
     const unreachable = await runCli(['fleet', '--broker', `mqtt://127.0.0.1:${port}`, '--wait', '200ms']);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/^sensor-agent fleet: cannot reach the broker at mqtt:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    const help = await runCli(['--help']);
+    expect(help.stdout).toContain('sensor-agent fleet --broker URL [--prefix PREFIX] [--wait DURATION] [--json]');
     const stdout = output();
     expect(await runFleet({ broker: broker.url, prefix: 'nobody', wait: '200ms', json: false }, stdout, output())).toBe(2);
     expect(stdout.text).toContain('No device has a health or status message under nobody/+');
