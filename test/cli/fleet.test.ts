@@ -2,8 +2,11 @@
 // retained health and status messages of several devices: fake ones published here, and a real
 // agent in-process. One row per device, worst first, with the status page's own verdict words;
 // exit 0 when all are good, 2 when one is offline, unwell or needs attention (or none is found),
-// 1 when the broker cannot be reached; the built CLI as a child process.
+// 1 when the broker cannot be reached; the built CLI as a child process, and the built daemon
+// killed with SIGKILL (its last will makes it offline).
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runFleet } from '../../src/cli/fleet.js';
@@ -16,7 +19,7 @@ import { StatusHub } from '../../src/status/status-hub.js';
 import { ALL_GOOD, problems } from '../../src/status/page/verdict.js';
 import type { BufferStats } from '../../src/buffer/index.js';
 import { startAedes, type AedesBroker } from '../helpers/broker.js';
-import { cleanupChildAgents, ensureBuilt, runCli } from '../helpers/child-agent.js';
+import { agentFolder, cleanupChildAgents, ensureBuilt, runCli, startChildAgent } from '../helpers/child-agent.js';
 import { silentLog } from '../helpers/publisher-rig.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -194,6 +197,36 @@ describe('sensor-agent fleet', () => {
     // The page keeps the whole error message; the health message its code (the page's help line is the same).
     expect(row!.problems).toEqual(page.map((line) => line.replace('SENSOR_NOT_FOUND: no 1-Wire device 28-0316a2790dff', 'SENSOR_NOT_FOUND')));
     expect(row!.verdict).toBe('Needs attention (6):');
+  });
+
+  it('sees the built daemon all good, then offline once it is killed (its last will), both through the built CLI', async () => {
+    const dir = await agentFolder('fleet-daemon-');
+    const file = join(dir, 'config.yaml');
+    await writeFile(file, [
+      'device: { id: daemon-1 }',
+      `mqtt: { url: "${broker.url}", keepalive: 2s }`,
+      `store: { path: "${join(dir, 'buffer')}" }`,
+      'status: { listen: "127.0.0.1:0" }',
+      'sensors:',
+      '  - { id: air, driver: simulated, interval: 200ms }',
+      '',
+    ].join('\n'));
+    const daemon = await startChildAgent(file);
+    await daemon.waitForStatus((status) => status.mqtt.connected && status.sensors.every((sensor) => sensor.state === 'ok'));
+    let fleet = await runCli(['fleet', '--broker', broker.url, '--wait', '500ms', '--json']);
+    for (let attempt = 0; attempt < 20 && !fleet.stdout.includes('"standing": "good"'); attempt += 1) fleet = await runCli(['fleet', '--broker', broker.url, '--wait', '500ms', '--json']);
+    expect(fleet.code).toBe(0);
+    expect((JSON.parse(fleet.stdout) as Array<{ device: string; standing: string }>).map((row) => [row.device, row.standing])).toEqual([['daemon-1', 'good']]);
+
+    await daemon.kill();
+    // The broker publishes the will once it sees the socket closed (at once on loopback, at the latest after 1.5 keepalives).
+    for (let attempt = 0; attempt < 40; attempt += 1) {
+      fleet = await runCli(['fleet', '--broker', broker.url, '--wait', '300ms']);
+      if (fleet.code === 2) break;
+    }
+    expect(fleet.code).toBe(2);
+    expect(fleet.stdout).toMatch(/^daemon-1 .*Offline: the broker holds its last will \(status offline\)\.$/m);
+    expect(fleet.stdout).toContain('    - Its last health message (');
   });
 
   describe('with a real agent', () => {
