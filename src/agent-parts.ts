@@ -27,6 +27,8 @@ import { version } from './version.js';
 import { resolveClientId } from './mqtt/client-id.js';
 import type { ClockMonitor } from './clock/clock-monitor.js';
 import { createHomeAssistant } from './homeassistant/create.js';
+import { HealthFacts } from './health/health-facts.js';
+import { HealthTelemetry } from './health/health-telemetry.js';
 
 /** What the parts take from the host (agent.ts's AgentHost): clocks tests replace. */
 export interface PartsHost {
@@ -196,8 +198,28 @@ export async function startParts(config: Config, shared: SharedParts, log: Logge
       started.push({ name: 'homeassistant', stop: async () => homeassistant.stop() });
       hub.on('reading', (reading) => homeassistant.reading(reading.sensor, reading.values));
     }
+    let healthPart: Part | null = null;
+    // Health telemetry (issue 22): the retained `<topicPrefix>/health`, sent live on the publisher's link.
+    if (config.mqtt.healthInterval > 0) {
+      const systemSensor = config.sensors.find((sensor) => sensor.driver === 'system');
+      const health = new HealthTelemetry({
+        topicPrefix: config.mqtt.topicPrefix,
+        intervalMs: config.mqtt.healthInterval,
+        facts: new HealthFacts({ snapshot: () => hub.snapshot(), health: () => hub.health(), intervalMs: config.mqtt.healthInterval, storePath: config.store.path, system: systemSensor?.options }),
+        link: publisher,
+        hub,
+        log: log.child({ part: 'health' }),
+      });
+      health.start();
+      // The buffer outlives these parts (agent.ts): the listener goes with the health part.
+      const onOverflow = (): void => health.bufferOverflow();
+      buffer.on('overflow', onOverflow);
+      healthPart = { name: 'health', stop: async () => void (buffer.off('overflow', onOverflow), health.stop()) };
+    }
     publisher.start();
     started.push({ name: 'mqtt', stop: () => publisher.stop() });
+    // Stopped before the link: no health message starts while the offline status goes out.
+    if (healthPart) started.push(healthPart);
     // Stop puts outputs to their safe state first, while the link can still carry the confirmed state.
     started.push({
       name: 'outputs-safe',

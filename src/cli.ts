@@ -30,6 +30,10 @@ Usage:
   sensor-agent sign-config --key PRIVATE.pem [--version N] [--id ID] FILE
                                              print FILE as a signed remote config message for
                                              <topicPrefix>/config/set (version: default the Unix time)
+  sensor-agent fleet --broker URL [--prefix PREFIX] [--wait DURATION] [--json]
+                                             every device's health under PREFIX (default sensors),
+                                             worst first; exit 0 all good, 2 some device is not
+                                             (offline, unwell, needs attention), 1 broker unreachable
   sensor-agent --version
   sensor-agent --help
 
@@ -39,6 +43,10 @@ Options:
       --key FILE      sign-config: the ed25519 private key (PEM)
       --version N     sign-config: the config's version, higher than the last one applied
       --id ID         sign-config: the message id config/result answers with
+      --broker URL    fleet: the broker, mqtt://user:password@host:1883 (mqtts://, ws://, wss://)
+      --prefix PREFIX fleet: what comes before the device id in the topics (default sensors)
+      --wait DURATION fleet: how long to collect the retained messages (default 2s)
+      --json          fleet: the rows as JSON instead of a table
 
 Environment:
   SENSOR_AGENT_CONFIG        config file when --config is not given
@@ -46,7 +54,7 @@ Environment:
                              (default: $STATE_DIRECTORY/code-cache, else beside the program)
   SENSOR_AGENT_<KEY>__<KEY>  overrides one config key, e.g. SENSOR_AGENT_MQTT__URL=mqtt://broker:1883
 
-Exit codes: 0 clean stop, 78 bad config, 1 any other failure.
+Exit codes: 0 clean stop, 78 bad config, 1 any other failure (fleet: see above).
 `;
 
 function configPath(explicit: string | undefined): string {
@@ -163,6 +171,8 @@ export async function main(argv: string[]): Promise<number> {
         return await doctor(configPath(args.config));
       case 'sign-config':
         return await (await import('./cli/sign-config.js')).runSignConfig(args.sign ?? { key: undefined, version: undefined, id: undefined, file: undefined }, process.stdout, process.stderr);
+      case 'fleet':
+        return await (await import('./cli/fleet.js')).runFleet({ broker: args.broker, prefix: args.prefix, wait: args.wait, json: args.json }, process.stdout, process.stderr);
       case 'scan-i2c':
         return await (await import('./cli/scan-i2c.js')).runScanI2c({ bus: args.bus, configFile: args.config }, process.stdout, process.stderr);
       default:

@@ -6,11 +6,15 @@ import { parseArgs } from 'node:util';
 import { closestKey } from '../config/suggest.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 
-export const COMMANDS = ['run', 'check-config', 'doctor', 'scan-i2c', 'sign-config', 'help'] as const;
+export const COMMANDS = ['run', 'check-config', 'doctor', 'scan-i2c', 'sign-config', 'fleet', 'help'] as const;
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
   bus: { type: 'string' },
+  broker: { type: 'string' },
+  prefix: { type: 'string' },
+  wait: { type: 'string' },
+  json: { type: 'boolean' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -27,6 +31,11 @@ export interface ParsedArgs {
   command: string | undefined;
   config: string | undefined;
   bus: string | undefined;
+  /** fleet's options. */
+  broker: string | undefined;
+  prefix: string | undefined;
+  wait: string | undefined;
+  json: boolean;
   version: boolean;
   help: boolean;
   /** sign-config: the private key file, the config's version and message id as given, the config file. */
@@ -52,6 +61,9 @@ function describeParseError(error: Error & { code?: string }, argv: readonly str
     const name = Object.keys(OPTIONS).find((key) => error.message.includes(`--${key}`));
     if (name === 'config') return `--config needs a file name (--config FILE); ${HINT}`;
     if (name === 'bus') return `--bus needs a bus number (--bus N, the N of /dev/i2c-N); ${HINT}`;
+    if (name === 'broker') return `--broker needs a URL (--broker mqtt://host:1883); ${HINT}`;
+    if (name === 'prefix') return `--prefix needs a topic prefix (--prefix sensors); ${HINT}`;
+    if (name === 'wait') return `--wait needs a duration (--wait 2s); ${HINT}`;
     return `${name === undefined ? 'an option' : `--${name}`} takes no value; ${HINT}`;
   }
   if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument in ${argv.join(' ')}; ${HINT}`;
@@ -74,6 +86,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     command: positionals[0],
     config: values.config,
     bus: values.bus,
+    broker: values.broker,
+    prefix: values.prefix,
+    wait: values.wait,
+    json: values.json === true,
     version: values.version === true,
     help: values.help === true,
   };
@@ -108,6 +124,10 @@ function parseSignConfig(argv: readonly string[]): ParsedArgs {
     command: 'sign-config',
     config: values.config,
     bus: undefined,
+    broker: undefined,
+    prefix: undefined,
+    wait: undefined,
+    json: false,
     version: false,
     help: values.help === true,
     sign: { key: values.key, version: values.version, id: values.id, file: positionals[1] },

@@ -118,6 +118,12 @@ export const FIELD_DOCS: readonly FieldDoc[] = [
     examples: { 'mqtt.drainRate': ['200/s', '6000/min'] },
   },
   {
+    label: '`mqtt.healthInterval`',
+    default: '`60s`',
+    meaning: 'how often the retained health message goes to `<topicPrefix>/health` (it also goes at every connect and, at most every 5 s, when the state changes; see Health telemetry); `off` or `0` sends none',
+    examples: { 'mqtt.healthInterval': ['60s', 'off'] },
+  },
+  {
     label: '`store.path`',
     default: '`$STATE_DIRECTORY/buffer`, else `/var/lib/sensor-agent/buffer`',
     meaning: 'the LevelDB buffer',

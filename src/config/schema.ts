@@ -12,6 +12,7 @@ import { hardwareSection, simulateSection } from './hardware-sections.js';
 import { checkOutputClaims, outputsSchema } from './output-schema.js';
 import { checkSwitchKeys, homeassistantSection } from './homeassistant-section.js';
 import { remoteSection } from './remote-section.js';
+import { checkReservedIds } from './reserved-ids.js';
 
 export type { ConfigContext } from '../schema/files.js';
 export type { SensorConfig } from './sensor-schema.js';
@@ -39,7 +40,8 @@ function sections(context: ConfigContext) {
     { error: () => 'is not a mapping of settings' },
   )
     .superRefine(checkOutputClaims, evenWithFieldProblems)
-    .superRefine(checkSwitchKeys, evenWithFieldProblems);
+    .superRefine(checkSwitchKeys, evenWithFieldProblems)
+    .superRefine(checkReservedIds, evenWithFieldProblems);
 }
 
 type Parsed = z.output<ReturnType<typeof sections>>;

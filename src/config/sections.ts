@@ -7,7 +7,7 @@ import {
   durationField, evenWithFieldProblems, exclusive, expecting, qosField, readableFileField, secretFileField, sizeField, topicField,
 } from '../schema/fields.js';
 import { idField } from './sensor-schema.js';
-import { size } from '../schema/units.js';
+import { DURATION_EXPECTED, duration, size } from '../schema/units.js';
 import { BROKER_PROFILE_NAMES } from '../mqtt/broker-profiles.js';
 import { parseSize } from '../schema/units.js';
 import { parseKeepFree, type KeepFree } from '../schema/keep-free.js';
@@ -90,6 +90,21 @@ const rateField = z.union([z.string(), z.number()], { error: () => RATE_EXPECTED
   return perSecond;
 });
 
+const HEALTH_INTERVAL_EXPECTED = 'is not a duration or off (examples: 60s, 5m, off; 0 is off)';
+
+/** mqtt.healthInterval: the health message's period in ms ("60s"); `off` or 0 turns the message off (0). */
+const healthIntervalField = z
+  .union([z.string(), z.number()], { error: () => HEALTH_INTERVAL_EXPECTED })
+  .transform((raw, ctx): number => {
+    if (raw === 'off' || raw === 0 || raw === '0') return 0;
+    const parsed = duration(1000).safeParse(raw);
+    if (parsed.success) return parsed.data;
+    const message = parsed.error.issues[0]?.message;
+    ctx.addIssue({ code: 'custom', message: message === undefined || message === DURATION_EXPECTED ? HEALTH_INTERVAL_EXPECTED : message });
+    return z.NEVER;
+  })
+  .prefault('60s');
+
 /** mqtt.batch: several readings of a sensor per message (off when absent). */
 function batchSection() {
   return z.strictObject(
@@ -124,6 +139,7 @@ export function mqttSection(context: ConfigContext) {
         reconnect: reconnectSection().prefault({}),
         batch: batchSection().optional(),
         drainRate: rateField.optional(),
+        healthInterval: healthIntervalField,
       },
       expecting('a mapping of MQTT settings'),
     )

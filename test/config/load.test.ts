@@ -30,6 +30,7 @@ describe('loadConfig', () => {
         maxPacketSize: undefined,
         brokerProfile: undefined,
         reconnect: { min: 1000, max: 60_000 },
+        healthInterval: 60_000,
       },
       store: { path: '/var/lib/sensor-agent/buffer', maxBytes: 256_000_000, keepFree: { percent: 5 }, overflow: 'drop-oldest', commitInterval: 5000 },
       status: { listen: '0.0.0.0:8080', maxClients: 16, token: undefined, tokenFile: undefined },
