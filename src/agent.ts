@@ -10,7 +10,7 @@ import { StatusServer } from './status/status-server.js';
 import { MqttConnection } from './mqtt/connection.js';
 import { Publisher } from './mqtt/publisher.js';
 import { Routes } from './mqtt/topics.js';
-import { BROKER_PROFILES } from './mqtt/broker-profiles.js';
+import { BROKER_PROFILES, type BrokerProfile } from './mqtt/broker-profiles.js';
 import { displayUrl, type MqttLinkOptions } from './mqtt/client-options.js';
 import { SensorSchedule } from './sampling/sensor-schedule.js';
 import { filtersFor, ReadingIntake } from './sampling/reading-intake.js';
@@ -115,8 +115,11 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     started.push({ name: 'clock', stop: async () => (await clockReady.catch(() => undefined), clock.stop()) });
 
     // Before anything starts: a {hardwareId} this device cannot supply is a config problem.
-    const routes = new Routes({ topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, retain: config.mqtt.retain }, config.sensors);
+    const iotHub = config.mqtt.profile === 'azure-iot-hub';
+    const routes = new Routes({ topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, retain: config.mqtt.retain, layout: iotHub ? 'iot-hub' : 'paths' }, config.sensors);
     const link = await linkOptions(config, routes.statusTopic);
+    const brokerProfile: BrokerProfile | undefined = config.mqtt.brokerProfile && BROKER_PROFILES[config.mqtt.brokerProfile];
+    if (config.mqtt.profile !== undefined && brokerProfile && !brokerProfile.retainAvailable) link.willRetain = false;
     const buffer = new ReadingBuffer(
       {
         path: config.store.path,
@@ -164,7 +167,7 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
 
     const connection = new MqttConnection(
       link,
-      { minMs: config.mqtt.reconnect.min, maxMs: config.mqtt.reconnect.max },
+      { minMs: config.mqtt.reconnect.min, maxMs: config.mqtt.reconnect.max, floorMs: brokerProfile ? brokerProfile.minConnectIntervalMs : undefined },
       log.child({ part: 'mqtt' }),
     );
     const publisher = new Publisher({
@@ -173,7 +176,7 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
       routes,
       maxInflight: config.mqtt.maxInflight,
       maxPacketSize: config.mqtt.maxPacketSize,
-      profile: config.mqtt.brokerProfile && BROKER_PROFILES[config.mqtt.brokerProfile],
+      profile: brokerProfile,
       version,
       log: log.child({ part: 'mqtt' }),
       batch: config.mqtt.batch && { maxReadings: config.mqtt.batch.maxReadings, maxDelayMs: config.mqtt.batch.maxDelay },
@@ -191,7 +194,8 @@ export async function startAgent(config: Config, log: Logger, host: AgentHost = 
     publisher.on('refusal', (info) => hub.mqttRefusal(info, publisher.refusalStats.total));
     connection.on('serverDisconnect', (reasonCode, reason) => hub.mqttServerDisconnect(reasonCode, reason));
     const outputCommands = new MqttOutputCommands({ connection, outputs, topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, log: log.child({ part: 'outputs' }) });
-    outputCommands.start();
+    // IoT Hub closes the connection on a subscription outside devices/{id}/messages/devicebound/.
+    if (!iotHub) outputCommands.start();
     // Home Assistant (issue 17): live readings and sensor availability, through the publisher's link.
     const homeassistant = config.homeassistant.enabled
       ? createHomeAssistant(config, {
