@@ -20,9 +20,9 @@ export const AWS_LIMITS = {
 /**
  * The share of the per-connection limits the backlog drain takes by default: half the publish rate
  * (live readings, status and output states keep the rest) and half the byte rate at a generous
- * 128 bytes per reading (a reading is 50-90 bytes of compact JSON, less inside a batch).
+ * 512 bytes per reading (a bme280 reading is about 70 bytes of compact JSON, a system one 250).
  */
-export const AWS_DRAIN = { messagesPerSecond: 50, readingsPerSecond: AWS_LIMITS.bytesPerSecond / 2 / 128 } as const;
+export const AWS_DRAIN = { messagesPerSecond: 50, readingsPerSecond: AWS_LIMITS.bytesPerSecond / 2 / 512 } as const;
 
 export function awsIotCoreRules(rules: ProfileRules): void {
   const { mqtt } = rules.config;
