@@ -18,11 +18,12 @@ export const AWS_LIMITS = {
 } as const;
 
 /**
- * The share of the per-connection limits the backlog drain takes by default: half the publish rate
- * (live readings, status and output states keep the rest) and half the byte rate at a generous
- * 512 bytes per reading (a bme280 reading is about 70 bytes of compact JSON, a system one 250).
+ * The backlog drain's default rate: at most twice this goes in any one second (the bucket holds a
+ * second's worth), so 40 messages a second stays under 100 with room for live readings, status
+ * and output states; and 512 readings a second at a generous 512 bytes per reading (a bme280
+ * reading is about 70 bytes of compact JSON, a system one 250) stays under 512 KiB/s at twice the rate.
  */
-export const AWS_DRAIN = { messagesPerSecond: 50, readingsPerSecond: AWS_LIMITS.bytesPerSecond / 2 / 512 } as const;
+export const AWS_DRAIN = { messagesPerSecond: 40, readingsPerSecond: AWS_LIMITS.bytesPerSecond / 2 / 512 } as const;
 
 export function awsIotCoreRules(rules: ProfileRules): void {
   const { mqtt } = rules.config;
@@ -40,7 +41,7 @@ export function awsIotCoreRules(rules: ProfileRules): void {
     mqtt.maxInflight = AWS_LIMITS.inflight;
   }
   rules.keepaliveAtMost(AWS_LIMITS.keepaliveS);
-  rules.drainRateAtMost(AWS_DRAIN.messagesPerSecond, AWS_DRAIN.readingsPerSecond, `${AWS_LIMITS.publishesPerSecond} publishes and 512 KiB per second per connection, half of it for the backlog`);
+  rules.drainRateAtMost(AWS_DRAIN.messagesPerSecond, AWS_DRAIN.readingsPerSecond, `${AWS_LIMITS.publishesPerSecond} publishes and 512 KiB per second per connection; the backlog drains at up to twice its rate in one second`);
   const live = rules.liveMessagesPerSecond();
   if (live >= AWS_LIMITS.publishesPerSecond) {
     rules.fail('sensors', `publish about ${Math.round(live)} messages per second live (AWS IoT Core takes ${AWS_LIMITS.publishesPerSecond} publishes per second per connection: lengthen intervals or set mqtt.batch)`);

@@ -98,7 +98,10 @@ export class ProfileRules {
   /**
    * The rate the backlog drains at, readings per second, under the connection's message rate:
    * `messagesPerSecond` messages, each holding what a batch holds when the backlog interleaves every
-   * sensor (maxReadings / sensors), and at most `readingsCeiling` in all (the byte rate).
+   * sensor (maxReadings / sensors), and at most `readingsCeiling` in all (the byte rate). The drain
+   * is a token bucket holding one second's worth (drain-budget.ts), so any one second carries at
+   * most twice the rate: the defaults take half the connection's limits. A batch larger than the
+   * rate would make the bucket larger than a second's worth, so mqtt.batch.maxReadings is held to it.
    */
   drainRateAtMost(messagesPerSecond: number, readingsCeiling: number, limit: string): void {
     const { mqtt, sensors } = this.config;
@@ -106,6 +109,11 @@ export class ProfileRules {
     const ceiling = Math.min(messagesPerSecond * perMessage, readingsCeiling);
     if (mqtt.drainRate !== undefined && mqtt.drainRate > ceiling) this.clamped(['mqtt', 'drainRate'], `${mqtt.drainRate}/s`, limit, `${ceiling}/s`);
     mqtt.drainRate = Math.min(mqtt.drainRate ?? ceiling, ceiling);
+    if (mqtt.batch !== undefined && mqtt.batch.maxReadings > mqtt.drainRate) {
+      const most = Math.max(1, Math.floor(mqtt.drainRate));
+      this.clamped(['mqtt', 'batch', 'maxReadings'], String(mqtt.batch.maxReadings), `${limit}: a batch no larger than a second of the drain rate`, String(most));
+      mqtt.batch.maxReadings = most;
+    }
   }
 
   /** Messages per second the sensors publish live, from their intervals (a simulated burst counts each reading). */

@@ -34,7 +34,7 @@ describe('mqtt.profile aws-iot-core', () => {
   it('clamps what the agent can keep within the limits, each with a warning', async () => {
     const { mqtt } = await awsConfig({ qos: 2, maxInflight: 500, maxPacketSize: '1MB', keepalive: '30m', drainRate: '10000/s' });
     const { config, warnings } = await load(mqtt, { sensors: [{ id: 'air', driver: 'simulated', interval: '1s', qos: 2 }] });
-    expect(config.mqtt).toMatchObject({ qos: 1, maxInflight: 100, maxPacketSize: 131_072, keepalive: 1_200_000, drainRate: 50, brokerProfile: 'aws-iot-core' });
+    expect(config.mqtt).toMatchObject({ qos: 1, maxInflight: 100, maxPacketSize: 131_072, keepalive: 1_200_000, drainRate: 40, brokerProfile: 'aws-iot-core' });
     expect(config.sensors[0]!.qos).toBe(1);
     expect(warnings).toEqual([
       'mqtt.qos: 2 is more than AWS IoT Core allows (QoS 0 and 1; QoS 2 is not supported); using QoS 1 (consumers de-duplicate on seq)',
@@ -42,19 +42,25 @@ describe('mqtt.profile aws-iot-core', () => {
       'mqtt.maxPacketSize: 1000000 bytes is more than AWS IoT Core allows (128 KB per message); using 131072 bytes',
       'mqtt.maxInflight: 500 is more than AWS IoT Core allows (100 unacknowledged QoS 1 publishes per connection); using 100',
       'mqtt.keepalive: 1800 s is more than AWS IoT Core allows (a keep alive of at most 1200 s); using 1200 s',
-      'mqtt.drainRate: 10000/s is more than AWS IoT Core allows (100 publishes and 512 KiB per second per connection, half of it for the backlog); using 50/s',
+      'mqtt.drainRate: 10000/s is more than AWS IoT Core allows (100 publishes and 512 KiB per second per connection; the backlog drains at up to twice its rate in one second); using 40/s',
     ]);
   });
 
   it('defaults the packet size and the drain rate under the connection limits, batches counted', async () => {
     const plain = await load((await awsConfig()).mqtt);
     expect(plain.warnings).toEqual([]);
-    expect(plain.config.mqtt).toMatchObject({ maxPacketSize: 131_072, drainRate: 50 });
-    // One sensor, batches of 50: 50 messages a second would be 2,500 readings; the byte share caps it at 512.
+    expect(plain.config.mqtt).toMatchObject({ maxPacketSize: 131_072, drainRate: 40 });
+    // One sensor, batches of 50: 40 messages a second would be 2,000 readings; the byte share caps it at 512.
     const batched = await load((await awsConfig({ batch: { maxReadings: 50 } })).mqtt);
     expect(batched.config.mqtt.drainRate).toBe(512);
+    // A batch larger than a second of the drain would let a second carry more: held to it.
+    const large = await load((await awsConfig({ batch: { maxReadings: 1000 } })).mqtt);
+    expect(large.config.mqtt).toMatchObject({ drainRate: 512, batch: { maxReadings: 512 } });
+    expect(large.warnings).toEqual([
+      'mqtt.batch.maxReadings: 1000 is more than AWS IoT Core allows (100 publishes and 512 KiB per second per connection; the backlog drains at up to twice its rate in one second: a batch no larger than a second of the drain rate); using 512',
+    ]);
     const small = await load((await awsConfig({ batch: { maxReadings: 4 } })).mqtt, { sensors: [{ id: 'a', driver: 'simulated' }, { id: 'b', driver: 'simulated' }] });
-    expect(small.config.mqtt.drainRate).toBe(100); // 50 messages of 4 / 2 sensors
+    expect(small.config.mqtt.drainRate).toBe(80); // 40 messages of 4 / 2 sensors
   });
 
   it('refuses topics deeper than 7 slashes or longer than 256 bytes, naming the key and the topic', async () => {
