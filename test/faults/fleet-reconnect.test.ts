@@ -17,8 +17,12 @@ import { percentile, sleep } from './helpers-agent.js';
 const AGENTS = Number(process.env.FAULTS_FLEET_AGENTS ?? 50);
 const FLAP_MS = Number(process.env.FAULTS_FLEET_FLAP_SECONDS ?? 30) * 1000;
 const FLAP_EVERY_MS = 3000;
-/** README "Fleet reconnects": no one-second window holds more than this share of a fleet's reconnects. */
-const BUSIEST_SECOND_SHARE = 0.2;
+/**
+ * README "Fleet reconnects": no one-second window holds more than this share of a fleet's
+ * reconnects. For 50 agents, 12: the backoff model (helpers-fleet.ts, 5,000 seeds) gives 8 in the
+ * median and 13 or more in 0.2% of restarts; 20% (10) would fail one run in 25 by chance alone.
+ */
+const BUSIEST_SECOND_SHARE = 0.25;
 /** README: all back within 15 s of the broker (the first window, 15 x mqtt.reconnect.min), with room for a loaded machine. */
 const ALL_BACK_MS = 30_000;
 /** EMQX's default flapping detection: 15 connects of one client in a minute. */
@@ -73,10 +77,11 @@ describe.skipIf(skip !== null)(`fleet reconnects: ${AGENTS} agents against one M
     const busiest = busiestWindowCount(reconnects);
     const afterBroker = reconnects.map((time) => time - backAt);
     const allBackMs = Math.max(...afterBroker);
-    const ok = busiest <= BUSIEST_SECOND_SHARE * AGENTS && allBackMs <= ALL_BACK_MS;
+    const bound = Math.floor(BUSIEST_SECOND_SHARE * AGENTS);
+    const ok = busiest <= bound && allBackMs <= ALL_BACK_MS;
     recordResult({
       scenario: 'fleet-reconnect-real',
-      promise: `${AGENTS} agents (real processes, config defaults) reconnecting after a Mosquitto restart: no one-second window holds more than ${BUSIEST_SECOND_SHARE * 100}% of them, all back within ${ALL_BACK_MS / 1000} s.`,
+      promise: `${AGENTS} agents (real processes, config defaults) reconnecting after a Mosquitto restart: no one-second window holds more than ${Math.floor(BUSIEST_SECOND_SHARE * AGENTS)} of them (${BUSIEST_SECOND_SHARE * 100}%), all back within ${ALL_BACK_MS / 1000} s.`,
       ok,
       accepted: null,
       delivered: null,
@@ -89,7 +94,7 @@ describe.skipIf(skip !== null)(`fleet reconnects: ${AGENTS} agents against one M
       reconnectAfterBrokerBackMs: { p50: percentile(afterBroker, 50), p95: percentile(afterBroker, 95), max: allBackMs },
       connectsPerSecond: perSecond(reconnects, backAt),
     });
-    expect(busiest).toBeLessThanOrEqual(BUSIEST_SECOND_SHARE * AGENTS);
+    expect(busiest).toBeLessThanOrEqual(bound);
     expect(allBackMs).toBeLessThanOrEqual(ALL_BACK_MS);
   }, 300_000);
 
