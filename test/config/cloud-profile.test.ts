@@ -144,6 +144,12 @@ describe('mqtt.profile azure-iot-hub', () => {
     ]);
   });
 
+  it('refuses outputs: IoT Hub sends to a device only on its devicebound topic', async () => {
+    expect(await problems(azureConfig(), { outputs: [{ id: 'pump', driver: 'gpio-output', pin: 17 }] })).toEqual([
+      'outputs: are switched over <topicPrefix>/<id>/set, which Azure IoT Hub does not allow (it sends to devices only on devices/{deviceId}/messages/devicebound/#)',
+    ]);
+  });
+
   it('needs a SAS token or an X.509 certificate, over TLS', async () => {
     expect(await problems({ url: 'mqtt://hub.azure-devices.net:1883', profile: 'azure-iot-hub' })).toEqual([
       'mqtt.url: has the scheme mqtt, but Azure IoT Hub takes only mqtts:// or wss:// (TLS)',

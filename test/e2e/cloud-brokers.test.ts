@@ -55,7 +55,8 @@ const missing = (seqs: number[], count: number): number[] => {
   return range(count).filter((seq) => !got.has(seq));
 };
 
-describe('mqtt.profile aws-iot-core against a broker enforcing AWS IoT Core', () => {
+// A backlog drains at the profile's rate (tens of seconds on a loaded machine): more than the suite's 30 s.
+describe('mqtt.profile aws-iot-core against a broker enforcing AWS IoT Core', { timeout: 120_000 }, () => {
   const tls = testTls();
   const awsConfig = (mqtt: Record<string, unknown>, sensors: unknown[] = [{ id: 'air', driver: 'simulated', interval: '1s' }]) => ({
     device: { id: 'pi-01' },
@@ -130,7 +131,7 @@ describe('mqtt.profile aws-iot-core against a broker enforcing AWS IoT Core', ()
   });
 });
 
-describe('mqtt.profile azure-iot-hub against a broker enforcing Azure IoT Hub', () => {
+describe('mqtt.profile azure-iot-hub against a broker enforcing Azure IoT Hub', { timeout: 120_000 }, () => {
   const tls = testTls();
   const azureConfig = (mqtt: Record<string, unknown>) => ({
     device: { id: 'pi-01' },
