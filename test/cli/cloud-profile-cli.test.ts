@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { agentFolder, cleanupChildAgents, ensureBuilt, runCli } from '../helpers/child-agent.js';
 
 const EXIT_CONFIG = 78;

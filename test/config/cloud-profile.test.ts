@@ -81,6 +81,12 @@ describe('mqtt.profile aws-iot-core', () => {
     ]);
   });
 
+  it('refuses a client id longer than 128 bytes', async () => {
+    expect(await problems((await awsConfig({ clientId: 'x'.repeat(129) })).mqtt)).toEqual([
+      `mqtt.clientId: "${'x'.repeat(129)}" is 129 bytes (AWS IoT Core takes client ids of at most 128 bytes)`,
+    ]);
+  });
+
   it('takes mqtt.brokerProfile aws-iot (the older name) or aws-iot-core with it, and refuses another broker', async () => {
     for (const brokerProfile of ['aws-iot', 'aws-iot-core']) {
       const { config } = await load((await awsConfig({ brokerProfile })).mqtt);
