@@ -13,7 +13,8 @@ import { StatusServer } from './status/status-server.js';
 import { MqttConnection } from './mqtt/connection.js';
 import { Publisher } from './mqtt/publisher.js';
 import { Routes } from './mqtt/topics.js';
-import { BROKER_PROFILES } from './mqtt/broker-profiles.js';
+import { BROKER_PROFILES, type BrokerProfile } from './mqtt/broker-profiles.js';
+import { deviceTopic } from './mqtt/topic-layout.js';
 import { displayUrl, type MqttLinkOptions } from './mqtt/client-options.js';
 import { SensorSchedule } from './sampling/sensor-schedule.js';
 import { filtersFor, ReadingIntake } from './sampling/reading-intake.js';
@@ -110,8 +111,12 @@ export async function startParts(config: Config, shared: SharedParts, log: Logge
 
     // Before anything starts: a {hardwareId} this device cannot supply is a config problem.
     // High-priority outputs' state changes are readings too, on their own topic (state-readings.ts).
-    const routes = new Routes({ topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, retain: config.mqtt.retain }, [...config.sensors, ...stateChangeRoutes(config.outputs, config.mqtt.topicPrefix)]);
+    const iotHub = config.mqtt.profile === 'azure-iot-hub';
+    const layout = iotHub ? 'iot-hub' : 'paths';
+    const routes = new Routes({ topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, retain: config.mqtt.retain, layout }, [...config.sensors, ...stateChangeRoutes(config.outputs, config.mqtt.topicPrefix)]);
     const link = await linkOptions(config, routes.statusTopic);
+    const brokerProfile: BrokerProfile | undefined = config.mqtt.brokerProfile && BROKER_PROFILES[config.mqtt.brokerProfile];
+    if (config.mqtt.profile !== undefined && brokerProfile && !brokerProfile.retainAvailable) link.willRetain = false;
     const buffer = await shared.openBuffer();
     const stateReadings = new OutputStateReadings({ outputs, configs: config.outputs, append: (reading) => buffer.append(reading), ...(host.now ? { now: host.now } : {}) });
     stateReadings.start();
@@ -152,7 +157,7 @@ export async function startParts(config: Config, shared: SharedParts, log: Logge
 
     const connection = new MqttConnection(
       link,
-      { minMs: config.mqtt.reconnect.min, maxMs: config.mqtt.reconnect.max },
+      { minMs: config.mqtt.reconnect.min, maxMs: config.mqtt.reconnect.max, floorMs: brokerProfile ? brokerProfile.minConnectIntervalMs : undefined },
       log.child({ part: 'mqtt' }),
     );
     const publisher = new Publisher({
@@ -161,7 +166,7 @@ export async function startParts(config: Config, shared: SharedParts, log: Logge
       routes,
       maxInflight: config.mqtt.maxInflight,
       maxPacketSize: config.mqtt.maxPacketSize,
-      profile: config.mqtt.brokerProfile && BROKER_PROFILES[config.mqtt.brokerProfile],
+      profile: brokerProfile,
       version,
       log: log.child({ part: 'mqtt' }),
       batch: config.mqtt.batch && { maxReadings: config.mqtt.batch.maxReadings, maxDelayMs: config.mqtt.batch.maxDelay },
@@ -180,7 +185,8 @@ export async function startParts(config: Config, shared: SharedParts, log: Logge
     publisher.on('refusal', (info) => hub.mqttRefusal(info, publisher.refusalStats.total));
     connection.on('serverDisconnect', (reasonCode, reason) => hub.mqttServerDisconnect(reasonCode, reason));
     const outputCommands = new MqttOutputCommands({ connection, outputs, topicPrefix: config.mqtt.topicPrefix, qos: config.mqtt.qos, log: log.child({ part: 'outputs' }) });
-    outputCommands.start();
+    // IoT Hub closes the connection on a subscription outside devices/{id}/messages/devicebound/.
+    if (!iotHub) outputCommands.start();
     // Home Assistant (issue 17): live readings and sensor availability, through the publisher's link.
     const homeassistant = config.homeassistant.enabled
       ? createHomeAssistant(config, {
@@ -204,6 +210,7 @@ export async function startParts(config: Config, shared: SharedParts, log: Logge
       const systemSensor = config.sensors.find((sensor) => sensor.driver === 'system');
       const health = new HealthTelemetry({
         topicPrefix: config.mqtt.topicPrefix,
+        topic: deviceTopic(layout, config.mqtt.topicPrefix, 'health'),
         intervalMs: config.mqtt.healthInterval,
         facts: new HealthFacts({ snapshot: () => hub.snapshot(), health: () => hub.health(), intervalMs: config.mqtt.healthInterval, storePath: config.store.path, system: systemSensor?.options }),
         link: publisher,

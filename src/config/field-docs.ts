@@ -96,8 +96,14 @@ export const FIELD_DOCS: readonly FieldDoc[] = [
   {
     label: '`mqtt.brokerProfile`',
     default: 'none',
-    meaning: "`mosquitto`, `rabbitmq`, `aws-iot` or `azure-iot-hub`: that broker's documented limits stand in for what a 3.1.1 CONNACK cannot announce, and `check-config` warns where the config asks for more",
-    examples: { 'mqtt.brokerProfile': ['mosquitto', 'aws-iot'] },
+    meaning: "`mosquitto`, `rabbitmq`, `aws-iot-core` (or its older name `aws-iot`) or `azure-iot-hub`: that broker's documented limits stand in for what a 3.1.1 CONNACK cannot announce, and `check-config` warns where the config asks for more. Implied by `mqtt.profile`; naming another broker than the profile is an error",
+    examples: { 'mqtt.brokerProfile': ['mosquitto', 'aws-iot-core'] },
+  },
+  {
+    label: '`mqtt.profile`',
+    default: 'none',
+    meaning: "`aws-iot-core` or `azure-iot-hub`: the cloud broker's documented limits applied before the agent starts (see Cloud brokers): what the agent can keep by itself is clamped with a warning (QoS 2, window, packet size, keep alive, drain rate), what it cannot is an error (exit 78: topics, credentials form, plain TCP). Sets `mqtt.brokerProfile`",
+    examples: { 'mqtt.profile': ['aws-iot-core', 'azure-iot-hub'] },
   },
   {
     label: '`mqtt.reconnect.min` / `max`',
@@ -113,7 +119,7 @@ export const FIELD_DOCS: readonly FieldDoc[] = [
   },
   {
     label: '`mqtt.drainRate`',
-    default: 'off (unlimited)',
+    default: 'off (unlimited); under `mqtt.profile`, the cloud\'s share (see Cloud brokers)',
     meaning: 'e.g. `200/s`, `6000/min`: readings per second for the link; live readings go first, the backlog drains with what is left',
     examples: { 'mqtt.drainRate': ['200/s', '6000/min'] },
   },

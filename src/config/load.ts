@@ -12,6 +12,7 @@ import { isRecord } from './keys.js';
 import { configSchema, type Config, type ConfigContext } from './schema.js';
 import { maskUrlCredentials } from './mask-url.js';
 import { configWarnings } from './warnings.js';
+import { applyProfile } from './cloud-profiles.js';
 
 export interface LoadOptions {
   /** The host name the default device id comes from; os.hostname() when absent. */
@@ -100,9 +101,14 @@ function parseText(text: string, file: string): Record<string, unknown> {
   return dropNulls(data) as Record<string, unknown>;
 }
 
-function validate(raw: unknown, context: ConfigContext): { config: Config; problems: [] } | { problems: string[] } {
+type Validated = { config: Config; problems: []; warnings: string[] } | { problems: string[] };
+
+/** The schema, then mqtt.profile's cloud limits over the resolved config (cloud-profile.ts). */
+function validate(raw: unknown, context: ConfigContext): Validated {
   const result = configSchema(context).safeParse(raw, { error: errorMap });
-  return result.success ? { config: result.data, problems: [] } : { problems: describeIssues(result.error.issues, raw) };
+  if (!result.success) return { problems: describeIssues(result.error.issues, raw) };
+  const profiled = applyProfile(result.data, isRecord(raw) ? raw : {});
+  return profiled.problems.length > 0 ? { problems: profiled.problems } : { config: profiled.config, problems: [], warnings: profiled.warnings };
 }
 
 /**
@@ -144,7 +150,7 @@ export async function loadConfigWithWarnings(
   const result = validate(raw, context);
   const problems = [...envProblems, ...result.problems];
   if (problems.length > 0 || !('config' in result)) throw new ConfigError(problems, path);
-  return { config: result.config, warnings: configWarnings(raw), source: { raw, context } };
+  return { config: result.config, warnings: [...configWarnings(raw), ...result.warnings], source: { raw, context } };
 }
 
 /** A copy safe to print: mqtt.password, status.token and a password in mqtt.url shown as "***" when set. */

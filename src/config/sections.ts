@@ -9,6 +9,7 @@ import {
 import { idField } from './sensor-schema.js';
 import { DURATION_EXPECTED, duration, size } from '../schema/units.js';
 import { BROKER_PROFILE_NAMES } from '../mqtt/broker-profiles.js';
+import { CLOUD_PROFILE_NAMES } from './cloud-profile.js';
 import { parseSize } from '../schema/units.js';
 import { parseKeepFree, type KeepFree } from '../schema/keep-free.js';
 
@@ -136,6 +137,8 @@ export function mqttSection(context: ConfigContext) {
         // Absent: the broker's Maximum Packet Size on MQTT 5, 64 KiB on 3.1.1.
         maxPacketSize: z.union([z.string(), z.number()], { error: () => 'is not a size (examples: 64KiB, 1MB, or a number of bytes)' }).pipe(size(128)).optional(),
         brokerProfile: z.enum(BROKER_PROFILE_NAMES, { error: () => `is not a known broker (expected one of ${BROKER_PROFILE_NAMES.join(', ')})` }).optional(),
+        // The cloud's limits applied to the whole config once it is resolved (cloud-profile.ts).
+        profile: z.enum(CLOUD_PROFILE_NAMES, { error: () => `is not a known cloud broker (expected one of ${CLOUD_PROFILE_NAMES.join(', ')})` }).optional(),
         reconnect: reconnectSection().prefault({}),
         batch: batchSection().optional(),
         drainRate: rateField.optional(),

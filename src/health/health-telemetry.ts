@@ -26,6 +26,8 @@ export interface HealthWatch {
 
 export interface HealthTelemetryOptions {
   topicPrefix: string;
+  /** Where it goes when not `<topicPrefix>/health` (Azure IoT Hub: `.../type=health`, topic-layout.ts). */
+  topic?: string;
   intervalMs: number;
   facts: HealthFacts;
   link: HealthLink;
@@ -46,7 +48,7 @@ export class HealthTelemetry {
   private warnedTooLarge = false;
 
   constructor(private readonly options: HealthTelemetryOptions) {
-    this.topic = healthTopic(options.topicPrefix);
+    this.topic = options.topic ?? healthTopic(options.topicPrefix);
     this.schedule = new HealthSchedule({
       intervalMs: options.intervalMs,
       stateKey: () => stateKey(options.facts.collect()),
