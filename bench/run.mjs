@@ -37,6 +37,7 @@ const plan = [
   ['bench/ingest.ts', '--readings', quick ? '50000' : '200000'],
   ['bench/start.ts', '--runs', quick ? '3' : '7'],
   ['bench/wire.ts', '--readings', quick ? '1000' : '5000'],
+  ['bench/health-size.ts'],
   ['bench/steady.ts', '--seconds', steadySeconds],
   ['bench/live-latency.ts', '--readings', String(drainSize), '--seconds', liveSeconds],
   // A 7-day outage into a 1 MB store with store.overflow downsample, in simulated time (bench/downsample.ts).
@@ -75,7 +76,7 @@ if ((only || mergeAt >= 0) && existsSync(RESULTS)) {
   const previous = JSON.parse(readFileSync(RESULTS, 'utf8'));
   const rerun = new Set(results.map((r) => r.bench));
   merged = [...previous.filter((r) => !rerun.has(r.bench)), ...results];
-  const order = ['drain', 'ingest', 'start', 'wire', 'steady', 'live-latency', 'downsample', 'soak'];
+  const order = ['drain', 'ingest', 'start', 'wire', 'health-size', 'steady', 'live-latency', 'downsample', 'soak'];
   merged.sort((a, b) => order.indexOf(a.bench) - order.indexOf(b.bench));
 }
 writeFileSync(RESULTS, `${JSON.stringify(merged, null, 1)}\n`);

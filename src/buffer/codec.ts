@@ -5,25 +5,54 @@ import { decodeSummary, isSummaryValue, splitSummary } from './summary-codec.js'
 
 /**
  * Reading keys are `r` + 16 hex digits: fixed width, so lexical order is seq order and a seek
- * lands on the first live key without touching anything below it.
+ * lands on the first live key without touching anything below it. High-priority readings
+ * (issue 21) are a lane of their own, `h` + 16 hex digits, in the same seq sequence: each seq is
+ * in exactly one lane, so each lane is read in seq order from its own cursor, the high one first.
  */
 const KEY_PREFIX = 'r';
+const HIGH_PREFIX = 'h';
 const HEX_WIDTH = 16;
 /** Length in bytes of every reading key (ASCII). */
 export const KEY_BYTES = KEY_PREFIX.length + HEX_WIDTH;
 /** Exclusive upper bound of the reading key range. */
 export const READINGS_END = 's';
+/** Exclusive upper bound of the high lane's key range. */
+export const HIGH_END = 'i';
 /** The one meta record; `m` sorts below every reading key. */
 export const META_KEY = 'm';
 /** The lifecycle record (epochs.ts): written at open and at a clean stop only, never with readings. */
 export const LIFECYCLE_KEY = 'e';
+/**
+ * The high lane's drop counter, `[droppedHigh]`: its own record, written only in a batch that
+ * changes it, so the meta record keeps the five fields an older version parses (it moves a store
+ * with any other meta aside as corrupt).
+ */
+export const PRIORITY_KEY = 'p';
 
-export function readingKey(seq: number): string {
-  return KEY_PREFIX + seq.toString(16).padStart(HEX_WIDTH, '0');
+/** The key of a reading in its lane (`high`: the high-priority lane). */
+export function readingKey(seq: number, high = false): string {
+  return (high ? HIGH_PREFIX : KEY_PREFIX) + seq.toString(16).padStart(HEX_WIDTH, '0');
 }
 
 export function seqOfKey(key: string): number {
   return parseInt(key.slice(KEY_PREFIX.length), 16);
+}
+
+/** The key range of a lane (from readingKey(0) up to, not including, its end). */
+export function laneRange(high: boolean): { gte: string; lt: string } {
+  return { gte: readingKey(0, high), lt: high ? HIGH_END : READINGS_END };
+}
+
+export function encodePriorityRecord(droppedHigh: number): string {
+  return `[${droppedHigh}]`;
+}
+
+/** droppedHigh from the record; throws when it is damaged (the store is then treated as corrupt). */
+export function decodePriorityRecord(value: string): number {
+  const json = JSON.parse(value) as unknown;
+  const n = Array.isArray(json) && json.length === 1 ? (json[0] as unknown) : undefined;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new Error(`priority record is ${value}`);
+  return n;
 }
 
 /**

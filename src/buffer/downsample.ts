@@ -15,8 +15,11 @@
 //   Each of these closes its sensor's group, so a summary covers every reading of its sensor
 //   between its first and last seq.
 // - Reads and replacements never overlap (read-gate.ts).
+// - Only the normal lane (`r` keys, codec.ts) is merged: high-priority readings (their own `h`
+//   lane) are never summarized. Their seqs are in the normal lane's seq range all the same, so a
+//   summary covers every normal reading of its sensor between its first and last seq, not every seq.
 // When nothing is left to merge (every entry in flight, marked, or alone), the oldest are dropped
-// as drop-oldest does, counted.
+// as drop-oldest does, counted: normal entries first, high ones only once no normal one can go.
 import type { Logger } from 'pino';
 import type { BatchWriter, PendingBatch } from './batch-writer.js';
 import { decodeReading, readingKey, seqOfKey, storedSize } from './codec.js';
@@ -150,7 +153,7 @@ export class Downsampler {
       this.cursor = 0;
     }
     while (this.over() && !this.stopped) {
-      const whole = this.cursor <= this.host.state.firstSeq;
+      const whole = this.cursor <= this.host.state.floor(false);
       const sweep = await this.sweep();
       if (sweep.underTarget || this.stopped) return;
       // A sweep from the cursor saw only the newer part: whether anything is left to merge at
@@ -182,7 +185,7 @@ export class Downsampler {
       groups.delete(sensor);
       if (group.entries.length > 1) ready.push(group);
     };
-    let next = Math.max(this.cursor, state.firstSeq);
+    let next = Math.max(this.cursor, state.floor(false));
     const iterator = db.iterator({ gte: readingKey(next), lte: readingKey(state.durableSeq) });
     try {
       for (;;) {

@@ -11,6 +11,12 @@ export interface Reading {
   values: Record<string, number>;
   /** Set when the reading was taken while the system clock was not synchronized (clock-mark.ts). */
   clock?: ClockMark;
+  /**
+   * A high-priority reading (a sensor's or output's `priority: high`): kept in the buffer's high
+   * lane, drained before normal readings, dropped by the overflow policy only when no normal one
+   * can be instead. Absent: normal.
+   */
+  high?: boolean;
 }
 
 /** One value of a summary (store.overflow: downsample): over `n` readings. */
@@ -61,6 +67,8 @@ export interface RawReading {
   time?: TimeQuality;
   /** Set for a summary (downsample.ts): valuesJson is then the payload's `summary` JSON. */
   summary?: SummarySpan;
+  /** Set by reads for a reading of the high lane. */
+  high?: boolean;
 }
 
 export interface BufferStats extends Partial<SummaryStatus> {
@@ -77,6 +85,10 @@ export interface BufferStats extends Partial<SummaryStatus> {
   epoch: number;
   /** Readings dropped by the overflow policy, ever (persisted). */
   dropped: number;
+  /** Of `dropped`, the high-priority readings (persisted): only ever when no normal one could be dropped instead. */
+  droppedHigh: number;
+  /** Of `backlog`, the high-priority readings waiting. */
+  highBacklog: number;
   /** Sampling time of the oldest waiting reading, or null when nothing waits. */
   oldestTs: number | null;
   maxBytes: number;

@@ -1,9 +1,12 @@
 // Drain scheduling: which readings go out next on the current connection, within its window.
-// Readings flow in lanes, each a cursor over the buffer in seq order. Without mqtt.drainRate there
-// is one lane: everything in seq order. With it, a connection splits the buffer at the last seq
-// written when it came up: older readings are the backlog lane (read up to that seq, within the
-// rate budget), newer ones the live lane (read first, never held back). Cursors live only as long
-// as their connection, so nothing read but unacked can be skipped: the next connection rereads it.
+// Readings flow in lanes, each a cursor over one of the buffer's two lanes (high priority and
+// normal, issue 21) in seq order; the high one always goes first. Without mqtt.drainRate there are
+// two lanes: every high reading in seq order, then every normal one. With it, a connection splits
+// the buffer at the last seq written when it came up: older readings are backlog (read up to that
+// seq, within the rate budget), newer ones live (read first, never held back), so the order is
+// high live, normal live, high backlog, normal backlog: live-first for both priorities, and the
+// high backlog before any normal one. Cursors live only as long as their connection, so nothing
+// read but unacked can be skipped: the next connection rereads it.
 //
 // Every connection brings its broker's limits (broker-limits.ts): the window counts every QoS > 0
 // publish, the birth included, within Receive Maximum; a batch too large for Maximum Packet Size
@@ -78,8 +81,15 @@ export class Drain {
       // MQTT.js does not enforce the broker's Receive Maximum; exceeding it gets us disconnected.
       window: limits.window,
       inflight: 0,
-      live: this.lane(true, split, Number.POSITIVE_INFINITY),
-      backlog: this.budget === null ? null : this.lane(false, 0, split),
+      lanes:
+        this.budget === null
+          ? [this.lane(true, true, 0, Number.POSITIVE_INFINITY), this.lane(true, false, 0, Number.POSITIVE_INFINITY)]
+          : [
+              this.lane(true, true, split, Number.POSITIVE_INFINITY),
+              this.lane(true, false, split, Number.POSITIVE_INFINITY),
+              this.lane(false, true, 0, split),
+              this.lane(false, false, 0, split),
+            ],
     };
     this.session = session;
     return session;
@@ -89,7 +99,7 @@ export class Drain {
   end(): Session | null {
     const session = this.session;
     this.session = null;
-    if (session) for (const lane of lanes(session)) lane.batches?.discard();
+    if (session) for (const lane of session.lanes) lane.batches?.discard();
     this.parts.refusals().reset();
     if (this.budgetTimer !== null) clearTimeout(this.budgetTimer);
     this.budgetTimer = null;
@@ -100,8 +110,8 @@ export class Drain {
   closeBatches(): void {
     const session = this.session;
     if (!session) return;
-    for (const lane of lanes(session)) lane.batches?.closeAll();
-    for (const lane of lanes(session)) this.sendReady(session, lane);
+    for (const lane of session.lanes) lane.batches?.closeAll();
+    for (const lane of session.lanes) this.sendReady(session, lane);
   }
 
   async pump(): Promise<void> {
@@ -133,8 +143,8 @@ export class Drain {
     if (session && session.sizes.size > 0) this.parts.fit.learn(session.limits, Math.max(...session.sizes.values()));
   }
 
-  private lane(live: boolean, afterSeq: number, upToSeq: number): Lane {
-    return newLane(live, afterSeq, upToSeq, this.parts.batch, (lane, readings) => this.batchClosed(lane, readings));
+  private lane(live: boolean, high: boolean, afterSeq: number, upToSeq: number): Lane {
+    return newLane(live, high, afterSeq, upToSeq, this.parts.batch, (lane, readings) => this.batchClosed(lane, readings));
   }
 
   private async fillWindow(): Promise<void> {
@@ -148,27 +158,40 @@ export class Drain {
         for (const item of refusals.take(session.window - session.inflight)) this.send(session, null, item.readings, item.batch, true);
         return;
       }
-      this.sendReady(session, session.live);
-      if (session.backlog) this.sendReady(session, session.backlog);
+      for (const lane of session.lanes) this.sendReady(session, lane);
       const room = session.window - session.inflight;
       if (room <= 0 || refusals.holding) return;
       const readLimit = Math.min(READ_MAX, room * (this.parts.batch?.maxReadings ?? 1));
-      // Live first: whatever is newer than the split goes before any backlog.
-      if ((await this.readLane(session, session.live, readLimit)) > 0) continue;
-      if (session !== this.session) return;
-      const backlog = session.backlog;
-      if (backlog === null || backlog.done) return;
-      const allowed = this.budget === null ? readLimit : this.budget.take(Math.min(readLimit, this.backlogChunk), this.backlogChunk);
-      if (allowed === 0) return this.waitForBudget();
-      const read = await this.readLane(session, backlog, allowed);
-      if (read < allowed) {
-        // Read to the split: what remains of the backlog goes out now, not after maxDelay.
-        this.budget?.refund(allowed - read);
-        backlog.done = true;
-        backlog.batches?.closeAll();
-      }
-      if (session !== this.session) return;
+      const read = await this.readNext(session, readLimit);
+      if (read === 'wait') return this.waitForBudget();
+      if (read === 0 || session !== this.session) return;
     }
+  }
+
+  /**
+   * Reads from the first lane, in drain order, that has readings: high before normal, live (newer
+   * than the split) before any backlog. A backlog lane reads what the rate budget allows.
+   */
+  private async readNext(session: Session, readLimit: number): Promise<number | 'wait'> {
+    for (const lane of session.lanes) {
+      if (lane.done) continue;
+      if (lane.live) {
+        const read = await this.readLane(session, lane, readLimit);
+        if (read > 0 || session !== this.session) return read;
+        continue;
+      }
+      const allowed = this.budget === null ? readLimit : this.budget.take(Math.min(readLimit, this.backlogChunk), this.backlogChunk);
+      if (allowed === 0) return 'wait';
+      const read = await this.readLane(session, lane, allowed);
+      if (read < allowed) {
+        // Read to the split: what remains of this backlog goes out now, not after maxDelay.
+        this.budget?.refund(allowed - read);
+        lane.done = true;
+        lane.batches?.closeAll();
+      }
+      if (read > 0 || session !== this.session) return read;
+    }
+    return 0;
   }
 
   /**
@@ -179,7 +202,7 @@ export class Drain {
   private async readLane(session: Session, lane: Lane, limit: number): Promise<number> {
     if (lane.head >= lane.queued.length) {
       const want = lane.live ? Math.max(limit, READ_AHEAD) : limit;
-      const readings = await session.reader.readRaw(lane.cursor, want, lane.upToSeq);
+      const readings = await session.reader.readRaw(lane.cursor, want, lane.upToSeq, lane.high);
       if (session !== this.session || readings.length === 0) return 0;
       lane.cursor = readings[readings.length - 1]!.seq;
       lane.queued = readings;
@@ -214,7 +237,7 @@ export class Drain {
 
   private batchClosed(lane: Lane, readings: RawReading[]): void {
     const session = this.session;
-    if (!session || (session.live !== lane && session.backlog !== lane)) return;
+    if (!session || !session.lanes.includes(lane)) return;
     lane.ready.push(readings);
     this.sendReady(session, lane);
   }
@@ -236,8 +259,4 @@ export class Drain {
       }
     }
   }
-}
-
-function lanes(session: Session): Lane[] {
-  return session.backlog ? [session.live, session.backlog] : [session.live];
 }

@@ -137,8 +137,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private sendBirth(): void {
     const session = this.drain.session;
     if (!session) return;
-    const { dropped, lastSeq, epoch = 0 } = this.options.source.stats();
-    const facts = { version: this.options.version, dropped, epoch, lastSeq, unsendable: this.fit.unsendable, clock: this.options.clockState?.() };
+    const { dropped, droppedHigh = 0, lastSeq, epoch = 0 } = this.options.source.stats();
+    const facts = { version: this.options.version, dropped, droppedHigh, epoch, lastSeq, unsendable: this.fit.unsendable, clock: this.options.clockState?.() };
     publishBirth(session.client, this.options.routes.statusTopic, facts, session.limits, {
       take: () => void (session.inflight += 1),
       done: (tookSlot) => {

@@ -38,6 +38,8 @@ describe('broken configs', () => {
     ['mqtt:\n  maxInflight: 70000\nsensors:\n' + SENSOR, 'mqtt.maxInflight: 70000 is too large (at most 65535)'],
     ['mqtt:\n  maxInflight: 1.5\nsensors:\n' + SENSOR, 'mqtt.maxInflight: 1.5 is not a whole number'],
     ['mqtt:\n  retain: "yes"\nsensors:\n' + SENSOR, 'mqtt.retain: "yes" is not true or false'],
+    ['sensors:\n  - { id: door, driver: simulated, priority: urgent }\n', 'sensors[0].priority: "urgent" is not a priority (expected normal or high)'],
+    ['sensors:\n' + SENSOR + 'outputs:\n  - { id: pump, driver: gpio-output, pin: 22, priority: 1 }\n', 'outputs[0].priority: 1 is not a priority (expected normal or high)'],
     ['mqtt:\n  reconnect: { min: 2m, max: 1m }\nsensors:\n' + SENSOR, 'mqtt.reconnect.min: "2m" is longer than mqtt.reconnect.max (60000ms)'],
     ['mqtt:\n  tls: { cert: /dev/null }\nsensors:\n' + SENSOR, 'mqtt.tls.key: missing (mqtt.tls.cert needs its private key file)'],
     ['mqtt: 5\nsensors:\n' + SENSOR, 'mqtt: 5 is not a mapping of MQTT settings'],

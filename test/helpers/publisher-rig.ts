@@ -36,8 +36,8 @@ export interface PublisherRig {
   buffer: ReadingBuffer;
   connection: MqttConnection;
   publisher: Publisher;
-  /** Appends `count` readings of sensor `sensor` in one turn; resolves with the last seq. */
-  appendBurst(count: number, sensor?: string): Promise<number>;
+  /** Appends `count` readings of sensor `sensor` (`high`: in the high-priority lane) in one turn; resolves with the last seq. */
+  appendBurst(count: number, sensor?: string, high?: boolean): Promise<number>;
   waitConnected(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -85,8 +85,8 @@ export async function startPublisherRig(options: RigOptions): Promise<PublisherR
     buffer,
     connection,
     publisher,
-    appendBurst: async (count, sensor = 'probe') => {
-      const stored = await Promise.all(Array.from({ length: count }, (_, i) => buffer.append({ sensor, ts: Date.now(), values: { value: i } })));
+    appendBurst: async (count, sensor = 'probe', high = false) => {
+      const stored = await Promise.all(Array.from({ length: count }, (_, i) => buffer.append({ sensor, ts: Date.now(), values: { value: i }, ...(high ? { high } : {}) })));
       return Math.max(...stored.map((reading) => reading?.seq ?? 0));
     },
     waitConnected: () =>

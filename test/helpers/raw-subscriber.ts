@@ -25,7 +25,7 @@ export async function startRawSubscriber(url: string, topic = 'sensors/test/#'):
   const client = await mqtt.connectAsync(url, { clean: true, reconnectPeriod: 200, clientId: `raw-sub-${Math.random().toString(16).slice(2)}` });
   const messages: RawMessage[] = [];
   client.on('message', (messageTopic, payload) => {
-    if (messageTopic.endsWith('/status')) return;
+    if (messageTopic.endsWith('/status') || messageTopic.endsWith('/health')) return;
     const body = JSON.parse(payload.toString()) as Record<string, unknown>;
     if (isSummaryPayload(body)) {
       const summaries = decodeSummaryPayload(body as SummaryPayload).map((summary) => summary.seq);

@@ -103,10 +103,10 @@ export function bufferCard(status: StatusSnapshot, now: number): HTMLElement {
     { class: `card${trouble ? ' bad' : ''}`, id: 'buffer-card' },
     h('h3', {}, 'Buffer ', buffer.writeFailing ? chip(false, 'write failing') : chip(true, 'OK')),
     facts([
-      ['Waiting', counted(buffer.backlog, 'reading')],
+      ['Waiting', buffer.highBacklog > 0 ? `${counted(buffer.backlog, 'reading')} (${count(buffer.highBacklog)} high priority)` : counted(buffer.backlog, 'reading')],
       ['Oldest waiting', buffer.oldestTs === null ? 'none' : ago(now - buffer.oldestTs)],
       ['Size', h('span', {}, `${bytes(buffer.bytes)} of ${bytes(buffer.maxBytes)}`, bar)],
-      ['Dropped', count(buffer.dropped)],
+      ['Dropped', buffer.droppedHigh > 0 ? `${count(buffer.dropped)} (${count(buffer.droppedHigh)} high priority)` : count(buffer.dropped)],
       // store.overflow downsample: how much of the waiting history is summaries, and over what span.
       ...(buffer.summaries ? [['Summarized', summarizedText(buffer, now)] as [string, string]] : []),
       // Epoch 1+ only after a power cut took back published seqs (README, payloads).
