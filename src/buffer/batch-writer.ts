@@ -70,6 +70,13 @@ export class BatchWriter {
     return batch;
   }
 
+  /** Overwrites a stored entry (a summary replacing a reading, downsample.ts): no new reading, no seq. */
+  overwrite(key: string, value: string): PendingBatch {
+    const batch = this.collecting();
+    batch.ops.push({ type: 'put', key, value });
+    return batch;
+  }
+
   del(key: string): PendingBatch {
     const batch = this.collecting();
     batch.ops.push({ type: 'del', key });

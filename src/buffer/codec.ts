@@ -1,6 +1,7 @@
 // How readings and the buffer's counters are laid out in LevelDB: keys, values and the meta record.
 import type { RawReading, Reading, StoredReading } from './types.js';
 import { decodeClockMark, encodeClockMark, type ClockMark } from './clock-mark.js';
+import { decodeSummary, isSummaryValue, splitSummary } from './summary-codec.js';
 
 /**
  * Reading keys are `r` + 16 hex digits: fixed width, so lexical order is seq order and a seek
@@ -95,8 +96,9 @@ function withClock<T extends { clock?: ClockMark }>(target: T, text: string | un
   return target;
 }
 
-/** Parses a stored value; throws on anything that is not a reading we wrote. */
+/** Parses a stored value (a reading, or a summary: summary-codec.ts); throws on anything that is not one we wrote. */
 export function decodeReading(seq: number, value: string): StoredReading {
+  if (isSummaryValue(value)) return decodeSummary(seq, value);
   const raw = splitCompact(seq, value);
   if (raw !== null) {
     const values = JSON.parse(raw.valuesJson) as unknown;
@@ -149,6 +151,7 @@ function splitCompact(seq: number, value: string): RawReading | null {
  * caller then decodes it fully.
  */
 export function splitStored(seq: number, value: string): RawReading | null {
+  if (isSummaryValue(value)) return splitSummary(seq, value);
   if (!value.startsWith(STORED_HEAD)) return splitCompact(seq, value);
   const sensorEnd = value.indexOf(TS_MARK, STORED_HEAD.length);
   if (sensorEnd < 0) return null;
@@ -164,6 +167,10 @@ export function splitStored(seq: number, value: string): RawReading | null {
 
 /** The JSON texts of a decoded reading (the slow path of splitStored). */
 export function rawOf(reading: StoredReading): RawReading {
+  if (reading.summary) {
+    const { values, ...span } = reading.summary;
+    return { seq: reading.seq, sensor: reading.sensor, tsJson: String(reading.ts), valuesJson: JSON.stringify(values), summary: span };
+  }
   const raw: RawReading = { seq: reading.seq, sensor: reading.sensor, tsJson: String(reading.ts), valuesJson: JSON.stringify(reading.values) };
   if (reading.clock) raw.clock = reading.clock;
   return raw;

@@ -129,12 +129,29 @@ export class Housekeeping {
     if (this.refreshing || this.oldestSeq === seq || seq > this.state.durableSeq) return;
     this.refreshing = true;
     this.oldestSeq = seq;
-    // The lowest waiting seq is in one lane or the other.
-    this.db
-      .getMany([readingKey(seq), readingKey(seq, true)])
+    // A seek in each lane, not a get: the lowest waiting seq is in one lane or the other, and under
+    // store.overflow downsample the seqs a summary replaced have no key in the normal lane at all.
+    const state = this.state;
+    const firstKey = (high: boolean): Promise<[string, string] | undefined> => {
+      if ((high ? state.highCount : state.normalCount) === 0) return Promise.resolve(undefined);
+      const from = Math.max(seq, state.floor(high));
+      if (from > state.durableSeq) return Promise.resolve(undefined);
+      return this.db
+        .iterator({ gte: readingKey(from, high), lte: readingKey(state.durableSeq, high), limit: 1 })
+        .all()
+        .then(([entry]) => entry);
+    };
+    Promise.all([firstKey(false), firstKey(true)])
       .then(([normal, high]) => {
-        const value = normal ?? high;
-        if (value !== undefined && this.oldestSeq === seq) this.oldestTs = decodeReading(seq, value).ts;
+        const entry = normal === undefined ? high : high === undefined || seqOfKey(normal[0]) < seqOfKey(high[0]) ? normal : high;
+        if (entry === undefined || this.oldestSeq !== seq) return;
+        const found = seqOfKey(entry[0]);
+        this.oldestTs = decodeReading(found, entry[1]).ts;
+        // No key in either lane from seq up to found: nothing waits there (replaced seqs).
+        if (found > seq && seq === state.firstSeq) {
+          state.skipTo(found);
+          this.oldestSeq = state.firstSeq;
+        }
       })
       .catch(() => undefined) // best effort: a damaged reading is dropped when it is read
       .finally(() => {

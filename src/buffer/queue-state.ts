@@ -85,6 +85,16 @@ export class QueueState {
     if (seq === this.floors[lane]) this.floors[lane] = seq + 1;
   }
 
+  /**
+   * Neither lane holds a key from firstSeq up to `seq` (a seek in both found none: the seqs a
+   * summary replaced, downsample.ts, leave no key in the normal lane and are not in `removed`).
+   * Moves firstSeq up to it, past what is removed from there on, so it does not stay on a replaced seq.
+   */
+  skipTo(seq: number): void {
+    if (seq <= this.firstSeq || this.count === 0 || seq > this.durableSeq) return;
+    this.firstSeq = this.removed.skipFrom(seq);
+  }
+
   /** The lowest seq that may still wait in a lane: reads and trims seek there, not below. */
   floor(high: boolean): number {
     return Math.max(this.floors[high ? 1 : 0], this.firstSeq);

@@ -3,7 +3,8 @@
 // only while readings wait (SyncSchedule). Writes go through BatchWriter, counters live in QueueState;
 // the epoch of each reading (after power cuts) comes from the lifecycle record (epochs.ts,
 // lifecycle.ts); the file system's limits (keepFree, full, read-only) from SpaceGuard; reads and
-// their readers from store-reads.ts and reader.ts; recovery from a full disk from full-disk.ts.
+// their readers from store-reads.ts and reader.ts; recovery from a full disk from full-disk.ts;
+// the downsample overflow policy (summaries instead of drops) from downsample.ts.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { BatchWriter, type PendingBatch } from './batch-writer.js';
@@ -20,6 +21,10 @@ import { BufferReader, isHighHandedOut, sizeOfHandedOut, type HandedOut, type Re
 import { readDecoded, readRaw, type HandOut, type ReadContext } from './store-reads.js';
 import { SyncSchedule } from './sync-schedule.js';
 import { FullDiskRecovery, type OpenStore } from './full-disk.js';
+import { Downsampler } from './downsample.js';
+import { ReadGate } from './read-gate.js';
+import { epochOf } from './epochs.js';
+import { isSummaryValue } from './summary-codec.js';
 
 /** Near the file system's limit (keepFree), the deleted range is compacted after this many deletes, so space returns. */
 const FULL_COMPACT_DELETES = 1000;
@@ -46,6 +51,10 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   private stopped = false;
   /** A disk too full to open the store, readings refused, a delivered store emptied (full-disk.ts). */
   private readonly fullDisk: FullDiskRecovery;
+  /** store.overflow: downsample (downsample.ts), for the store now open; null for the other policies. */
+  private downsampler: Downsampler | null = null;
+  /** Keeps reads and a summary's replacement apart (read-gate.ts). */
+  private readonly gate = new ReadGate();
   /** The high lane's drop counter as last sealed into a batch (-1: to be written). */
   private sealedDroppedHigh = -1;
   /** drop-newest took a high reading over the cap: the newest normal readings make room for it. */
@@ -121,6 +130,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       throw error;
     }
     this.opened = { db: store.db, state, writer, housekeeping };
+    this.downsampler = this.options.overflow === 'downsample' ? this.newDownsampler(this.opened) : null;
+    await this.downsampler?.load();
     await this.guard.start();
     if (state.count === 0) this.fullDisk.emptyWhenFull();
   }
@@ -184,14 +195,14 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
 
   private async readDecoded(afterSeq: number, limit: number, upToSeq: number, high: boolean, handedOut: HandOut | null): Promise<StoredReading[]> {
     const context = await this.readContext(handedOut);
-    return context === null ? [] : readDecoded(context, afterSeq, limit, upToSeq, high);
+    return context === null ? [] : this.gate.read(() => readDecoded(context, afterSeq, limit, upToSeq, high));
   }
 
   private async readRaw(afterSeq: number, limit: number, upToSeq: number, high: boolean, handedOut: HandOut | null): Promise<RawReading[]> {
     // The publisher asks the high lane first on every turn; most stores never hold a high reading.
     if (high && this.opened?.state.highCount === 0) return [];
     const context = await this.readContext(handedOut);
-    return context === null ? [] : readRaw(context, afterSeq, limit, upToSeq, high);
+    return context === null ? [] : this.gate.read(() => readRaw(context, afterSeq, limit, upToSeq, high));
   }
 
   /** What a read needs (store-reads.ts), once the store is open for it; null while waiting for room. */
@@ -229,12 +240,19 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       else removed = this.remove(seq, sizeOfHandedOut(handedOut), isHighHandedOut(handedOut));
     }
     if (unknownSize !== null) {
-      // Not handed out by a reader: its lane is not known either, so both keys are looked up.
-      const values = await db.getMany(unknownSize.flatMap((seq) => [readingKey(seq), readingKey(seq, true)]));
-      unknownSize.forEach((seq, i) => {
-        const normal = values[2 * i];
-        const value = normal ?? values[2 * i + 1];
-        if (value !== undefined && state.isWaiting(seq)) removed = this.remove(seq, storedSize(value), normal === undefined);
+      // Not handed out by a reader: its lane is not known either, so both keys are looked up. Inside
+      // the read gate: no summary replaces one of these between the get and the delete.
+      const unknown = unknownSize;
+      await this.gate.read(async () => {
+        const values = await db.getMany(unknown.flatMap((seq) => [readingKey(seq), readingKey(seq, true)]));
+        unknown.forEach((seq, i) => {
+          const normal = values[2 * i];
+          const value = normal ?? values[2 * i + 1];
+          // Under downsample, a seq no open reader holds may have become a summary since it was
+          // handed out (a late ack of a closed reader): deleting it would lose the readings merged
+          // into it. It is sent again instead (at-least-once).
+          if (value !== undefined && state.isWaiting(seq) && !(this.downsampler !== null && isSummaryValue(value))) removed = this.remove(seq, storedSize(value), normal === undefined);
+        });
       });
     }
     if (removed === null) return;
@@ -265,7 +283,13 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       writeFailing: this.writeFailing || this.guard.refusing,
       recoveredFrom: this.recoveredFrom,
       syncs: this.sync.syncs,
+      ...(this.downsampler !== null ? this.downsampler.index.status() : {}),
     };
+  }
+
+  /** Resolves once no summarizing is under way (store.overflow: downsample; tests and the bench). */
+  async downsampled(): Promise<void> {
+    await this.downsampler?.settled();
   }
 
   /** Forces a synced write now if readings wait that were written since the last sync. */
@@ -280,6 +304,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     this.stopped = true;
     if (this.opened === null) return void (await this.fullDisk.stop());
     const { db, writer, housekeeping } = this.opened;
+    await this.downsampler?.stop();
     await this.commit();
     await housekeeping.settle();
     await this.fullDisk.stop();
@@ -308,6 +333,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     const { state, writer, housekeeping } = this.require();
     state.remove(seq, size, high);
     housekeeping.deleted(size);
+    this.downsampler?.index.removed(seq);
     return writer.del(readingKey(seq, high));
   }
 
@@ -334,6 +360,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     }
     if (state.isOver(this.capBytes(), this.maxReadings)) {
       if (this.options.overflow === 'drop-oldest') void this.trimOverflow(false);
+      else if (this.options.overflow === 'downsample') this.downsampler?.run();
       else if (this.makeRoomForHigh) void this.trimOverflow(true);
     }
     housekeeping.afterWrite();
@@ -368,7 +395,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     await opened.housekeeping.trim(byDisk ? this.capBytes() * (1 - DISK_TRIM_FRACTION) : this.capBytes(), this.maxReadings, newest, (seq, size, high) => {
       // In flight: the broker is about to have it. Dropping it would count a delivered reading as lost.
       for (const reader of this.readers) if (reader.holds(seq)) return false;
-      opened.state.dropped++;
+      // A summary's readings were counted when they were replaced (downsample.ts).
+      if (!this.downsampler?.index.has(seq)) opened.state.dropped++;
       if (high) opened.state.droppedHigh++;
       this.remove(seq, size, high);
       return true;
@@ -376,6 +404,25 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     // Still over (high readings came in while this trim ran): the next write trims again.
     if (newest && !opened.state.isOver(this.capBytes(), this.maxReadings)) this.makeRoomForHigh = false;
     if (byDisk) opened.housekeeping.compactAfter(1);
+  }
+
+  private newDownsampler(opened: Opened): Downsampler {
+    return new Downsampler({
+      db: opened.db,
+      state: opened.state,
+      writer: opened.writer,
+      gate: this.gate,
+      held: (seq) => {
+        for (const reader of this.readers) if (reader.holds(seq)) return true;
+        return false;
+      },
+      epochOf: (seq) => epochOf(this.lifecycle.ranges, seq),
+      capBytes: () => this.capBytes(),
+      maxReadings: this.maxReadings,
+      deleted: (size) => opened.housekeeping.deleted(size),
+      dropOldest: () => this.trimOverflow(false),
+      log: this.log,
+    });
   }
 
   /** The overflow policy's byte cap: maxBytes, or less where the file system must keep store.keepFree free. */

@@ -1,6 +1,10 @@
 // The audit of a store at open (store.ts): every reading LevelDB can still read, per lane (normal
 // and high, codec.ts), counted with its bytes, and the seqs between the lowest one and lastSeq
-// that neither lane holds (acked out of order, lost to damage): those are never waiting.
+// that neither lane holds (acked out of order, lost to damage, or replaced by a summary): those are
+// never waiting. A summary (store.overflow: downsample, summary-codec.ts) is one entry in the normal
+// lane and one in the meta record's count: the seqs it replaced left no key, as they left the
+// count, so a store with summaries audits exactly (no readings "lost to damage", nothing counted
+// again in dropped); which of those seqs a summary stands for is in the summary itself.
 import { decodeReading, readingKey, seqOfKey, storedSize } from './codec.js';
 import type { ReadingDb, SeqGap } from './store.js';
 

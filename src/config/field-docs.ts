@@ -156,8 +156,8 @@ export const FIELD_DOCS: readonly FieldDoc[] = [
   {
     label: '`store.overflow`',
     default: '`drop-oldest`',
-    meaning: 'or `drop-newest`; every drop is counted',
-    examples: { 'store.overflow': ['drop-oldest', 'drop-newest'] },
+    meaning: 'or `drop-newest`, or `downsample`: the oldest readings of a sensor are replaced by summaries (min, max, mean, count per value, first and last seq and ts) over windows that grow as more must be kept (see "Downsampling instead of dropping"); every drop and every replaced reading is counted',
+    examples: { 'store.overflow': ['drop-oldest', 'drop-newest', 'downsample'] },
   },
   {
     label: '`store.commitInterval`',

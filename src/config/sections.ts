@@ -171,7 +171,7 @@ export function storeSection() {
       maxBytes: sizeField(64_000, '256MB'),
       keepFree: keepFreeField,
       maxReadings: z.number(expecting('a whole number')).int().min(1).optional(),
-      overflow: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
+      overflow: z.enum(['drop-oldest', 'drop-newest', 'downsample']).default('drop-oldest'),
       commitInterval: durationField(10, '5s'),
     },
     expecting('a mapping of store settings'),

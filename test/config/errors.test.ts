@@ -47,7 +47,7 @@ describe('broken configs', () => {
     ['store:\n  maxBytes: 1KB\nsensors:\n' + SENSOR, 'store.maxBytes: "1KB" is too small (at least 64000 bytes)'],
     ['store:\n  maxBytes: lots\nsensors:\n' + SENSOR, 'store.maxBytes: "lots" is not a size (examples: 64KB, 256MB, 1GB)'],
     ['store:\n  maxReadings: 0\nsensors:\n' + SENSOR, 'store.maxReadings: 0 is too small (at least 1)'],
-    ['store:\n  overflow: drop-all\nsensors:\n' + SENSOR, 'store.overflow: "drop-all" is not one of drop-oldest, drop-newest'],
+    ['store:\n  overflow: drop-all\nsensors:\n' + SENSOR, 'store.overflow: "drop-all" is not one of drop-oldest, drop-newest, downsample'],
     ['store:\n  commitInterval: 1ms\nsensors:\n' + SENSOR, 'store.commitInterval: "1ms" is too short (at least 10ms)'],
     ['status:\n  listen: "8080"\nsensors:\n' + SENSOR, 'status.listen: "8080" is not "off" or host:port (examples: 0.0.0.0:8080, [::1]:8080)'],
     ['status:\n  listen: 0.0.0.0:70000\nsensors:\n' + SENSOR, 'status.listen: "0.0.0.0:70000" has port 70000, out of range (0 to 65535; 0 picks a free port)'],

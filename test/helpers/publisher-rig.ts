@@ -2,6 +2,7 @@
 // through the TCP fault proxy: what the agent does, without sensors, so tests drive the load.
 import { pino, type Logger } from 'pino';
 import { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
+import type { BufferOptions } from '../../src/buffer/types.js';
 import { MqttConnection } from '../../src/mqtt/connection.js';
 import { Publisher } from '../../src/mqtt/publisher.js';
 import { Routes, type QoS } from '../../src/mqtt/topics.js';
@@ -26,6 +27,9 @@ export interface RigOptions {
   maxPacketSize?: number;
   /** Where the publisher and connection log (default: silent). */
   log?: Logger;
+  /** store.maxBytes and store.overflow, parsed (default 64 MB, drop-oldest). */
+  maxBytes?: number;
+  overflow?: BufferOptions['overflow'];
 }
 
 export interface PublisherRig {
@@ -52,8 +56,8 @@ export async function startPublisherRig(options: RigOptions): Promise<PublisherR
   const buffer = new ReadingBuffer(
     {
       path: options.storePath ?? `${dir.path}/buffer`,
-      maxBytes: 64 * 1024 * 1024,
-      overflow: 'drop-oldest',
+      maxBytes: options.maxBytes ?? 64 * 1024 * 1024,
+      overflow: options.overflow ?? 'drop-oldest',
       commitIntervalMs: 1000,
       ...(options.bootIdPath === undefined ? {} : { bootIdPath: options.bootIdPath }),
     },
