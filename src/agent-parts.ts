@@ -27,6 +27,7 @@ import { OutputStateReadings, stateChangeRoutes } from './outputs/state-readings
 import { version } from './version.js';
 import { resolveClientId } from './mqtt/client-id.js';
 import type { ClockMonitor } from './clock/clock-monitor.js';
+import { stopInReverse, type Part } from './started-parts.js';
 import { createHomeAssistant } from './homeassistant/create.js';
 import { HealthFacts } from './health/health-facts.js';
 import { HealthTelemetry } from './health/health-telemetry.js';
@@ -49,11 +50,6 @@ export interface RunningParts {
   hub: StatusHub;
   connection: MqttConnection;
   statusAddress: { host: string; port: number } | null;
-  stop(): Promise<void>;
-}
-
-interface Part {
-  name: string;
   stop(): Promise<void>;
 }
 
@@ -83,15 +79,7 @@ export async function startParts(config: Config, shared: SharedParts, log: Logge
   const { clock } = shared;
   const started: Part[] = [];
   let onClockWord = (): void => undefined;
-  const unwind = async (): Promise<void> => {
-    for (const part of started.reverse()) {
-      try {
-        await part.stop();
-      } catch (error) {
-        log.error({ err: error, part: part.name }, 'stopping a part failed');
-      }
-    }
-  };
+  const unwind = stopInReverse(started, log);
 
   try {
     // Outputs first (issue 18): every output line is at its `initial` level before anything else

@@ -10,6 +10,7 @@ import type { StatusHub } from './status/status-hub.js';
 import { ClockMonitor } from './clock/clock-monitor.js';
 import { systemClockSource } from './clock/system-clock-source.js';
 import type { ClockSource } from './clock/clock-source.js';
+import { stopInReverse, type Part } from './started-parts.js';
 import { startParts, type RunningParts, type SharedParts } from './agent-parts.js';
 import { RemoteConfig, type ConfigSource } from './remote/remote-config.js';
 import type { HealthInputs } from './remote/health-gate.js';
@@ -41,11 +42,6 @@ export interface AgentHost {
   configSource?: ConfigSource;
 }
 
-interface Part {
-  name: string;
-  stop(): Promise<void>;
-}
-
 function bufferOf(config: Config, clock: ClockMonitor, log: Logger): ReadingBuffer {
   return new ReadingBuffer(
     {
@@ -74,15 +70,7 @@ function healthOf(parts: RunningParts | null, buffer: ReadingBuffer | null): Hea
 
 export async function startAgent(config: Config, log: Logger, host: AgentHost = {}): Promise<RunningAgent> {
   const started: Part[] = [];
-  const unwind = async (): Promise<void> => {
-    for (const part of started.reverse()) {
-      try {
-        await part.stop();
-      } catch (error) {
-        log.error({ err: error, part: part.name }, 'stopping a part failed');
-      }
-    }
-  };
+  const unwind = stopInReverse(started, log);
 
   try {
     const clock = new ClockMonitor({
