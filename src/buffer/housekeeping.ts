@@ -7,12 +7,20 @@ import type { ReadingDb } from './store.js';
 
 /** Most readings one trim step reads to learn their sizes. */
 const TRIM_READ_MAX = 1024;
+/**
+ * The oldest waiting reading's ts is read again at most this often. Read after every written batch
+ * it was one LevelDB get per ack flush of a drain (hundreds a second) for a figure the status page
+ * shows in seconds (bench/drain.ts profile, BENCHMARKS.md "Performance round 2").
+ */
+const OLDEST_REFRESH_MS = 250;
 
 export class Housekeeping {
   /** Sampling time of the reading at `oldestSeq`. */
   oldestTs: number | null = null;
   private oldestSeq = 0;
   private refreshing = false;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private lastRefreshAt = Number.NEGATIVE_INFINITY;
   private deletesSinceCompaction = 0;
   private compactedBelow = 0;
   private compaction: Promise<void> | null = null;
@@ -68,6 +76,8 @@ export class Housekeeping {
 
   /** Waits for background work (before the store closes). */
   async settle(): Promise<void> {
+    if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
     await this.trimming?.catch(() => undefined);
     await this.compaction;
   }
@@ -101,7 +111,17 @@ export class Housekeeping {
       return;
     }
     // A reading still in its first batch is set by append; others are read once their batch is written.
-    if (this.refreshing || this.oldestSeq === seq || seq > this.state.durableSeq) return;
+    if (this.refreshing || this.refreshTimer !== null || this.oldestSeq === seq || seq > this.state.durableSeq) return;
+    const wait = this.lastRefreshAt + OLDEST_REFRESH_MS - Date.now();
+    if (wait > 0) {
+      this.refreshTimer = setTimeout(() => {
+        this.refreshTimer = null;
+        this.refreshOldestTs();
+      }, wait);
+      this.refreshTimer.unref();
+      return;
+    }
+    this.lastRefreshAt = Date.now();
     this.refreshing = true;
     this.oldestSeq = seq;
     this.db

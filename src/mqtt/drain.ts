@@ -30,6 +30,8 @@ export type { Session } from './send-readings.js';
 const READ_MAX = 1024;
 /** Readings the live lane reads at once and hands out as the window opens. */
 const READ_AHEAD = 512;
+/** What pump() returns when it has nothing to wait for. */
+const DONE: Promise<void> = Promise.resolve();
 
 export interface DrainParts {
   routes: Routes;
@@ -104,12 +106,21 @@ export class Drain {
     for (const lane of lanes(session)) this.sendReady(session, lane);
   }
 
-  async pump(): Promise<void> {
-    if (!this.session || this.stopping) return;
+  /**
+   * Fills the window. Called from every publish callback: when a pump is already running (the
+   * common case in a drain) it only marks that another round is wanted, without a promise or an
+   * async frame per reading.
+   */
+  pump(): Promise<void> {
+    if (!this.session || this.stopping) return DONE;
     if (this.pumping) {
       this.pumpAgain = true;
-      return;
+      return DONE;
     }
+    return this.pumpRounds();
+  }
+
+  private async pumpRounds(): Promise<void> {
     this.pumping = true;
     try {
       do {
