@@ -132,5 +132,8 @@ Live latency is sampling (\`ts\` in the payload) to arrival at a QoS 1 subscribe
 stands in for the PUBACK. The steady-state baseline is a bare MQTT.js client publishing the same
 payloads at the same rate, measured at the same time.
 `;
-writeFileSync('BENCHMARKS.md', md);
+// The "Performance round 2" section (text and bench/round2.mjs's table) is kept as it is.
+const previousMd = existsSync('BENCHMARKS.md') ? readFileSync('BENCHMARKS.md', 'utf8') : '';
+const kept = /<!-- round-2 -->[\s\S]*<!-- \/round-2 -->\n?/.exec(previousMd)?.[0];
+writeFileSync('BENCHMARKS.md', kept ? `${md}\n${kept}` : md);
 process.stderr.write('wrote BENCHMARKS.md\n');

@@ -55,6 +55,8 @@ export class Drain {
   private readonly backlogChunk: number;
   private budgetTimer: NodeJS.Timeout | null = null;
   private readonly sender: Sender;
+  /** The live lane's next read, started while its last full read goes out (readLane). */
+  private ahead: { lane: Lane; readings: Promise<RawReading[] | null> } | null = null;
 
   constructor(private readonly parts: DrainParts) {
     const rate = parts.drainRatePerSecond;
@@ -91,6 +93,7 @@ export class Drain {
   end(): Session | null {
     const session = this.session;
     this.session = null;
+    this.ahead = null;
     if (session) for (const lane of lanes(session)) lane.batches?.discard();
     this.parts.refusals().reset();
     if (this.budgetTimer !== null) clearTimeout(this.budgetTimer);
@@ -190,11 +193,19 @@ export class Drain {
   private async readLane(session: Session, lane: Lane, limit: number): Promise<number> {
     if (lane.head >= lane.queued.length) {
       const want = lane.live ? Math.max(limit, READ_AHEAD) : limit;
-      const readings = await session.reader.readRaw(lane.cursor, want, lane.upToSeq);
+      const ahead = this.ahead?.lane === lane ? this.ahead : null;
+      this.ahead = null;
+      // A failed read ahead is read again here: its error, if it lasts, is this read's.
+      const readings = (ahead !== null ? await ahead.readings : null) ?? (await session.reader.readRaw(lane.cursor, want, lane.upToSeq));
       if (session !== this.session || readings.length === 0) return 0;
       lane.cursor = readings[readings.length - 1]!.seq;
       lane.queued = readings;
       lane.head = 0;
+      // A full read means a backlog: the next read starts now, while these go out, so the window
+      // does not run dry waiting for LevelDB. Its readings are handed out (in flight) as any read's.
+      if (lane.live && readings.length >= READ_AHEAD) {
+        this.ahead = { lane, readings: session.reader.readRaw(lane.cursor, READ_AHEAD, lane.upToSeq).catch(() => null) };
+      }
     }
     const stream = session.client.stream;
     // One socket write for the publishes of this turn, not one writev per message.
