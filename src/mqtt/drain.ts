@@ -55,6 +55,8 @@ export class Drain {
   private readonly backlogChunk: number;
   private budgetTimer: NodeJS.Timeout | null = null;
   private readonly sender: Sender;
+  /** The stream corked until the end of this event-loop turn (corkUntilImmediate). */
+  private corked: MqttClient['stream'] | null = null;
   /** The live lane's next read, started while its last full read goes out (readLane). */
   private ahead: { lane: Lane; readings: Promise<RawReading[] | null> } | null = null;
 
@@ -244,9 +246,7 @@ export class Drain {
 
   /** Sends up to `limit` of a lane's queued readings (or adds them to its open batches). */
   private takeQueued(session: Session, lane: Lane, limit: number): number {
-    const stream = session.client.stream;
-    // One socket write for the publishes of this turn, not one writev per message.
-    stream.cork();
+    this.corkUntilImmediate(session.client.stream);
     let taken = 0;
     while (taken < limit && lane.head < lane.queued.length) {
       const reading = lane.queued[lane.head++]!;
@@ -255,12 +255,26 @@ export class Drain {
       if (lane.batches) lane.batches.add(reading);
       else this.send(session, lane, [reading], false);
     }
-    process.nextTick(() => stream.uncork());
     if (lane.head >= lane.queued.length) {
       lane.queued = NOTHING;
       lane.head = 0;
     }
     return taken;
+  }
+
+  /**
+   * One socket write for the publishes of this event-loop turn, not one per message or per ack:
+   * MQTT.js handles each incoming packet in a tick of its own, so a burst of PUBACKs refills the
+   * window over several ticks; the stream stays corked until the turn's I/O is done.
+   */
+  private corkUntilImmediate(stream: MqttClient['stream']): void {
+    if (this.corked === stream) return;
+    stream.cork();
+    this.corked = stream;
+    setImmediate(() => {
+      if (this.corked === stream) this.corked = null;
+      stream.uncork();
+    });
   }
 
   private waitForBudget(): void {
