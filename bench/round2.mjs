@@ -95,7 +95,7 @@ for (const step of plan) {
   const after = figures(step.name, 'after');
   for (const [name, a] of after.figures) {
     const b = before.figures.get(name) ?? {};
-    rows.push(`| ${name} | ${cell(b.value)} / ${cell(a.value)} ${a.unit} | ${cell(b.baseline)} / ${cell(a.baseline)}${a.baselineWhat ? ` (${a.baselineWhat})` : ''} | ${cell(b.ratio)} → ${cell(a.ratio)} | ${before.loads.join(', ')} / ${after.loads.join(', ')} |`);
+    rows.push(`| ${name} | ${cell(b.value)} → ${cell(a.value)} ${a.unit} | ${cell(b.baseline)} → ${cell(a.baseline)}${a.baselineWhat ? ` (${a.baselineWhat})` : ''} | ${cell(b.ratio)} → ${cell(a.ratio)} | ${before.loads.join(', ')} / ${after.loads.join(', ')} |`);
   }
 }
 // The rows of the issue's table, against the plain bare loop (and the durable floor where there is one).
@@ -143,7 +143,7 @@ Load average at the end: ${load()}.
 | --- | --- | --- | --- | --- | --- |
 ${issueRows.join('\n')}
 
-Every figure, before / after (1-min load before→after each run, before-side runs / after-side runs):
+Every figure, before → after (1-min load before→after each run: before-side runs / after-side runs):
 
 | figure | value | baseline | ratio | load |
 | --- | --- | --- | --- | --- |
