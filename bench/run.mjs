@@ -39,8 +39,11 @@ const plan = [
   ['bench/ingest.ts', '--readings', quick ? '50000' : '200000'],
   ['bench/start.ts', '--runs', quick ? '3' : '7'],
   ['bench/wire.ts', '--readings', quick ? '1000' : '5000'],
+  ['bench/health-size.ts'],
   ['bench/steady.ts', '--seconds', steadySeconds],
   ['bench/live-latency.ts', '--readings', String(drainSize), '--seconds', liveSeconds],
+  // A 7-day outage into a 1 MB store with store.overflow downsample, in simulated time (bench/downsample.ts).
+  ['bench/downsample.ts', '--days', quick ? '1' : '7', '--max-bytes', '1000000'],
   ...(flags.has('--million') ? [['bench/live-latency.ts', '--readings', '1000000', '--seconds', liveSeconds]] : []),
   ...(flags.has('--soak') ? [['bench/soak.ts', '--seconds', process.env.SOAK_SECONDS ?? '3600']] : []),
 ].filter((args) => !only || only.has(args[0].replace(/^bench\/|\.ts$/g, '')));
@@ -76,7 +79,7 @@ if ((only || mergeAt >= 0) && existsSync(RESULTS)) {
   const previous = JSON.parse(readFileSync(RESULTS, 'utf8'));
   const rerun = new Set(results.map((r) => r.bench));
   merged = [...previous.filter((r) => !rerun.has(r.bench)), ...results];
-  const order = ['drain', 'ingest', 'start', 'wire', 'steady', 'live-latency', 'soak'];
+  const order = ['drain', 'ingest', 'start', 'wire', 'health-size', 'steady', 'live-latency', 'downsample', 'soak'];
   merged.sort((a, b) => order.indexOf(a.bench) - order.indexOf(b.bench));
 }
 writeFileSync(RESULTS, `${JSON.stringify(merged, null, 1)}\n`);
@@ -131,6 +134,15 @@ Bytes written are \`write_bytes\` from \`/proc/<pid>/io\` (${merged.find((r) => 
 Live latency is sampling (\`ts\` in the payload) to arrival at a QoS 1 subscriber on loopback, which
 stands in for the PUBACK. The steady-state baseline is a bare MQTT.js client publishing the same
 payloads at the same rate, measured at the same time.
+
+The downsample rows (\`bench/downsample.ts\`, \`store.overflow: downsample\`) are a ${merged.find((r) => r.bench === 'downsample')?.days ?? 7}-day outage in
+simulated time: readings of 4 sensors at 1/s with synthetic timestamps one second apart (greenhouse
+temperatures: a daily sine, a weekly drift, noise of about 0.3 °C, 2 decimals) are appended straight
+into the real ReadingBuffer over a real LevelDB with a 1 MB \`maxBytes\`, 60 simulated seconds (240
+readings, one batch) at a time, each batch after the summarizing it set off has finished. Then the
+buffer is read out in seq order as the publisher drains it, and every summary is checked against the
+readings it replaced (count, seq range, mean) and against the true signal. "Rebuilt" holds each
+second of a summary's window at the summary's mean; its baseline is the readings' own noise.
 `;
 // The "Performance round 2" section (text and bench/round2.mjs's table) is kept as it is.
 const previousMd = existsSync('BENCHMARKS.md') ? readFileSync('BENCHMARKS.md', 'utf8') : '';

@@ -27,12 +27,26 @@ Usage:
   sensor-agent scan-i2c [--bus N] [--config FILE]
                                              list the chips answering on /dev/i2c-N (default 1);
                                              with --config, a bus it simulates is scanned on its map
+  sensor-agent sign-config --key PRIVATE.pem [--version N] [--id ID] FILE
+                                             print FILE as a signed remote config message for
+                                             <topicPrefix>/config/set (version: default the Unix time)
+  sensor-agent fleet --broker URL [--prefix PREFIX] [--wait DURATION] [--json]
+                                             every device's health under PREFIX (default sensors),
+                                             worst first; exit 0 all good, 2 some device is not
+                                             (offline, unwell, needs attention), 1 broker unreachable
   sensor-agent --version
   sensor-agent --help
 
 Options:
   -c, --config FILE   config file, YAML or JSON (default: $SENSOR_AGENT_CONFIG or ${DEFAULT_CONFIG})
       --bus N         scan-i2c: the bus to scan, N of /dev/i2c-N (default 1)
+      --key FILE      sign-config: the ed25519 private key (PEM)
+      --version N     sign-config: the config's version, higher than the last one applied
+      --id ID         sign-config: the message id config/result answers with
+      --broker URL    fleet: the broker, mqtt://user:password@host:1883 (mqtts://, ws://, wss://)
+      --prefix PREFIX fleet: what comes before the device id in the topics (default sensors)
+      --wait DURATION fleet: how long to collect the retained messages (default 2s)
+      --json          fleet: the rows as JSON instead of a table
 
 Environment:
   SENSOR_AGENT_CONFIG        config file when --config is not given
@@ -40,7 +54,7 @@ Environment:
                              (default: $STATE_DIRECTORY/code-cache, else beside the program)
   SENSOR_AGENT_<KEY>__<KEY>  overrides one config key, e.g. SENSOR_AGENT_MQTT__URL=mqtt://broker:1883
 
-Exit codes: 0 clean stop, 78 bad config, 1 any other failure.
+Exit codes: 0 clean stop, 78 bad config, 1 any other failure (fleet: see above).
 `;
 
 function configPath(explicit: string | undefined): string {
@@ -52,7 +66,7 @@ function printConfigError(error: ConfigError): void {
 }
 
 async function run(file: string): Promise<number> {
-  const { config, warnings } = await loadConfigWithWarnings(file);
+  const { config, warnings, source } = await loadConfigWithWarnings(file);
   const log = await createLogger(config.log.level);
   for (const warning of warnings) log.warn({ config: file }, `config: ${warning}`);
   // A bug must not leave a half-working daemon: log it once and exit 1 so systemd restarts us.
@@ -67,7 +81,7 @@ async function run(file: string): Promise<number> {
   log.info({ version, device: config.device.id, config: file }, 'sensor-agent starting');
   let agent;
   try {
-    agent = await startAgent(config, log);
+    agent = await startAgent(config, log, { configSource: source });
   } catch (error) {
     // One line for a known start failure (buffer locked, status port in use): the exit code says the rest.
     log.flush();
@@ -106,6 +120,10 @@ async function checkConfig(file: string): Promise<number> {
     for (const warning of profile) process.stderr.write(`warning: ${warning}\n`);
   }
   for (const line of calibrationLines(config.sensors)) process.stderr.write(`${line}\n`);
+  if (config.remote.config) {
+    const { overrideLines } = await import('./cli/override-status.js');
+    for (const line of await overrideLines(config.store.path)) process.stderr.write(`${line}\n`);
+  }
   process.stderr.write(`${file}: ok\n`);
   return EXIT_OK;
 }
@@ -151,6 +169,10 @@ export async function main(argv: string[]): Promise<number> {
         return await checkConfig(configPath(args.config));
       case 'doctor':
         return await doctor(configPath(args.config));
+      case 'sign-config':
+        return await (await import('./cli/sign-config.js')).runSignConfig(args.sign ?? { key: undefined, version: undefined, id: undefined, file: undefined }, process.stdout, process.stderr);
+      case 'fleet':
+        return await (await import('./cli/fleet.js')).runFleet({ broker: args.broker, prefix: args.prefix, wait: args.wait, json: args.json }, process.stdout, process.stderr);
       case 'scan-i2c':
         return await (await import('./cli/scan-i2c.js')).runScanI2c({ bus: args.bus, configFile: args.config }, process.stdout, process.stderr);
       default:

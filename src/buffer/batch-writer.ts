@@ -30,6 +30,8 @@ export class PendingBatch {
 export interface BatchWriterHooks {
   /** The meta record to write with the batch; called synchronously as the batch is sealed. */
   meta(): string;
+  /** Other records to write with it when they changed (the priority record), called beside meta. */
+  records?(): Array<[key: string, value: string]>;
   written(batch: PendingBatch): void;
   failed(batch: PendingBatch, error: unknown): void;
   /** Whether reopening the store after a failed write can work now (room, a writable file system). */
@@ -65,6 +67,13 @@ export class BatchWriter {
     batch.ops.push({ type: 'put', key, value });
     batch.puts.push(reading);
     batch.putSizes.push(size);
+    return batch;
+  }
+
+  /** Overwrites a stored entry (a summary replacing a reading, downsample.ts): no new reading, no seq. */
+  overwrite(key: string, value: string): PendingBatch {
+    const batch = this.collecting();
+    batch.ops.push({ type: 'put', key, value });
     return batch;
   }
 
@@ -170,6 +179,7 @@ export class BatchWriter {
       this.pending = null;
       this.inFlight = batch;
       batch.ops.push({ type: 'put', key: META_KEY, value: this.hooks.meta() });
+      for (const [key, value] of this.hooks.records?.() ?? []) batch.ops.push({ type: 'put', key, value });
       let written = true;
       try {
         if (this.reopenBeforeWrite) {

@@ -1,28 +1,58 @@
 // How readings and the buffer's counters are laid out in LevelDB: keys, values and the meta record.
 import type { RawReading, Reading, StoredReading } from './types.js';
 import { decodeClockMark, encodeClockMark, type ClockMark } from './clock-mark.js';
+import { decodeSummary, isSummaryValue, splitSummary } from './summary-codec.js';
 
 /**
  * Reading keys are `r` + 16 hex digits: fixed width, so lexical order is seq order and a seek
- * lands on the first live key without touching anything below it.
+ * lands on the first live key without touching anything below it. High-priority readings
+ * (issue 21) are a lane of their own, `h` + 16 hex digits, in the same seq sequence: each seq is
+ * in exactly one lane, so each lane is read in seq order from its own cursor, the high one first.
  */
 const KEY_PREFIX = 'r';
+const HIGH_PREFIX = 'h';
 const HEX_WIDTH = 16;
 /** Length in bytes of every reading key (ASCII). */
 export const KEY_BYTES = KEY_PREFIX.length + HEX_WIDTH;
 /** Exclusive upper bound of the reading key range. */
 export const READINGS_END = 's';
+/** Exclusive upper bound of the high lane's key range. */
+export const HIGH_END = 'i';
 /** The one meta record; `m` sorts below every reading key. */
 export const META_KEY = 'm';
 /** The lifecycle record (epochs.ts): written at open and at a clean stop only, never with readings. */
 export const LIFECYCLE_KEY = 'e';
+/**
+ * The high lane's drop counter, `[droppedHigh]`: its own record, written only in a batch that
+ * changes it, so the meta record keeps the five fields an older version parses (it moves a store
+ * with any other meta aside as corrupt).
+ */
+export const PRIORITY_KEY = 'p';
 
-export function readingKey(seq: number): string {
-  return KEY_PREFIX + seq.toString(16).padStart(HEX_WIDTH, '0');
+/** The key of a reading in its lane (`high`: the high-priority lane). */
+export function readingKey(seq: number, high = false): string {
+  return (high ? HIGH_PREFIX : KEY_PREFIX) + seq.toString(16).padStart(HEX_WIDTH, '0');
 }
 
 export function seqOfKey(key: string): number {
   return parseInt(key.slice(KEY_PREFIX.length), 16);
+}
+
+/** The key range of a lane (from readingKey(0) up to, not including, its end). */
+export function laneRange(high: boolean): { gte: string; lt: string } {
+  return { gte: readingKey(0, high), lt: high ? HIGH_END : READINGS_END };
+}
+
+export function encodePriorityRecord(droppedHigh: number): string {
+  return `[${droppedHigh}]`;
+}
+
+/** droppedHigh from the record; throws when it is damaged (the store is then treated as corrupt). */
+export function decodePriorityRecord(value: string): number {
+  const json = JSON.parse(value) as unknown;
+  const n = Array.isArray(json) && json.length === 1 ? (json[0] as unknown) : undefined;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new Error(`priority record is ${value}`);
+  return n;
 }
 
 /**
@@ -66,8 +96,9 @@ function withClock<T extends { clock?: ClockMark }>(target: T, text: string | un
   return target;
 }
 
-/** Parses a stored value; throws on anything that is not a reading we wrote. */
+/** Parses a stored value (a reading, or a summary: summary-codec.ts); throws on anything that is not one we wrote. */
 export function decodeReading(seq: number, value: string): StoredReading {
+  if (isSummaryValue(value)) return decodeSummary(seq, value);
   const raw = splitCompact(seq, value);
   if (raw !== null) {
     const values = JSON.parse(raw.valuesJson) as unknown;
@@ -120,6 +151,7 @@ function splitCompact(seq: number, value: string): RawReading | null {
  * caller then decodes it fully.
  */
 export function splitStored(seq: number, value: string): RawReading | null {
+  if (isSummaryValue(value)) return splitSummary(seq, value);
   if (!value.startsWith(STORED_HEAD)) return splitCompact(seq, value);
   const sensorEnd = value.indexOf(TS_MARK, STORED_HEAD.length);
   if (sensorEnd < 0) return null;
@@ -135,6 +167,10 @@ export function splitStored(seq: number, value: string): RawReading | null {
 
 /** The JSON texts of a decoded reading (the slow path of splitStored). */
 export function rawOf(reading: StoredReading): RawReading {
+  if (reading.summary) {
+    const { values, ...span } = reading.summary;
+    return { seq: reading.seq, sensor: reading.sensor, tsJson: String(reading.ts), valuesJson: JSON.stringify(values), summary: span };
+  }
   const raw: RawReading = { seq: reading.seq, sensor: reading.sensor, tsJson: String(reading.ts), valuesJson: JSON.stringify(reading.values) };
   if (reading.clock) raw.clock = reading.clock;
   return raw;

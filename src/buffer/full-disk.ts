@@ -6,7 +6,7 @@
 // (store-reset.ts) and the space guard then finds room again.
 import type { Logger } from 'pino';
 import type { BatchWriter } from './batch-writer.js';
-import { encodeMeta } from './codec.js';
+import { encodeMeta, encodePriorityRecord } from './codec.js';
 import { classifyWriteError } from './disk-space.js';
 import { encodeLifecycle, type Lifecycle } from './epochs.js';
 import type { Housekeeping } from './housekeeping.js';
@@ -87,8 +87,9 @@ export class FullDiskRecovery {
   }
 
   /** Disk full or read-only: the reading is counted as dropped without touching the store. */
-  refuse(store: OpenStore): null {
+  refuse(store: OpenStore, high = false): null {
     store.state.dropped++;
+    if (high) store.state.droppedHigh++;
     this.refused++;
     // The counter goes to disk with the next write; while refusing, only now and then (it costs space).
     if (this.resetting === null && Date.now() - this.refusedCountWrittenAt >= REFUSED_COUNT_WRITE_MS) {
@@ -112,7 +113,7 @@ export class FullDiskRecovery {
       await housekeeping.settle();
       await writer.exclusive(async () => {
         if (state.count !== 0) return;
-        const records = { meta: encodeMeta(state.toMeta()), lifecycle: encodeLifecycle(this.host.lifecycle()) };
+        const records = { meta: encodeMeta(state.toMeta()), lifecycle: encodeLifecycle(this.host.lifecycle()), priority: encodePriorityRecord(state.droppedHigh) };
         await writeEmptiedRecords(path, records);
         await emptyStore(db, path, records);
         this.host.emptied();

@@ -1,9 +1,14 @@
 // Background chores on the store that the hot path must not wait for: compacting the deleted range
-// (tombstones), refreshing the oldest waiting reading's timestamp, finding the oldest readings to drop.
+// (tombstones), refreshing the oldest waiting reading's timestamp, finding the readings to drop:
+// normal ones first (the oldest, or with drop-newest the newest), high ones (the oldest) only when
+// no normal reading can be dropped instead (issue 21).
 import type { Logger } from 'pino';
 import { decodeReading, readingKey, seqOfKey, storedSize } from './codec.js';
 import type { QueueState } from './queue-state.js';
 import type { ReadingDb } from './store.js';
+
+/** Drops one waiting reading of a lane; false when it must be kept (in flight). */
+export type Drop = (seq: number, size: number, high: boolean) => boolean;
 
 /** Most readings one trim step reads to learn their sizes. */
 const TRIM_READ_MAX = 1024;
@@ -22,7 +27,8 @@ export class Housekeeping {
   private refreshTimer: NodeJS.Timeout | null = null;
   private lastRefreshAt = Number.NEGATIVE_INFINITY;
   private deletesSinceCompaction = 0;
-  private compactedBelow = 0;
+  /** Per lane (normal, high): the deleted range below this was compacted. */
+  private readonly compactedBelow: [number, number] = [0, 0];
   private compaction: Promise<void> | null = null;
   private trimming: Promise<void> | null = null;
 
@@ -62,10 +68,13 @@ export class Housekeeping {
     if (this.deletesSinceCompaction >= deletes && this.compaction === null) this.compact();
   }
 
-  /** Removes oldest waiting readings via `drop` until the state is under its limits. One trim at a time. */
-  async trim(maxBytes: number, maxReadings: number, drop: (seq: number, size: number) => boolean): Promise<void> {
+  /**
+   * Removes waiting readings via `drop` until the state is under its limits: normal ones, the
+   * oldest (or, `newest`, the newest) first; then, for drop-oldest only, the oldest high ones. One trim at a time.
+   */
+  async trim(maxBytes: number, maxReadings: number, newest: boolean, drop: Drop): Promise<void> {
     if (this.trimming !== null) return this.trimming;
-    this.trimming = this.trimLoop(maxBytes, maxReadings, drop)
+    this.trimming = this.trimLoop(maxBytes, maxReadings, newest, drop)
       // A read error (a medium failing under us) must not take the agent down: the next write retries.
       .catch((error: unknown) => this.log?.warn({ err: error }, 'buffer: dropping the oldest readings failed'))
       .finally(() => {
@@ -82,24 +91,40 @@ export class Housekeeping {
     await this.compaction;
   }
 
+  private async trimLoop(maxBytes: number, maxReadings: number, newest: boolean, drop: Drop): Promise<void> {
+    await this.trimLane(maxBytes, maxReadings, false, newest, drop);
+    // High readings only once no normal one can go instead (none left, or all in flight).
+    if (!newest) await this.trimLane(maxBytes, maxReadings, true, false, drop);
+  }
+
   /** `drop` returns false for a reading it must keep (in flight); trimming skips past it. */
-  private async trimLoop(maxBytes: number, maxReadings: number, drop: (seq: number, size: number) => boolean): Promise<void> {
+  private async trimLane(maxBytes: number, maxReadings: number, high: boolean, newest: boolean, drop: Drop): Promise<void> {
     const state = this.state;
-    let from = state.firstSeq;
-    while (state.isOver(maxBytes, maxReadings) && Math.max(from, state.firstSeq) <= state.durableSeq) {
-      from = Math.max(from, state.firstSeq);
+    let from = state.floor(high);
+    let to = state.durableSeq;
+    const laneCount = (): number => (high ? state.highCount : state.normalCount);
+    while (state.isOver(maxBytes, maxReadings) && laneCount() > 0) {
+      from = Math.max(from, state.floor(high));
+      if (!newest) to = state.durableSeq;
+      if (from > to) break;
       const averageSize = state.bytes / Math.max(state.count, 1);
       const excessBytes = Math.max(state.bytes - maxBytes, 0);
       const excessCount = Math.max(state.count - maxReadings, 0);
       const wanted = Math.min(TRIM_READ_MAX, Math.max(Math.ceil(excessBytes / averageSize), excessCount) + 1);
-      const entries = await this.db.iterator({ gte: readingKey(from), lte: readingKey(state.durableSeq), limit: wanted }).all();
+      const scannedFrom = from;
+      const entries = await this.db.iterator({ gte: readingKey(from, high), lte: readingKey(to, high), limit: wanted, reverse: newest }).all();
       if (entries.length === 0) break;
+      let firstWaiting: number | null = null;
       for (const [key, value] of entries) {
         if (!state.isOver(maxBytes, maxReadings)) break;
         const seq = seqOfKey(key);
-        from = seq + 1;
-        if (state.isWaiting(seq)) drop(seq, storedSize(value));
+        if (newest) to = seq - 1;
+        else from = seq + 1;
+        if (!state.isWaiting(seq)) continue;
+        firstWaiting ??= seq;
+        drop(seq, storedSize(value), high);
       }
+      if (!newest && firstWaiting !== null) state.learnFloor(high, scannedFrom, firstWaiting);
     }
   }
 
@@ -124,10 +149,29 @@ export class Housekeeping {
     this.lastRefreshAt = Date.now();
     this.refreshing = true;
     this.oldestSeq = seq;
-    this.db
-      .get(readingKey(seq))
-      .then((value) => {
-        if (value !== undefined && this.oldestSeq === seq) this.oldestTs = decodeReading(seq, value).ts;
+    // A seek in each lane, not a get: the lowest waiting seq is in one lane or the other, and under
+    // store.overflow downsample the seqs a summary replaced have no key in the normal lane at all.
+    // Async, so that a store closed meanwhile (this may run from the throttle's timer) rejects
+    // instead of throwing out of the timer: LevelDB's iterator() throws at once on a closed store.
+    const state = this.state;
+    const firstKey = async (high: boolean): Promise<[string, string] | undefined> => {
+      if ((high ? state.highCount : state.normalCount) === 0) return undefined;
+      const from = Math.max(seq, state.floor(high));
+      if (from > state.durableSeq) return undefined;
+      const [entry] = await this.db.iterator({ gte: readingKey(from, high), lte: readingKey(state.durableSeq, high), limit: 1 }).all();
+      return entry;
+    };
+    Promise.all([firstKey(false), firstKey(true)])
+      .then(([normal, high]) => {
+        const entry = normal === undefined ? high : high === undefined || seqOfKey(normal[0]) < seqOfKey(high[0]) ? normal : high;
+        if (entry === undefined || this.oldestSeq !== seq) return;
+        const found = seqOfKey(entry[0]);
+        this.oldestTs = decodeReading(found, entry[1]).ts;
+        // No key in either lane from seq up to found: nothing waits there (replaced seqs).
+        if (found > seq && seq === state.firstSeq) {
+          state.skipTo(found);
+          this.oldestSeq = state.firstSeq;
+        }
       })
       .catch(() => undefined) // best effort: a damaged reading is dropped when it is read
       .finally(() => {
@@ -137,15 +181,19 @@ export class Housekeeping {
   }
 
   private compact(): void {
-    const end = this.state.firstSeq;
+    const ends: [number, number] = [this.state.floor(false), this.state.floor(true)];
     this.deletesSinceCompaction = 0;
     this.reclaimableBytes = 0;
     const started = Date.now();
-    this.compaction = this.db
-      .compactRange(readingKey(this.compactedBelow), readingKey(end))
+    const lane = async (high: boolean): Promise<void> => {
+      const i = high ? 1 : 0;
+      if (ends[i] > this.compactedBelow[i]) await this.db.compactRange(readingKey(this.compactedBelow[i], high), readingKey(ends[i], high));
+      this.compactedBelow[i] = ends[i];
+    };
+    this.compaction = lane(false)
+      .then(() => lane(true))
       .then(() => {
-        this.compactedBelow = end;
-        this.log?.debug({ belowSeq: end, ms: Date.now() - started }, 'buffer: compacted the deleted range');
+        this.log?.debug({ belowSeq: ends[0], highBelowSeq: ends[1], ms: Date.now() - started }, 'buffer: compacted the deleted range');
       })
       .catch((error: unknown) => this.log?.warn({ err: error }, 'buffer: compaction failed'))
       .finally(() => {

@@ -5,44 +5,53 @@
 // The buffer knows readers, not links: it never hears of connections.
 import type { RawReading, StoredReading } from './types.js';
 
+/**
+ * What a reader knows of a reading it handed out, packed in one number (no object per reading on
+ * the publish path): its stored size and whether it is in the high lane.
+ */
+export type HandedOut = number;
+export const handedOut = (size: number, high: boolean): HandedOut => size * 2 + (high ? 1 : 0);
+export const sizeOfHandedOut = (packed: HandedOut): number => Math.floor(packed / 2);
+export const isHighHandedOut = (packed: HandedOut): boolean => packed % 2 === 1;
+
 /** Sizes kept per reader so an ack needs no read; past this many, forgotten (an ack then reads them). */
 const IN_FLIGHT_LIMIT = 100_000;
 
 /** What a reader needs of the buffer (reading-buffer.ts). */
 export interface ReaderHost {
-  readRawFrom(afterSeq: number, limit: number, upToSeq: number, handedOut: (seq: number, size: number) => void): Promise<RawReading[]>;
-  readFrom(afterSeq: number, limit: number, upToSeq: number, handedOut: (seq: number, size: number) => void): Promise<StoredReading[]>;
-  ack(seqs: readonly number[], sizeOf: (seq: number) => number | undefined): Promise<void>;
+  readRawFrom(afterSeq: number, limit: number, upToSeq: number, high: boolean, handedOut: (seq: number, size: number, high: boolean) => void): Promise<RawReading[]>;
+  readFrom(afterSeq: number, limit: number, upToSeq: number, high: boolean, handedOut: (seq: number, size: number, high: boolean) => void): Promise<StoredReading[]>;
+  ack(seqs: readonly number[], known: (seq: number) => HandedOut | undefined): Promise<void>;
   closed(reader: BufferReader): void;
 }
 
 export class BufferReader {
   private readonly inFlight = new Map<number, number>();
   private open = true;
-  private readonly handOut = (seq: number, size: number): void => {
-    if (this.open) this.inFlight.set(seq, size);
+  private readonly handOut = (seq: number, size: number, high: boolean): void => {
+    if (this.open) this.inFlight.set(seq, handedOut(size, high));
   };
 
   constructor(private readonly host: ReaderHost) {}
 
-  /** Waiting readings with afterSeq < seq <= upToSeq, as stored JSON texts (the publish path). */
-  readRaw(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<RawReading[]> {
+  /** Waiting readings of a lane with afterSeq < seq <= upToSeq, as stored JSON texts (the publish path). */
+  readRaw(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY, high = false): Promise<RawReading[]> {
     this.bound();
-    return this.host.readRawFrom(afterSeq, limit, upToSeq, this.handOut);
+    return this.host.readRawFrom(afterSeq, limit, upToSeq, high, this.handOut);
   }
 
   /** The same, decoded. */
-  read(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<StoredReading[]> {
+  read(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY, high = false): Promise<StoredReading[]> {
     this.bound();
-    return this.host.readFrom(afterSeq, limit, upToSeq, this.handOut);
+    return this.host.readFrom(afterSeq, limit, upToSeq, high, this.handOut);
   }
 
   /** Deletes acknowledged readings (also after close); unknown, dropped or already acked seqs are ignored. */
   ack(seqs: readonly number[]): Promise<void> {
     return this.host.ack(seqs, (seq) => {
-      const size = this.inFlight.get(seq);
-      if (size !== undefined) this.inFlight.delete(seq);
-      return size;
+      const known = this.inFlight.get(seq);
+      if (known !== undefined) this.inFlight.delete(seq);
+      return known;
     });
   }
 

@@ -3,11 +3,12 @@
 // only while readings wait (SyncSchedule). Writes go through BatchWriter, counters live in QueueState;
 // the epoch of each reading (after power cuts) comes from the lifecycle record (epochs.ts,
 // lifecycle.ts); the file system's limits (keepFree, full, read-only) from SpaceGuard; reads and
-// their readers from store-reads.ts and reader.ts; recovery from a full disk from full-disk.ts.
+// their readers from store-reads.ts and reader.ts; recovery from a full disk from full-disk.ts;
+// the downsample overflow policy (summaries instead of drops) from downsample.ts.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { BatchWriter, type PendingBatch } from './batch-writer.js';
-import { decodeReading, encodeMeta, encodeReading, readingKey, storedSize } from './codec.js';
+import { decodeReading, encodeMeta, encodePriorityRecord, encodeReading, PRIORITY_KEY, readingKey, storedSize } from './codec.js';
 import { LINUX_BOOT_ID_PATH, NO_LIFECYCLE, type Lifecycle } from './epochs.js';
 import { beginRun, markCleanStop } from './lifecycle.js';
 import { BufferError, errorMessage } from './errors.js';
@@ -16,10 +17,14 @@ import { openStore } from './store.js';
 import type { BufferEvents, BufferOptions, BufferStats, RawReading, Reading, StoredReading } from './types.js';
 import { Housekeeping } from './housekeeping.js';
 import { SpaceGuard } from './space-guard.js';
-import { BufferReader, type ReaderHost } from './reader.js';
+import { BufferReader, isHighHandedOut, sizeOfHandedOut, type HandedOut, type ReaderHost } from './reader.js';
 import { readDecoded, readRaw, type HandOut, type ReadContext } from './store-reads.js';
 import { SyncSchedule } from './sync-schedule.js';
 import { FullDiskRecovery, type OpenStore } from './full-disk.js';
+import { Downsampler } from './downsample.js';
+import { ReadGate } from './read-gate.js';
+import { epochOf } from './epochs.js';
+import { isSummaryValue } from './summary-codec.js';
 
 /** Near the file system's limit (keepFree), the deleted range is compacted after this many deletes, so space returns. */
 const FULL_COMPACT_DELETES = 1000;
@@ -46,6 +51,14 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   private stopped = false;
   /** A disk too full to open the store, readings refused, a delivered store emptied (full-disk.ts). */
   private readonly fullDisk: FullDiskRecovery;
+  /** store.overflow: downsample (downsample.ts), for the store now open; null for the other policies. */
+  private downsampler: Downsampler | null = null;
+  /** Keeps reads and a summary's replacement apart (read-gate.ts). */
+  private readonly gate = new ReadGate();
+  /** The high lane's drop counter as last sealed into a batch (-1: to be written). */
+  private sealedDroppedHigh = -1;
+  /** drop-newest took a high reading over the cap: the newest normal readings make room for it. */
+  private makeRoomForHigh = false;
 
   constructor(
     private readonly options: BufferOptions,
@@ -90,11 +103,20 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     await this.guard.beforeOpen();
     const store = await openStore(this.options.path, this.log);
     // openStore audited the store: counters are exact, and damage was moved aside or counted as dropped.
-    const state = new QueueState(store.meta, store.firstLiveSeq, store.gaps);
+    const state = new QueueState(store.meta, store.firstLiveSeq, store.gaps, store.lanes);
+    this.sealedDroppedHigh = state.droppedHigh;
     const writer = new BatchWriter(store.db, {
       meta: () => encodeMeta(state.toMeta()),
+      records: () => {
+        if (state.droppedHigh === this.sealedDroppedHigh) return [];
+        this.sealedDroppedHigh = state.droppedHigh;
+        return [[PRIORITY_KEY, encodePriorityRecord(state.droppedHigh)]];
+      },
       written: (batch) => this.onWritten(batch),
-      failed: (batch, error) => this.onWriteFailed(batch, error),
+      failed: (batch, error) => {
+        this.sealedDroppedHigh = -1;
+        this.onWriteFailed(batch, error);
+      },
       canReopen: () => this.guard.canReopen(),
     });
     const housekeeping = new Housekeeping(store.db, state, this.options.compactEveryDeletes ?? 50_000, this.log);
@@ -108,6 +130,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       throw error;
     }
     this.opened = { db: store.db, state, writer, housekeeping };
+    this.downsampler = this.options.overflow === 'downsample' ? this.newDownsampler(this.opened) : null;
+    await this.downsampler?.load();
     await this.guard.start();
     if (state.count === 0) this.fullDisk.emptyWhenFull();
   }
@@ -118,42 +142,50 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     const { state, writer, housekeeping } = this.require();
     const value = encodeReading(reading);
     const size = storedSize(value);
-    if (this.guard.refusing || this.fullDisk.resetting !== null) return this.fullDisk.refuse(this.require());
+    const high = reading.high === true;
+    if (this.guard.refusing || this.fullDisk.resetting !== null) return this.fullDisk.refuse(this.require(), high);
     if (state.wouldOverflow(size, this.capBytes(), this.maxReadings)) {
       this.setOverflow(true);
       if (this.options.overflow === 'drop-newest') {
-        state.dropped++;
-        writer.touch();
-        return null;
+        // A high reading goes in while a normal one can be dropped instead: the newest, once it is written.
+        if (high && state.normalCount > 0) this.makeRoomForHigh = true;
+        else {
+          state.dropped++;
+          if (high) state.droppedHigh++;
+          writer.touch();
+          return null;
+        }
       }
     }
-    const seq = state.accept(size);
+    const seq = state.accept(size, high);
     if (state.count === 1) housekeeping.setOldest(seq, reading.ts);
     const stored: StoredReading = { sensor: reading.sensor, ts: reading.ts, values: reading.values, seq };
     if (reading.clock) stored.clock = reading.clock;
-    const batch = writer.put(readingKey(seq), value, stored, size);
+    if (high) stored.high = true;
+    const batch = writer.put(readingKey(seq, high), value, stored, size);
     return (await batch.done) ? stored : null;
   }
 
   /**
-   * Waiting readings with afterSeq < seq <= upToSeq, in seq order; never scans below the oldest
-   * waiting one. upToSeq lets a reader keep two cursors (live readings and the older backlog).
+   * Waiting readings of a lane (`high`: the high-priority one) with afterSeq < seq <= upToSeq, in
+   * seq order; never scans below the oldest waiting one. upToSeq lets a reader keep two cursors
+   * (live readings and the older backlog).
    */
-  readFrom(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<StoredReading[]> {
-    return this.readDecoded(afterSeq, limit, upToSeq, null);
+  readFrom(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY, high = false): Promise<StoredReading[]> {
+    return this.readDecoded(afterSeq, limit, upToSeq, high, null);
   }
 
   /** As readFrom, but hands out the stored JSON texts, not decoded objects. */
-  readRawFrom(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<RawReading[]> {
-    return this.readRaw(afterSeq, limit, upToSeq, null);
+  readRawFrom(afterSeq: number, limit: number, upToSeq = Number.POSITIVE_INFINITY, high = false): Promise<RawReading[]> {
+    return this.readRaw(afterSeq, limit, upToSeq, high, null);
   }
 
   /** A reader for one link (reader.ts): its readings are in flight until acked or until it is closed. */
   openReader(): BufferReader {
     const host: ReaderHost = {
-      readFrom: (afterSeq, limit, upToSeq, handedOut) => this.readDecoded(afterSeq, limit, upToSeq, handedOut),
-      readRawFrom: (afterSeq, limit, upToSeq, handedOut) => this.readRaw(afterSeq, limit, upToSeq, handedOut),
-      ack: (seqs, sizeOf) => this.ack(seqs, sizeOf),
+      readFrom: (afterSeq, limit, upToSeq, high, handedOut) => this.readDecoded(afterSeq, limit, upToSeq, high, handedOut),
+      readRawFrom: (afterSeq, limit, upToSeq, high, handedOut) => this.readRaw(afterSeq, limit, upToSeq, high, handedOut),
+      ack: (seqs, known) => this.ack(seqs, known),
       closed: (reader) => this.readers.delete(reader),
     };
     const reader = new BufferReader(host);
@@ -161,14 +193,16 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     return reader;
   }
 
-  private async readDecoded(afterSeq: number, limit: number, upToSeq: number, handedOut: HandOut | null): Promise<StoredReading[]> {
+  private async readDecoded(afterSeq: number, limit: number, upToSeq: number, high: boolean, handedOut: HandOut | null): Promise<StoredReading[]> {
     const context = await this.readContext(handedOut);
-    return context === null ? [] : readDecoded(context, afterSeq, limit, upToSeq);
+    return context === null ? [] : this.gate.read(() => readDecoded(context, afterSeq, limit, upToSeq, high));
   }
 
-  private async readRaw(afterSeq: number, limit: number, upToSeq: number, handedOut: HandOut | null): Promise<RawReading[]> {
+  private async readRaw(afterSeq: number, limit: number, upToSeq: number, high: boolean, handedOut: HandOut | null): Promise<RawReading[]> {
+    // The publisher asks the high lane first on every turn; most stores never hold a high reading.
+    if (high && this.opened?.state.highCount === 0) return [];
     const context = await this.readContext(handedOut);
-    return context === null ? [] : readRaw(context, afterSeq, limit, upToSeq);
+    return context === null ? [] : this.gate.read(() => readRaw(context, afterSeq, limit, upToSeq, high));
   }
 
   /** What a read needs (store-reads.ts), once the store is open for it; null while waiting for room. */
@@ -182,7 +216,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       ranges: this.lifecycle.ranges,
       timeCorrection: this.options.timeCorrection,
       handedOut,
-      decodeOrDrop: (seq, value) => this.decodeOrDrop(seq, value),
+      decodeOrDrop: (seq, value, high) => this.decodeOrDrop(seq, value, high),
       damaged: (error) => {
         if (!this.damageLogged) this.log?.error({ err: error }, 'buffer: reading past a damaged table');
         this.damageLogged = true;
@@ -191,25 +225,34 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
   }
 
   /**
-   * Deletes acknowledged readings; unknown, dropped or already acked seqs are ignored. `sizeOf`
-   * (a reader's) knows the sizes of what it handed out; the others are read to learn theirs.
+   * Deletes acknowledged readings; unknown, dropped or already acked seqs are ignored. `known`
+   * (a reader's) knows the size and lane of what it handed out; the others are read to learn theirs.
    */
-  async ack(seqs: readonly number[], sizeOf: (seq: number) => number | undefined = () => undefined): Promise<void> {
+  async ack(seqs: readonly number[], known: (seq: number) => HandedOut | undefined = () => undefined): Promise<void> {
     if (this.waitingForRoom) return;
     const { db, state, writer } = this.require();
     let unknownSize: number[] | null = null;
     let removed: PendingBatch | null = null;
     for (const seq of seqs) {
-      const size = sizeOf(seq);
+      const handedOut = known(seq);
       if (!state.isWaiting(seq)) continue;
-      if (size === undefined) (unknownSize ??= []).push(seq);
-      else removed = this.remove(seq, size);
+      if (handedOut === undefined) (unknownSize ??= []).push(seq);
+      else removed = this.remove(seq, sizeOfHandedOut(handedOut), isHighHandedOut(handedOut));
     }
     if (unknownSize !== null) {
-      const values = await db.getMany(unknownSize.map(readingKey));
-      unknownSize.forEach((seq, i) => {
-        const value = values[i];
-        if (value !== undefined && state.isWaiting(seq)) removed = this.remove(seq, storedSize(value));
+      // Not handed out by a reader: its lane is not known either, so both keys are looked up. Inside
+      // the read gate: no summary replaces one of these between the get and the delete.
+      const unknown = unknownSize;
+      await this.gate.read(async () => {
+        const values = await db.getMany(unknown.flatMap((seq) => [readingKey(seq), readingKey(seq, true)]));
+        unknown.forEach((seq, i) => {
+          const normal = values[2 * i];
+          const value = normal ?? values[2 * i + 1];
+          // Under downsample, a seq no open reader holds may have become a summary since it was
+          // handed out (a late ack of a closed reader): deleting it would lose the readings merged
+          // into it. It is sent again instead (at-least-once).
+          if (value !== undefined && state.isWaiting(seq) && !(this.downsampler !== null && isSummaryValue(value))) removed = this.remove(seq, storedSize(value), normal === undefined);
+        });
       });
     }
     if (removed === null) return;
@@ -231,6 +274,8 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       lastSeq: state?.durableSeq ?? 0,
       epoch: this.lifecycle.epoch,
       dropped: (state?.dropped ?? 0) + this.fullDisk.refusedBeforeOpen,
+      droppedHigh: state?.droppedHigh ?? 0,
+      highBacklog: state?.highCount ?? 0,
       oldestTs: state === undefined || state.count === 0 ? null : (this.opened?.housekeeping.oldestTs ?? null),
       maxBytes: this.options.maxBytes,
       ...this.guard.status(this.options.maxBytes),
@@ -238,7 +283,13 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       writeFailing: this.writeFailing || this.guard.refusing,
       recoveredFrom: this.recoveredFrom,
       syncs: this.sync.syncs,
+      ...(this.downsampler !== null ? this.downsampler.index.status() : {}),
     };
+  }
+
+  /** Resolves once no summarizing is under way (store.overflow: downsample; tests and the bench). */
+  async downsampled(): Promise<void> {
+    await this.downsampler?.settled();
   }
 
   /** Forces a synced write now if readings wait that were written since the last sync. */
@@ -253,6 +304,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     this.stopped = true;
     if (this.opened === null) return void (await this.fullDisk.stop());
     const { db, writer, housekeeping } = this.opened;
+    await this.downsampler?.stop();
     await this.commit();
     await housekeeping.settle();
     await this.fullDisk.stop();
@@ -276,21 +328,24 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     return this.opened;
   }
 
-  /** Counts a reading out of the queue and queues its delete. */
-  private remove(seq: number, size: number): PendingBatch {
+  /** Counts a reading out of its lane and queues its delete. */
+  private remove(seq: number, size: number, high: boolean): PendingBatch {
     const { state, writer, housekeeping } = this.require();
-    state.remove(seq, size);
+    state.remove(seq, size, high);
     housekeeping.deleted(size);
-    return writer.del(readingKey(seq));
+    this.downsampler?.index.removed(seq);
+    return writer.del(readingKey(seq, high));
   }
 
-  private decodeOrDrop(seq: number, value: string): StoredReading | null {
+  private decodeOrDrop(seq: number, value: string, high: boolean): StoredReading | null {
     try {
       return decodeReading(seq, value);
     } catch (error) {
       this.log?.error({ seq, err: error }, 'buffer: dropping a damaged reading');
-      this.require().state.dropped++;
-      this.remove(seq, storedSize(value));
+      const { state } = this.require();
+      state.dropped++;
+      if (high) state.droppedHigh++;
+      this.remove(seq, storedSize(value), high);
       return null;
     }
   }
@@ -303,8 +358,10 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
       this.writeFailing = false;
       this.log?.info('buffer: writes succeed again');
     }
-    if (this.options.overflow === 'drop-oldest' && state.isOver(this.capBytes(), this.maxReadings)) {
-      void this.trimOldest();
+    if (state.isOver(this.capBytes(), this.maxReadings)) {
+      if (this.options.overflow === 'drop-oldest') void this.trimOverflow(false);
+      else if (this.options.overflow === 'downsample') this.downsampler?.run();
+      else if (this.makeRoomForHigh) void this.trimOverflow(true);
     }
     housekeeping.afterWrite();
     for (const reading of batch.puts) this.emit('appended', reading);
@@ -312,8 +369,9 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
 
   private onWriteFailed(batch: PendingBatch, error: unknown): void {
     const { state } = this.require();
-    batch.puts.forEach((reading, i) => state.remove(reading.seq, batch.putSizes[i]!));
+    batch.puts.forEach((reading, i) => state.remove(reading.seq, batch.putSizes[i]!, reading.high === true));
     state.dropped += batch.puts.length;
+    state.droppedHigh += batch.puts.filter((reading) => reading.high === true).length;
     this.guard.writeFailed(error);
     if (state.count === 0) this.fullDisk.emptyWhenFull();
     if (!this.writeFailing) {
@@ -324,20 +382,47 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     }
   }
 
-  /** drop-oldest: deletes the oldest waiting readings until the buffer is under its limits. */
-  private async trimOldest(): Promise<void> {
+  /**
+   * Deletes waiting readings until the buffer is under its limits: drop-oldest the oldest normal
+   * ones, then the oldest high ones if no normal one is left to drop; drop-newest (`newest`, to
+   * make room for a high reading) the newest normal ones.
+   */
+  private async trimOverflow(newest: boolean): Promise<void> {
     const opened = this.require();
     // At a cap the file system sets, drop 5% at once and compact them away: one reading dropped
     // per reading written would leave a tombstone each, and the disk would fill with them.
     const byDisk = this.guard.limitedByDisk(this.options.maxBytes);
-    await opened.housekeeping.trim(byDisk ? this.capBytes() * (1 - DISK_TRIM_FRACTION) : this.capBytes(), this.maxReadings, (seq, size) => {
+    await opened.housekeeping.trim(byDisk ? this.capBytes() * (1 - DISK_TRIM_FRACTION) : this.capBytes(), this.maxReadings, newest, (seq, size, high) => {
       // In flight: the broker is about to have it. Dropping it would count a delivered reading as lost.
       for (const reader of this.readers) if (reader.holds(seq)) return false;
-      opened.state.dropped++;
-      this.remove(seq, size);
+      // A summary's readings were counted when they were replaced (downsample.ts).
+      if (!this.downsampler?.index.has(seq)) opened.state.dropped++;
+      if (high) opened.state.droppedHigh++;
+      this.remove(seq, size, high);
       return true;
     });
+    // Still over (high readings came in while this trim ran): the next write trims again.
+    if (newest && !opened.state.isOver(this.capBytes(), this.maxReadings)) this.makeRoomForHigh = false;
     if (byDisk) opened.housekeeping.compactAfter(1);
+  }
+
+  private newDownsampler(opened: Opened): Downsampler {
+    return new Downsampler({
+      db: opened.db,
+      state: opened.state,
+      writer: opened.writer,
+      gate: this.gate,
+      held: (seq) => {
+        for (const reader of this.readers) if (reader.holds(seq)) return true;
+        return false;
+      },
+      epochOf: (seq) => epochOf(this.lifecycle.ranges, seq),
+      capBytes: () => this.capBytes(),
+      maxReadings: this.maxReadings,
+      deleted: (size) => opened.housekeeping.deleted(size),
+      dropOldest: () => this.trimOverflow(false),
+      log: this.log,
+    });
   }
 
   /** The overflow policy's byte cap: maxBytes, or less where the file system must keep store.keepFree free. */

@@ -9,8 +9,8 @@ import type { QueueState } from './queue-state.js';
 import type { ReadingDb } from './store.js';
 import type { RawReading, StoredReading } from './types.js';
 
-/** A reader's note of each reading handed out, with its stored size (reader.ts). */
-export type HandOut = (seq: number, size: number) => void;
+/** A reader's note of each reading handed out, with its stored size and lane (reader.ts). */
+export type HandOut = (seq: number, size: number, high: boolean) => void;
 
 export interface ReadContext {
   db: ReadingDb;
@@ -19,17 +19,20 @@ export interface ReadContext {
   timeCorrection?: TimeCorrection | undefined;
   handedOut: HandOut | null;
   /** A reading that cannot be decoded is counted as dropped and deleted (null). */
-  decodeOrDrop(seq: number, value: string): StoredReading | null;
+  decodeOrDrop(seq: number, value: string, high: boolean): StoredReading | null;
   /** The iterator failed past a damaged table: what was read is kept. */
   damaged(error: unknown): void;
 }
 
-/** Waiting readings with afterSeq < seq <= upToSeq, decoded. */
-export async function readDecoded(context: ReadContext, afterSeq: number, limit: number, upToSeq: number): Promise<StoredReading[]> {
+/** Waiting readings of a lane with afterSeq < seq <= upToSeq, decoded. */
+export async function readDecoded(context: ReadContext, afterSeq: number, limit: number, upToSeq: number, high = false): Promise<StoredReading[]> {
   const out: StoredReading[] = [];
-  await scan(context, afterSeq, limit, upToSeq, (seq, value) => {
-    const reading = context.decodeOrDrop(seq, value);
-    if (reading !== null) out.push(reading);
+  await scan(context, afterSeq, limit, upToSeq, high, (seq, value) => {
+    const reading = context.decodeOrDrop(seq, value, high);
+    if (reading !== null) {
+      if (high) reading.high = true;
+      out.push(reading);
+    }
     return reading !== null;
   });
   setEpochs(context.ranges, out);
@@ -38,15 +41,18 @@ export async function readDecoded(context: ReadContext, afterSeq: number, limit:
 }
 
 /** The same, as the stored JSON texts (the publish path: nothing decoded and encoded again). */
-export async function readRaw(context: ReadContext, afterSeq: number, limit: number, upToSeq: number): Promise<RawReading[]> {
+export async function readRaw(context: ReadContext, afterSeq: number, limit: number, upToSeq: number, high = false): Promise<RawReading[]> {
   const out: RawReading[] = [];
-  await scan(context, afterSeq, limit, upToSeq, (seq, value) => {
+  await scan(context, afterSeq, limit, upToSeq, high, (seq, value) => {
     let raw = splitStored(seq, value);
     if (raw === null) {
-      const reading = context.decodeOrDrop(seq, value);
+      const reading = context.decodeOrDrop(seq, value, high);
       if (reading !== null) raw = rawOf(reading);
     }
-    if (raw !== null) out.push(raw);
+    if (raw !== null) {
+      if (high) raw.high = true;
+      out.push(raw);
+    }
     return raw !== null;
   });
   setEpochs(context.ranges, out);
@@ -73,14 +79,17 @@ function setEpochs(ranges: readonly EpochRange[], readings: Array<{ seq: number;
   }
 }
 
-/** Visits up to `limit` waiting entries in (afterSeq, upToSeq]; `take` says whether one counted. */
-async function scan(context: ReadContext, afterSeq: number, limit: number, upToSeq: number, take: (seq: number, value: string) => boolean): Promise<void> {
+/** Visits up to `limit` waiting entries of a lane in (afterSeq, upToSeq]; `take` says whether one counted. */
+async function scan(context: ReadContext, afterSeq: number, limit: number, upToSeq: number, high: boolean, take: (seq: number, value: string) => boolean): Promise<void> {
   const { db, state, handedOut } = context;
-  const start = Math.max(afterSeq + 1, state.firstSeq);
+  // The lane's floor, not the lowest waiting seq of both: below it this lane holds only tombstones.
+  const start = Math.max(afterSeq + 1, state.floor(high));
   const end = Math.min(state.durableSeq, upToSeq);
-  if (start > end || limit <= 0) return;
-  const iterator = db.iterator({ gte: readingKey(start), lte: readingKey(end) });
+  if (start > end || limit <= 0 || (high && state.highCount === 0)) return;
+  const iterator = db.iterator({ gte: readingKey(start, high), lte: readingKey(end, high) });
   let taken = 0;
+  let firstWaiting: number | null = null;
+  let exhausted = false;
   try {
     while (taken < limit) {
       let entries: Array<[string, string]>;
@@ -92,15 +101,22 @@ async function scan(context: ReadContext, afterSeq: number, limit: number, upToS
         context.damaged(error);
         break;
       }
-      if (entries.length === 0) break;
+      if (entries.length === 0) {
+        exhausted = true;
+        break;
+      }
       for (const [key, value] of entries) {
         const seq = seqOfKey(key);
-        if (!state.isWaiting(seq) || !take(seq, value)) continue;
+        if (!state.isWaiting(seq)) continue;
+        firstWaiting ??= seq;
+        if (!take(seq, value)) continue;
         taken++;
-        handedOut?.(seq, storedSize(value));
+        handedOut?.(seq, storedSize(value), high);
       }
     }
   } finally {
     await iterator.close();
   }
+  // Nothing waits in this lane between start and what was found (or the end, when read to it).
+  if (firstWaiting !== null || exhausted) state.learnFloor(high, start, firstWaiting ?? end + 1);
 }

@@ -12,7 +12,7 @@
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
-import { LIFECYCLE_KEY, META_KEY } from './codec.js';
+import { LIFECYCLE_KEY, META_KEY, PRIORITY_KEY } from './codec.js';
 import { EMPTIED_FILE, EMPTIED_TEMP, isOwnFile, RESERVE_FILE, RESERVE_STUB_BYTES } from './own-files.js';
 
 export { EMPTIED_FILE } from './own-files.js';
@@ -21,6 +21,8 @@ export { EMPTIED_FILE } from './own-files.js';
 export interface EmptiedRecords {
   meta: string;
   lifecycle: string;
+  /** The high lane's drop counter (codec.ts); absent in side files of earlier versions. */
+  priority?: string;
 }
 
 interface ReopenableDb {
@@ -63,6 +65,7 @@ export async function emptyStore(db: ReopenableDb, path: string, records: Emptie
     [
       { type: 'put', key: LIFECYCLE_KEY, value: records.lifecycle },
       { type: 'put', key: META_KEY, value: records.meta },
+      ...(records.priority !== undefined ? [{ type: 'put' as const, key: PRIORITY_KEY, value: records.priority }] : []),
     ],
     { sync: true },
   );
@@ -134,7 +137,9 @@ async function removeLevelFiles(path: string): Promise<void> {
 function parseRecords(text: string): EmptiedRecords {
   const parsed = JSON.parse(text) as Partial<EmptiedRecords>;
   if (typeof parsed.meta !== 'string' || typeof parsed.lifecycle !== 'string') throw new Error('not an emptied-store record');
-  return { meta: parsed.meta, lifecycle: parsed.lifecycle };
+  const records: EmptiedRecords = { meta: parsed.meta, lifecycle: parsed.lifecycle };
+  if (typeof parsed.priority === 'string') records.priority = parsed.priority;
+  return records;
 }
 
 /** A rename or an unlink is durable only once its folder is synced. */

@@ -11,7 +11,9 @@
 import { rename, rm } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import type { Logger } from 'pino';
-import { decodeMeta, decodeReading, EMPTY_META, encodeMeta, LIFECYCLE_KEY, META_KEY, READINGS_END, readingKey, seqOfKey, storedSize, type Meta } from './codec.js';
+import { decodeMeta, decodePriorityRecord, EMPTY_META, encodeMeta, encodePriorityRecord, laneRange, LIFECYCLE_KEY, META_KEY, PRIORITY_KEY, seqOfKey, storedSize, type Meta } from './codec.js';
+import { auditLanes, type LanesAudit } from './store-audit.js';
+import type { LaneCounts } from './queue-state.js';
 import { afterLostStore, decodeLifecycle, encodeLifecycle, NO_LIFECYCLE, type Lifecycle } from './epochs.js';
 import { BufferError, errorMessage, levelErrorCode } from './errors.js';
 import { finishInterruptedReset } from './store-reset.js';
@@ -34,6 +36,8 @@ export interface OpenedStore {
   gaps: SeqGap[];
   /** Where a corrupt or damaged store was moved, or null. */
   recoveredFrom: string | null;
+  /** The high lane's readings, bytes and drop counter. */
+  lanes: LaneCounts;
 }
 
 class CorruptStoreError extends Error {}
@@ -53,36 +57,42 @@ export async function openStore(path: string, log?: Logger): Promise<OpenedStore
   let db: ReadingDb;
   let meta: Meta;
   let lifecycle: Lifecycle;
+  let droppedHigh: number;
   if (await finishInterruptedReset(path, dbAt)) log?.warn({ path }, 'buffer: finished emptying a delivered store that a crash interrupted (nothing was waiting in it)');
   try {
-    ({ db, meta, lifecycle } = await openAndReadMeta(path));
+    ({ db, meta, lifecycle, droppedHigh } = await openAndReadMeta(path));
   } catch (error) {
     if (!(error instanceof CorruptStoreError)) throw error;
     const movedTo = await moveAside(path);
     log?.error({ path, movedTo, err: error.cause }, 'buffer store was corrupt: moved aside, starting with an empty store');
     ({ db, meta } = await openAndReadMeta(path));
     // Seqs start again at 1: a new epoch keeps (epoch, seq) apart from what the lost store published.
-    return { db, meta, lifecycle: afterLostStore(Date.now()), firstLiveSeq: meta.lastSeq + 1, oldestTs: null, gaps: [], recoveredFrom: movedTo };
+    return { db, meta, lifecycle: afterLostStore(Date.now()), firstLiveSeq: meta.lastSeq + 1, oldestTs: null, gaps: [], recoveredFrom: movedTo, lanes: NO_LANES };
   }
-  let audit: Audit;
+  let audit: LanesAudit;
   try {
-    audit = await auditReadings(db, meta.firstSeq, meta.lastSeq);
+    audit = await auditLanes(db, meta.firstSeq, meta.lastSeq);
   } catch (error) {
     await db.close();
     throw error;
   }
-  if (audit.damage !== null) return salvage(path, db, meta, lifecycle, audit, log);
+  if (audit.damage !== null) return salvage(path, db, meta, lifecycle, droppedHigh, audit, log);
   const lost = Math.max(0, meta.count - audit.count);
   if (lost > 0 || audit.bytes !== meta.bytes) {
-    log?.error({ path, expected: meta.count, found: audit.count, lost }, 'buffer store lost readings to damage; counted as dropped');
+    // More than the counters promise: high-priority readings an older version (no high lane) left unread.
+    if (lost === 0 && audit.count > meta.count) log?.warn({ path, expected: meta.count, found: audit.count }, 'buffer store holds readings its counters did not count (high-priority readings a version without priorities left); they are sent');
+    else log?.error({ path, expected: meta.count, found: audit.count, lost }, 'buffer store lost readings to damage; counted as dropped');
     meta = { ...meta, count: audit.count, bytes: audit.bytes, dropped: meta.dropped + lost };
   }
-  return { db, meta, lifecycle, ...opening(meta, audit), recoveredFrom: null };
+  return { db, meta, lifecycle, ...opening(meta, audit, droppedHigh), recoveredFrom: null };
 }
 
-function opening(meta: Meta, audit: Audit): Pick<OpenedStore, 'firstLiveSeq' | 'oldestTs' | 'gaps'> {
-  if (audit.first === null) return { firstLiveSeq: meta.lastSeq + 1, oldestTs: null, gaps: [] };
-  return { firstLiveSeq: audit.first.seq, oldestTs: audit.first.ts, gaps: audit.gaps };
+const NO_LANES: LaneCounts = { highCount: 0, highBytes: 0, droppedHigh: 0 };
+
+function opening(meta: Meta, audit: LanesAudit, droppedHigh: number): Pick<OpenedStore, 'firstLiveSeq' | 'oldestTs' | 'gaps' | 'lanes'> {
+  const lanes = { highCount: audit.highCount, highBytes: audit.highBytes, droppedHigh };
+  if (audit.first === null) return { firstLiveSeq: meta.lastSeq + 1, oldestTs: null, gaps: [], lanes };
+  return { firstLiveSeq: audit.first.seq, oldestTs: audit.first.ts, gaps: audit.gaps, lanes };
 }
 
 async function moveAside(path: string): Promise<string> {
@@ -96,14 +106,14 @@ async function moveAside(path: string): Promise<string> {
  * same lastSeq: seqs are never handed out twice), counts the unreadable ones as dropped, and moves
  * the damaged store aside. A crash midway leaves the damaged store in place: the next start redoes it.
  */
-async function salvage(path: string, damaged: ReadingDb, meta: Meta, lifecycle: Lifecycle, audit: Audit, log?: Logger): Promise<OpenedStore> {
+async function salvage(path: string, damaged: ReadingDb, meta: Meta, lifecycle: Lifecycle, droppedHigh: number, audit: LanesAudit, log?: Logger): Promise<OpenedStore> {
   const partial = `${path}.salvage`;
   await rm(partial, { recursive: true, force: true });
   const fresh = dbAt(partial);
   await fresh.open({ createIfMissing: true, errorIfExists: true });
-  let copied: Audit;
+  let copied: LanesAudit;
   try {
-    copied = await auditReadings(damaged, meta.firstSeq, meta.lastSeq, async (entries) => {
+    copied = await auditLanes(damaged, meta.firstSeq, meta.lastSeq, async (entries) => {
       await fresh.batch(entries.map(([key, value]) => ({ type: 'put' as const, key, value }))).catch((error: unknown) => {
         throw new BufferError('BUFFER_OPEN_FAILED', `cannot copy the readable readings of a damaged store to ${partial}: ${errorMessage(error)}`, { cause: error });
       });
@@ -114,6 +124,7 @@ async function salvage(path: string, damaged: ReadingDb, meta: Meta, lifecycle: 
       [
         { type: 'put', key: LIFECYCLE_KEY, value: encodeLifecycle(lifecycle) },
         { type: 'put', key: META_KEY, value: encodeMeta(salvaged) },
+        { type: 'put', key: PRIORITY_KEY, value: encodePriorityRecord(droppedHigh) },
       ],
       { sync: true },
     );
@@ -126,7 +137,7 @@ async function salvage(path: string, damaged: ReadingDb, meta: Meta, lifecycle: 
       'buffer store has a damaged table: moved aside, its readable readings kept, the unreadable counted as dropped',
     );
     const { db } = await openAndReadMeta(path);
-    return { db, meta: salvaged, lifecycle, ...opening(salvaged, copied), recoveredFrom: movedTo };
+    return { db, meta: salvaged, lifecycle, ...opening(salvaged, copied, droppedHigh), recoveredFrom: movedTo };
   } catch (error) {
     await fresh.close().catch(() => undefined);
     if (damaged.status === 'open') await damaged.close().catch(() => undefined);
@@ -134,7 +145,7 @@ async function salvage(path: string, damaged: ReadingDb, meta: Meta, lifecycle: 
   }
 }
 
-async function openAndReadMeta(path: string): Promise<{ db: ReadingDb; meta: Meta; lifecycle: Lifecycle }> {
+async function openAndReadMeta(path: string): Promise<{ db: ReadingDb; meta: Meta; lifecycle: Lifecycle; droppedHigh: number }> {
   const db = dbAt(path);
   try {
     await db.open({ createIfMissing: true });
@@ -142,91 +153,10 @@ async function openAndReadMeta(path: string): Promise<{ db: ReadingDb; meta: Met
     throw classifyOpenError(path, error);
   }
   try {
-    return { db, meta: await readMeta(db), lifecycle: await readLifecycle(db) };
+    return { db, meta: await readMeta(db), lifecycle: await readLifecycle(db), droppedHigh: await readDroppedHigh(db) };
   } catch (error) {
     await db.close();
     throw new CorruptStoreError(errorMessage(error), { cause: error });
-  }
-}
-
-export interface Audit {
-  /** Readings found (well-formed keys only) and the bytes they take. */
-  count: number;
-  bytes: number;
-  /** The first reading found, or null. */
-  first: { seq: number; ts: number | null } | null;
-  /** Seqs within the range not found after the first one (capped: see GAPS_MAX). */
-  gaps: SeqGap[];
-  /** The error a damaged table raised, or null. */
-  damage: unknown;
-}
-
-/** More gaps than this are not tracked (the buffer then counts them out as it reaches them). */
-const GAPS_MAX = 100_000;
-const PAGE = 4096;
-
-/**
- * Visits every reading LevelDB can still read in [fromSeq, toSeq], in order. A damaged table does
- * not stop an iterator: LevelDB skips it and fails only once the iterator is exhausted, taking the
- * last page read with it. That page is read again one entry at a time, so the count is exact.
- */
-export async function auditReadings(db: ReadingDb, fromSeq: number, toSeq: number, visit?: (entries: Array<[string, string]>) => Promise<void>): Promise<Audit> {
-  const audit: Audit = { count: 0, bytes: 0, first: null, gaps: [], damage: null };
-  let next = fromSeq;
-  let pageSize = PAGE;
-  for (;;) {
-    const iterator = db.iterator({ gte: readingKey(next), lte: readingKey(toSeq) });
-    try {
-      for (;;) {
-        let entries: Array<[string, string]>;
-        try {
-          entries = await iterator.nextv(pageSize);
-        } catch (error) {
-          // Corruption, or an I/O error on a bad sector: either way a part of the store is unreadable.
-          audit.damage ??= error;
-          break;
-        }
-        if (entries.length === 0) return finish(audit, next, toSeq);
-        const good = entries.filter(([key]) => isReadingKey(key, next, toSeq));
-        for (const [key, value] of good) {
-          const seq = seqOfKey(key);
-          if (audit.first === null) audit.first = { seq, ts: tsOf(seq, value) };
-          else if (seq > next) addGap(audit, next, seq - 1);
-          next = seq + 1;
-          audit.count++;
-          audit.bytes += storedSize(value);
-        }
-        if (visit !== undefined && good.length > 0) await visit(good);
-      }
-    } finally {
-      await iterator.close();
-    }
-    // Stepped reading yields every readable entry before failing: nothing more to find after that.
-    if (pageSize === 1) return finish(audit, next, toSeq);
-    pageSize = 1;
-  }
-}
-
-function finish(audit: Audit, next: number, toSeq: number): Audit {
-  if (audit.first !== null && next <= toSeq) addGap(audit, next, toSeq);
-  return audit;
-}
-
-function addGap(audit: Audit, from: number, to: number): void {
-  if (audit.first === null || from > to || audit.gaps.length >= GAPS_MAX) return;
-  audit.gaps.push([from, to]);
-}
-
-function isReadingKey(key: string, fromSeq: number, toSeq: number): boolean {
-  const seq = seqOfKey(key);
-  return Number.isSafeInteger(seq) && seq >= fromSeq && seq <= toSeq && readingKey(seq) === key;
-}
-
-function tsOf(seq: number, value: string): number | null {
-  try {
-    return decodeReading(seq, value).ts;
-  } catch {
-    return null; // a damaged reading: dropped when the publisher reads it
   }
 }
 
@@ -235,18 +165,32 @@ async function readLifecycle(db: ReadingDb): Promise<Lifecycle> {
   return value === undefined ? NO_LIFECYCLE : decodeLifecycle(value);
 }
 
+/**
+ * The high lane's drop counter. A store without the record (no high reading ever dropped, or
+ * written by an earlier version) has 0. Looking for an absent key reads the tables it would be in:
+ * a damaged one fails here before the audit can salvage the store, so a failed read counts as 0
+ * and the audit finds the damage.
+ */
+async function readDroppedHigh(db: ReadingDb): Promise<number> {
+  const value = await db.get(PRIORITY_KEY).catch(() => undefined);
+  return value === undefined ? 0 : decodePriorityRecord(value);
+}
+
 async function readMeta(db: ReadingDb): Promise<Meta> {
   const value = await db.get(META_KEY);
   if (value !== undefined) return decodeMeta(value);
   // No meta record: a fresh store, or readings written by something else. Count them once.
-  const meta: Meta = { ...EMPTY_META };
-  for await (const [key, stored] of db.iterator({ gte: readingKey(0), lt: READINGS_END })) {
-    const seq = seqOfKey(key);
-    if (meta.count === 0) meta.firstSeq = seq;
-    meta.lastSeq = seq;
-    meta.count++;
-    meta.bytes += storedSize(stored);
+  const meta: Meta = { ...EMPTY_META, firstSeq: Number.MAX_SAFE_INTEGER };
+  for (const high of [false, true]) {
+    for await (const [key, stored] of db.iterator(laneRange(high))) {
+      const seq = seqOfKey(key);
+      meta.firstSeq = Math.min(meta.firstSeq, seq);
+      meta.lastSeq = Math.max(meta.lastSeq, seq);
+      meta.count++;
+      meta.bytes += storedSize(stored);
+    }
   }
+  if (meta.count === 0) meta.firstSeq = EMPTY_META.firstSeq;
   return meta;
 }
 

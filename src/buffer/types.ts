@@ -1,6 +1,7 @@
 // The durable queue's contract, as the sampler and the publisher see it (design.md, "The buffer's promises").
 import type { CapSetBy, KeepFree } from './disk-space.js';
 import type { ClockMark, TimeCorrection, TimeQuality } from './clock-mark.js';
+import type { SummaryStatus } from './summary-index.js';
 
 /** A reading before the buffer accepts it. */
 export interface Reading {
@@ -10,11 +11,37 @@ export interface Reading {
   values: Record<string, number>;
   /** Set when the reading was taken while the system clock was not synchronized (clock-mark.ts). */
   clock?: ClockMark;
+  /**
+   * A high-priority reading (a sensor's or output's `priority: high`): kept in the buffer's high
+   * lane, drained before normal readings, dropped by the overflow policy only when no normal one
+   * can be instead. Absent: normal.
+   */
+  high?: boolean;
+}
+
+/** One value of a summary (store.overflow: downsample): over `n` readings. */
+export interface ValueSummary {
+  min: number;
+  max: number;
+  mean: number;
+  n: number;
+}
+
+/**
+ * Set on an entry that is a summary (downsample.ts) rather than a reading: it stands for `n`
+ * readings of its sensor with seqs from its `seq` to `lastSeq`, sampled from its ts to `lastTs`.
+ */
+export interface SummarySpan {
+  lastSeq: number;
+  lastTs: number;
+  n: number;
 }
 
 /** A reading the buffer accepted: it has its seq and is durable against kill -9. */
 export interface StoredReading extends Reading {
   seq: number;
+  /** Set for a summary: `values` are then the means, and here are every value's statistics. */
+  summary?: SummarySpan & { values: Record<string, ValueSummary> };
   /** The epoch it was accepted in (epochs.ts), set by reads; absent = 0. (device, epoch, seq) is unique. */
   epoch?: number;
   /** Set by reads for a marked reading: its ts is the unsynchronized clock's, or was corrected. */
@@ -38,9 +65,13 @@ export interface RawReading {
   clock?: ClockMark;
   /** Set by reads for a marked reading (tsJson is then the corrected ts for `corrected`). */
   time?: TimeQuality;
+  /** Set for a summary (downsample.ts): valuesJson is then the payload's `summary` JSON. */
+  summary?: SummarySpan;
+  /** Set by reads for a reading of the high lane. */
+  high?: boolean;
 }
 
-export interface BufferStats {
+export interface BufferStats extends Partial<SummaryStatus> {
   /** Readings accepted and not yet acknowledged (waiting or in flight). */
   backlog: number;
   /** Bytes those readings take in the store (keys + values). */
@@ -54,6 +85,10 @@ export interface BufferStats {
   epoch: number;
   /** Readings dropped by the overflow policy, ever (persisted). */
   dropped: number;
+  /** Of `dropped`, the high-priority readings (persisted): only ever when no normal one could be dropped instead. */
+  droppedHigh: number;
+  /** Of `backlog`, the high-priority readings waiting. */
+  highBacklog: number;
   /** Sampling time of the oldest waiting reading, or null when nothing waits. */
   oldestTs: number | null;
   maxBytes: number;
@@ -85,7 +120,7 @@ export interface BufferOptions {
   path: string;
   maxBytes: number;
   maxReadings?: number;
-  overflow: 'drop-oldest' | 'drop-newest';
+  overflow: 'drop-oldest' | 'drop-newest' | 'downsample';
   /** At most one synced write per this many ms, and only while readings wait unacknowledged. */
   commitIntervalMs: number;
   /** Kept free on the store's file system (store.keepFree); none when absent. */

@@ -96,8 +96,14 @@ export const FIELD_DOCS: readonly FieldDoc[] = [
   {
     label: '`mqtt.brokerProfile`',
     default: 'none',
-    meaning: "`mosquitto`, `rabbitmq`, `aws-iot` or `azure-iot-hub`: that broker's documented limits stand in for what a 3.1.1 CONNACK cannot announce, and `check-config` warns where the config asks for more",
-    examples: { 'mqtt.brokerProfile': ['mosquitto', 'aws-iot'] },
+    meaning: "`mosquitto`, `rabbitmq`, `aws-iot-core` (or its older name `aws-iot`) or `azure-iot-hub`: that broker's documented limits stand in for what a 3.1.1 CONNACK cannot announce, and `check-config` warns where the config asks for more. Implied by `mqtt.profile`; naming another broker than the profile is an error",
+    examples: { 'mqtt.brokerProfile': ['mosquitto', 'aws-iot-core'] },
+  },
+  {
+    label: '`mqtt.profile`',
+    default: 'none',
+    meaning: "`aws-iot-core` or `azure-iot-hub`: the cloud broker's documented limits applied before the agent starts (see Cloud brokers): what the agent can keep by itself is clamped with a warning (QoS 2, window, packet size, keep alive, drain rate), what it cannot is an error (exit 78: topics, credentials form, plain TCP). Sets `mqtt.brokerProfile`",
+    examples: { 'mqtt.profile': ['aws-iot-core', 'azure-iot-hub'] },
   },
   {
     label: '`mqtt.reconnect.min` / `max`',
@@ -113,9 +119,15 @@ export const FIELD_DOCS: readonly FieldDoc[] = [
   },
   {
     label: '`mqtt.drainRate`',
-    default: 'off (unlimited)',
+    default: 'off (unlimited); under `mqtt.profile`, the cloud\'s share (see Cloud brokers)',
     meaning: 'e.g. `200/s`, `6000/min`: readings per second for the link; live readings go first, the backlog drains with what is left',
     examples: { 'mqtt.drainRate': ['200/s', '6000/min'] },
+  },
+  {
+    label: '`mqtt.healthInterval`',
+    default: '`60s`',
+    meaning: 'how often the retained health message goes to `<topicPrefix>/health` (it also goes at every connect and, at most every 5 s, when the state changes; see Health telemetry); `off` or `0` sends none',
+    examples: { 'mqtt.healthInterval': ['60s', 'off'] },
   },
   {
     label: '`store.path`',
@@ -144,8 +156,8 @@ export const FIELD_DOCS: readonly FieldDoc[] = [
   {
     label: '`store.overflow`',
     default: '`drop-oldest`',
-    meaning: 'or `drop-newest`; every drop is counted',
-    examples: { 'store.overflow': ['drop-oldest', 'drop-newest'] },
+    meaning: 'or `drop-newest`, or `downsample`: the oldest readings of a sensor are replaced by summaries (min, max, mean, count per value, first and last seq and ts) over windows that grow as more must be kept (see "Downsampling instead of dropping"); every drop and every replaced reading is counted',
+    examples: { 'store.overflow': ['drop-oldest', 'drop-newest', 'downsample'] },
   },
   {
     label: '`store.commitInterval`',
@@ -260,6 +272,30 @@ export const FIELD_DOCS: readonly FieldDoc[] = [
     default: '`5s`',
     meaning: "the longest random delay before announcing again on HA's `online`",
     examples: { 'homeassistant.announceDelay': ['5s', '30s'] },
+  },
+  {
+    label: '`remote.config`',
+    default: '`false`',
+    meaning: 'accept a whole config on `<topicPrefix>/config/set` and answer on `<topicPrefix>/config/result` (see "Remote configuration" below)',
+    examples: { 'remote.config': [true] },
+  },
+  {
+    label: '`remote.locked`',
+    default: '`[mqtt.url, mqtt.username, mqtt.password, mqtt.passwordFile, mqtt.tls]`',
+    meaning: 'keys a remote config must leave as this file has them (a key covers everything under it); `remote` and `store` are always locked',
+    examples: { 'remote.locked': [['mqtt.url', 'mqtt.username', 'mqtt.password', 'mqtt.passwordFile', 'mqtt.tls', 'outputs']] },
+  },
+  {
+    label: '`remote.healthTimeout`',
+    default: '`60s`',
+    meaning: 'how long a new remote config has to be healthy (broker connected, no sensor failed that was ok, buffer open) before the previous one is restored',
+    examples: { 'remote.healthTimeout': ['60s', '5m'] },
+  },
+  {
+    label: '`remote.publicKey`',
+    default: 'none (unsigned configs accepted)',
+    meaning: 'ed25519 public key, PEM text or a `.pem` file: only configs signed with its private key (`sensor-agent sign-config`) are accepted',
+    examples: { 'remote.publicKey': ['/etc/sensor-agent/config-signing.pub.pem'] },
   },
   {
     label: '`sensors[]`',

@@ -15,6 +15,7 @@ export const SENSOR_ITEM_DOCS: Record<string, ItemDoc> = {
   qos: { description: "this sensor's QoS (0, 1, 2; default: mqtt.qos)", examples: [1] },
   retain: { description: "this sensor's retain flag (default: mqtt.retain)", examples: [true] },
   topic: { description: 'a full topic instead of <topicPrefix>/<id>', examples: ['greenhouse/air'] },
+  priority: { description: 'high: its readings drain first after an outage and are dropped only when no normal reading can be instead (default: normal; README: "Priority")', examples: ['high'] },
   filters: { description: 'per value (or all): a list of steps applied in order between the driver and the buffer (README: "Filters")', examples: [{ temperature: [{ offset: -1.8 }], all: [{ delta: 0.2, heartbeat: '5m' }] }] },
   name: { description: "Home Assistant: the sensor's display name (default: the id)", examples: ['Greenhouse air'] },
   deviceClass: { description: 'Home Assistant: one device class, or a mapping value name → class', examples: ['door', { level: 'window' }] },
@@ -46,5 +47,6 @@ export const OUTPUT_ITEM_DOCS: Record<string, ItemDoc> = {
   acceptRetained: { description: 'act on a retained command (default: false: a retained command is ignored)', examples: [false] },
   maxCommandAge: { description: 'a command whose payload ts is older is refused (default: 60s)', examples: ['60s'] },
   qos: { description: 'QoS of the confirmed state (default: mqtt.qos)', examples: [1] },
+  priority: { description: 'high: every confirmed state change is also buffered as a reading of the output (value level), drained first, dropped last (default: normal; README: "Priority")', examples: ['high'] },
   name: { description: "the Home Assistant switch's name (default: the id)", examples: ['Pump'] },
 };

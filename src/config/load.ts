@@ -12,6 +12,7 @@ import { isRecord } from './keys.js';
 import { configSchema, type Config, type ConfigContext } from './schema.js';
 import { maskUrlCredentials } from './mask-url.js';
 import { configWarnings } from './warnings.js';
+import { applyProfile } from './cloud-profiles.js';
 
 export interface LoadOptions {
   /** The host name the default device id comes from; os.hostname() when absent. */
@@ -100,9 +101,14 @@ function parseText(text: string, file: string): Record<string, unknown> {
   return dropNulls(data) as Record<string, unknown>;
 }
 
-function validate(raw: unknown, context: ConfigContext): { config: Config; problems: [] } | { problems: string[] } {
+type Validated = { config: Config; problems: []; warnings: string[] } | { problems: string[] };
+
+/** The schema, then mqtt.profile's cloud limits over the resolved config (cloud-profile.ts). */
+function validate(raw: unknown, context: ConfigContext): Validated {
   const result = configSchema(context).safeParse(raw, { error: errorMap });
-  return result.success ? { config: result.data, problems: [] } : { problems: describeIssues(result.error.issues, raw) };
+  if (!result.success) return { problems: describeIssues(result.error.issues, raw) };
+  const profiled = applyProfile(result.data, isRecord(raw) ? raw : {});
+  return profiled.problems.length > 0 ? { problems: profiled.problems } : { config: profiled.config, problems: [], warnings: profiled.warnings };
 }
 
 /**
@@ -121,15 +127,30 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   return (await loadConfigWithWarnings(file, env, options)).config;
 }
 
-/** loadConfig, plus the lines for settings that are valid but probably a slip (warnings.ts). */
-export async function loadConfigWithWarnings(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<{ config: Config; warnings: string[] }> {
+/** A config file's settings as written (YAML or JSON), not validated: what `sign-config` signs. */
+export async function readConfigData(file: string): Promise<Record<string, unknown>> {
+  const path = resolve(file);
+  return parseText(await readConfigText(path), path);
+}
+
+/**
+ * loadConfig, plus the lines for settings that are valid but probably a slip (warnings.ts), and
+ * the source: the settings as written after the environment overrides, and the context they were
+ * resolved in (a remote config is resolved in the same one: relative paths against this file's folder).
+ */
+export async function loadConfigWithWarnings(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
+): Promise<{ config: Config; warnings: string[]; source: { raw: Record<string, unknown>; context: ConfigContext } }> {
   const path = resolve(file);
   const raw = parseText(await readConfigText(path), path);
   const envProblems = applyEnvOverrides(raw, env);
-  const result = validate(raw, { env, baseDir: dirname(path), hostname: options.hostname ?? hostname() });
+  const context: ConfigContext = { env, baseDir: dirname(path), hostname: options.hostname ?? hostname() };
+  const result = validate(raw, context);
   const problems = [...envProblems, ...result.problems];
   if (problems.length > 0 || !('config' in result)) throw new ConfigError(problems, path);
-  return { config: result.config, warnings: configWarnings(raw) };
+  return { config: result.config, warnings: [...configWarnings(raw), ...result.warnings], source: { raw, context } };
 }
 
 /** A copy safe to print: mqtt.password, status.token and a password in mqtt.url shown as "***" when set. */

@@ -17,6 +17,7 @@ export const SECTION_DOCS: Record<string, ItemDoc> = {
   hardware: { description: "where the kernel's GPIO, 1-Wire, IIO, hwmon and I2C interfaces are, and how GPIO lines are reached", examples: [{ gpio: 'auto' }] },
   simulate: { description: 'I2C buses and GPIO lines simulated for demos and tests without hardware (README: "Simulated buses and lines")', examples: [{ gpio: { 17: { level: 0, toggle: '30s' } } }] },
   homeassistant: { description: 'Home Assistant MQTT discovery (README: "Home Assistant")', examples: [{ enabled: true }] },
+  remote: { description: 'a whole config taken from <topicPrefix>/config/set, health-gated, optionally signed (README: "Remote configuration")', examples: [{ config: true, healthTimeout: '60s' }] },
   outputs: { description: 'relays and GPIO lines switched over MQTT (README: "Outputs: relays and GPIO lines")', examples: [[{ id: 'pump', driver: 'gpio-output', pin: 22, activeLow: true }]] },
 };
 

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { durationField, evenWithFieldProblems, expecting, qosField } from '../schema/fields.js';
 import { duration } from '../schema/units.js';
-import { idField } from './sensor-schema.js';
+import { idField, priorityField } from './sensor-schema.js';
 import { MAX_BCM_PIN } from '../sensors/gpio-input.js';
 
 const level = z.literal([0, 1], { error: () => 'is not a level (expected 0 or 1)' });
@@ -34,6 +34,8 @@ function outputEntry() {
       maxCommandAge: durationField(100, '60s'),
       /** QoS of the confirmed state (defaults to mqtt.qos). */
       qos: qosField.optional(),
+      /** `high`: confirmed state changes are also buffered as readings of the output, in the high lane (issue 21). */
+      priority: priorityField(),
       /** Home Assistant: the switch's display name (default: the id). */
       name: z.string(expecting('a display name')).min(1, { error: 'is empty (expected a display name)' }).optional(),
     },

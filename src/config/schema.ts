@@ -11,6 +11,8 @@ import { sensorsSchema } from './sensor-schema.js';
 import { hardwareSection, simulateSection } from './hardware-sections.js';
 import { checkOutputClaims, outputsSchema } from './output-schema.js';
 import { checkSwitchKeys, homeassistantSection } from './homeassistant-section.js';
+import { remoteSection } from './remote-section.js';
+import { checkReservedIds } from './reserved-ids.js';
 
 export type { ConfigContext } from '../schema/files.js';
 export type { SensorConfig } from './sensor-schema.js';
@@ -31,13 +33,15 @@ function sections(context: ConfigContext) {
       hardware: hardwareSection().prefault({}),
       simulate: simulateSection(context).prefault({}),
       homeassistant: homeassistantSection().prefault({}),
+      remote: remoteSection(context).prefault({}),
       sensors: sensorsSchema(),
       outputs: outputsSchema(),
     },
     { error: () => 'is not a mapping of settings' },
   )
     .superRefine(checkOutputClaims, evenWithFieldProblems)
-    .superRefine(checkSwitchKeys, evenWithFieldProblems);
+    .superRefine(checkSwitchKeys, evenWithFieldProblems)
+    .superRefine(checkReservedIds, evenWithFieldProblems);
 }
 
 type Parsed = z.output<ReturnType<typeof sections>>;
@@ -79,6 +83,7 @@ function resolveConfig(parsed: Parsed, context: ConfigContext) {
     hardware: parsed.hardware,
     simulate: parsed.simulate,
     homeassistant: parsed.homeassistant,
+    remote: parsed.remote,
     sensors: parsed.sensors,
     outputs: parsed.outputs,
   };
@@ -95,3 +100,4 @@ export type MqttConfig = Config['mqtt'];
 export type StoreConfig = Config['store'];
 export type StatusConfig = Config['status'];
 export type HomeassistantConfig = Config['homeassistant'];
+export type RemoteConfig = Config['remote'];

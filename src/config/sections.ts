@@ -7,8 +7,9 @@ import {
   durationField, evenWithFieldProblems, exclusive, expecting, qosField, readableFileField, secretFileField, sizeField, topicField,
 } from '../schema/fields.js';
 import { idField } from './sensor-schema.js';
-import { size } from '../schema/units.js';
+import { DURATION_EXPECTED, duration, size } from '../schema/units.js';
 import { BROKER_PROFILE_NAMES } from '../mqtt/broker-profiles.js';
+import { CLOUD_PROFILE_NAMES } from './cloud-profile.js';
 import { parseSize } from '../schema/units.js';
 import { parseKeepFree, type KeepFree } from '../schema/keep-free.js';
 
@@ -90,6 +91,21 @@ const rateField = z.union([z.string(), z.number()], { error: () => RATE_EXPECTED
   return perSecond;
 });
 
+const HEALTH_INTERVAL_EXPECTED = 'is not a duration or off (examples: 60s, 5m, off; 0 is off)';
+
+/** mqtt.healthInterval: the health message's period in ms ("60s"); `off` or 0 turns the message off (0). */
+const healthIntervalField = z
+  .union([z.string(), z.number()], { error: () => HEALTH_INTERVAL_EXPECTED })
+  .transform((raw, ctx): number => {
+    if (raw === 'off' || raw === 0 || raw === '0') return 0;
+    const parsed = duration(1000).safeParse(raw);
+    if (parsed.success) return parsed.data;
+    const message = parsed.error.issues[0]?.message;
+    ctx.addIssue({ code: 'custom', message: message === undefined || message === DURATION_EXPECTED ? HEALTH_INTERVAL_EXPECTED : message });
+    return z.NEVER;
+  })
+  .prefault('60s');
+
 /** mqtt.batch: several readings of a sensor per message (off when absent). */
 function batchSection() {
   return z.strictObject(
@@ -121,9 +137,12 @@ export function mqttSection(context: ConfigContext) {
         // Absent: the broker's Maximum Packet Size on MQTT 5, 64 KiB on 3.1.1.
         maxPacketSize: z.union([z.string(), z.number()], { error: () => 'is not a size (examples: 64KiB, 1MB, or a number of bytes)' }).pipe(size(128)).optional(),
         brokerProfile: z.enum(BROKER_PROFILE_NAMES, { error: () => `is not a known broker (expected one of ${BROKER_PROFILE_NAMES.join(', ')})` }).optional(),
+        // The cloud's limits applied to the whole config once it is resolved (cloud-profile.ts).
+        profile: z.enum(CLOUD_PROFILE_NAMES, { error: () => `is not a known cloud broker (expected one of ${CLOUD_PROFILE_NAMES.join(', ')})` }).optional(),
         reconnect: reconnectSection().prefault({}),
         batch: batchSection().optional(),
         drainRate: rateField.optional(),
+        healthInterval: healthIntervalField,
       },
       expecting('a mapping of MQTT settings'),
     )
@@ -152,7 +171,7 @@ export function storeSection() {
       maxBytes: sizeField(64_000, '256MB'),
       keepFree: keepFreeField,
       maxReadings: z.number(expecting('a whole number')).int().min(1).optional(),
-      overflow: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
+      overflow: z.enum(['drop-oldest', 'drop-newest', 'downsample']).default('drop-oldest'),
       commitInterval: durationField(10, '5s'),
     },
     expecting('a mapping of store settings'),

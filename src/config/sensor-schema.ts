@@ -23,6 +23,8 @@ export interface SensorConfigOf<Name extends DriverName> {
   retain?: boolean;
   /** Full topic, replacing `<topicPrefix>/<id>`. */
   topic?: string;
+  /** `high`: its readings are the buffer's high-priority lane (drained first, dropped last); absent: normal. */
+  priority?: Priority;
   /** Value name (or `all`) → filter steps, applied in order between the driver and the buffer. */
   filters?: FiltersConfig;
   /** Home Assistant: display name, device class (one, or value name → class), area; `homeassistant: false` leaves the sensor out. */
@@ -37,6 +39,13 @@ export interface SensorConfigOf<Name extends DriverName> {
 /** A configured sensor: one of the drivers, its `driver:` name and its options' type going together. */
 export type SensorConfig = { [Name in DriverName]: SensorConfigOf<Name> }[DriverName];
 
+/** A sensor's or an output's `priority` (issue 21): `high` readings drain first and are dropped last. */
+export type Priority = 'normal' | 'high';
+
+export function priorityField() {
+  return z.enum(['normal', 'high'], { error: () => 'is not a priority (expected normal or high)' }).optional();
+}
+
 export function idField() {
   return z.string(expecting(ID_EXPECTED)).regex(ID_PATTERN, { error: `is not ${ID_EXPECTED}` });
 }
@@ -48,6 +57,7 @@ function baseShape() {
     qos: qosField.optional(),
     retain: z.boolean(expecting('true or false')).optional(),
     topic: topicField.optional(),
+    priority: priorityField(),
     filters: filtersField().optional(),
     ...sensorHomeassistantShape(),
   };
@@ -68,7 +78,7 @@ function ownOptions<Name extends DriverName>(definition: DriverDefinition<Driver
 const BASE_KEYS: Readonly<Record<string, true>> = Object.fromEntries(['driver', ...Object.keys(baseShape())].map((key) => [key, true]));
 
 function toSensorConfig<Name extends DriverName>(name: Name, entry: BaseFields, options: DriverOptions[Name]): SensorConfigOf<Name> {
-  const { id, interval, qos, retain, topic, filters, name: displayName, deviceClass, area, homeassistant } = entry;
+  const { id, interval, qos, retain, topic, priority, filters, name: displayName, deviceClass, area, homeassistant } = entry;
   const sensor: SensorConfigOf<Name> = { id, driver: name, interval, options };
   if (displayName !== undefined) sensor.name = displayName;
   if (deviceClass !== undefined) sensor.deviceClass = deviceClass;
@@ -78,6 +88,7 @@ function toSensorConfig<Name extends DriverName>(name: Name, entry: BaseFields, 
   if (qos !== undefined) sensor.qos = qos;
   if (retain !== undefined) sensor.retain = retain;
   if (topic !== undefined) sensor.topic = topic;
+  if (priority !== undefined) sensor.priority = priority;
   return sensor;
 }
 

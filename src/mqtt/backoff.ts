@@ -10,6 +10,8 @@
 export interface BackoffOptions {
   minMs: number;
   maxMs: number;
+  /** No delay is shorter than this (a broker's CONNECT rate per client id: AWS IoT Core takes one a second). */
+  floorMs?: number;
 }
 
 /** The first attempt's window is this many minMs wide. */
@@ -26,9 +28,10 @@ export class ReconnectBackoff {
   /** Delay before the next attempt; every call doubles the window until it reaches maxMs. */
   next(): number {
     const { minMs, maxMs } = this.options;
-    const cap = Math.min(maxMs, minMs * FLEET_SPREAD * 2 ** this.attempt);
+    const least = this.options.floorMs ?? 0;
+    const cap = Math.max(least, Math.min(maxMs, minMs * FLEET_SPREAD * 2 ** this.attempt));
     // The floor keeps a device from hammering a broker that refuses at once.
-    const floor = Math.min(minMs / 2, cap);
+    const floor = Math.max(least, Math.min(minMs / 2, cap));
     this.attempt = Math.min(this.attempt + 1, 30);
     return Math.round(floor + this.random() * (cap - floor));
   }

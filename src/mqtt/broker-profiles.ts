@@ -10,16 +10,23 @@ export interface BrokerProfile {
   maxPacketSize?: number;
   maximumQoS: QoS;
   retainAvailable: boolean;
+  /** Least time between two CONNECTs of one client id the broker tolerates (the reconnect floor). */
+  minConnectIntervalMs?: number;
   note: string;
 }
+
+// One CONNECT per second per client id, with a quarter second for the TLS handshakes' jitter.
+const AWS_IOT_CORE: BrokerProfile = { receiveMaximum: 100, maxPacketSize: 128 * 1024, maximumQoS: 1, retainAvailable: true, minConnectIntervalMs: 1250, note: 'AWS IoT Core (QoS 2 not supported, 128 KB messages, 100 in flight)' };
 
 export const BROKER_PROFILES = {
   // max_inflight_messages 20, message_size_limit 0 (no limit), max_qos 2, retain_available true.
   mosquitto: { receiveMaximum: 20, maximumQoS: 2, retainAvailable: true, note: 'Mosquitto 2.0 defaults' },
   // The 3.x MQTT plugin speaks 3.1.1 only before 3.13 and takes QoS 0 and 1.
   rabbitmq: { maximumQoS: 1, retainAvailable: true, note: 'RabbitMQ MQTT plugin (QoS 2 not supported)' },
-  // AWS IoT Core: QoS 0 and 1, payloads up to 128 KB.
-  'aws-iot': { maxPacketSize: 128 * 1024, maximumQoS: 1, retainAvailable: true, note: 'AWS IoT Core (QoS 2 not supported, 128 KB messages)' },
+  // AWS IoT Core: QoS 0 and 1, payloads up to 128 KB, 100 unacknowledged QoS 1 publishes per connection.
+  'aws-iot-core': AWS_IOT_CORE,
+  // The name before mqtt.profile existed: the same broker.
+  'aws-iot': AWS_IOT_CORE,
   // Azure IoT Hub: QoS 0 and 1, no retained messages, 256 KB messages.
   'azure-iot-hub': { maxPacketSize: 256 * 1024, maximumQoS: 1, retainAvailable: false, note: 'Azure IoT Hub (QoS 2 and retain not supported, 256 KB messages)' },
 } satisfies Record<string, BrokerProfile>;

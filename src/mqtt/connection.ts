@@ -47,12 +47,14 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   private retryTimer: NodeJS.Timeout | null = null;
   private offlineAnnounced = false;
   private readonly backoff: ReconnectBackoff;
+  /** Least time between CONNECTs, even for an immediate retry (a plainer will, MQTT 3.1.1). */
+  private readonly floorMs: number;
   /** Starts as configured; falls back to 3.1.1 for the run if the broker refuses MQTT 5 (protocol-fallback.ts). */
   private protocolVersion: 4 | 5;
   private retryNow = false;
   private readonly fallback = new ProtocolFallback();
   /** False once the broker refused a retained will: will and status messages go without retain. */
-  private willRetain = true;
+  private willRetain: boolean;
   /** 0 once the broker refused a QoS 1 will. */
   private willQos: 0 | 1 = 1;
   private unretainedCloses = 0;
@@ -72,6 +74,9 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     super();
     this.backoff = new ReconnectBackoff(backoff);
     this.protocolVersion = link.protocolVersion;
+    // A broker known to take no retained messages (mqtt.profile azure-iot-hub) gets none from the start.
+    this.willRetain = link.willRetain ?? true;
+    this.floorMs = backoff.floorMs ?? 0;
     this.takeover = new TakeoverGuard(link.clientId);
   }
 
@@ -199,7 +204,11 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       const reason = contested !== null ? `client id in use by another device: ${contested.reason}` : this.lastError ?? (wasConnected || !reached ? 'connection closed' : 'connection closed before CONNACK');
       if (this.retryNow) {
         this.retryNow = false;
-        this.attempt();
+        if (this.floorMs === 0) this.attempt();
+        else this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.attempt();
+        }, this.floorMs);
         return;
       }
       if (wasConnected) {

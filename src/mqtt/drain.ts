@@ -1,9 +1,18 @@
 // Drain scheduling: which readings go out next on the current connection, within its window.
-// Readings flow in lanes, each a cursor over the buffer in seq order. Without mqtt.drainRate there
-// is one lane: everything in seq order. With it, a connection splits the buffer at the last seq
-// written when it came up: older readings are the backlog lane (read up to that seq, within the
-// rate budget), newer ones the live lane (read first, never held back). Cursors live only as long
-// as their connection, so nothing read but unacked can be skipped: the next connection rereads it.
+// Readings flow in lanes, each a cursor over one of the buffer's two lanes (high priority and
+// normal, issue 21) in seq order; the high one always goes first. Without mqtt.drainRate there are
+// two lanes: every high reading in seq order, then every normal one. With it, a connection splits
+// the buffer at the last seq written when it came up: older readings are backlog (read up to that
+// seq, within the rate budget), newer ones live (read first, never held back), so the order is
+// high live, normal live, high backlog, normal backlog: live-first for both priorities, and the
+// high backlog before any normal one. Cursors live only as long as their connection, so nothing
+// read but unacked can be skipped: the next connection rereads it.
+//
+// The hot path of a drain (issue 23) is refillFromQueue: slots freed by acks are refilled in the
+// same turn from a live lane's queued readings, without a read or an async round, but only from
+// the first lane in drain order that has queued readings, and only while every lane before it is
+// known to hold nothing (read to its end since the last append); anything else takes the full
+// round (fillWindow), which reads the lanes in order.
 //
 // Every connection brings its broker's limits (broker-limits.ts): the window counts every QoS > 0
 // publish, the birth included, within Receive Maximum; a batch too large for Maximum Packet Size
@@ -57,8 +66,8 @@ export class Drain {
   private readonly sender: Sender;
   /** The stream corked until the end of this event-loop turn (corkUntilImmediate). */
   private corked: MqttClient['stream'] | null = null;
-  /** The live lane's next read, started while its last full read goes out (readLane). */
-  private ahead: { lane: Lane; readings: Promise<RawReading[] | null> } | null = null;
+  /** Appends heard from the buffer: a lane read to its end at this count holds nothing new (Lane.readToEndAt). */
+  private appends = 0;
 
   constructor(private readonly parts: DrainParts) {
     const rate = parts.drainRatePerSecond;
@@ -84,8 +93,15 @@ export class Drain {
       // MQTT.js does not enforce the broker's Receive Maximum; exceeding it gets us disconnected.
       window: limits.window,
       inflight: 0,
-      live: this.lane(true, split, Number.POSITIVE_INFINITY),
-      backlog: this.budget === null ? null : this.lane(false, 0, split),
+      lanes:
+        this.budget === null
+          ? [this.lane(true, true, 0, Number.POSITIVE_INFINITY), this.lane(true, false, 0, Number.POSITIVE_INFINITY)]
+          : [
+              this.lane(true, true, split, Number.POSITIVE_INFINITY),
+              this.lane(true, false, split, Number.POSITIVE_INFINITY),
+              this.lane(false, true, 0, split),
+              this.lane(false, false, 0, split),
+            ],
     };
     this.session = session;
     return session;
@@ -95,8 +111,7 @@ export class Drain {
   end(): Session | null {
     const session = this.session;
     this.session = null;
-    this.ahead = null;
-    if (session) for (const lane of lanes(session)) lane.batches?.discard();
+    if (session) for (const lane of session.lanes) lane.batches?.discard();
     this.parts.refusals().reset();
     if (this.budgetTimer !== null) clearTimeout(this.budgetTimer);
     this.budgetTimer = null;
@@ -107,8 +122,14 @@ export class Drain {
   closeBatches(): void {
     const session = this.session;
     if (!session) return;
-    for (const lane of lanes(session)) lane.batches?.closeAll();
-    for (const lane of lanes(session)) this.sendReady(session, lane);
+    for (const lane of session.lanes) lane.batches?.closeAll();
+    for (const lane of session.lanes) this.sendReady(session, lane);
+  }
+
+  /** Readings were appended to the buffer (its `appended` event): lanes read to their end may hold them now. */
+  appended(): void {
+    this.appends++;
+    void this.pump();
   }
 
   /**
@@ -127,16 +148,17 @@ export class Drain {
   }
 
   /**
-   * The hot path of a drain: slots freed by acks are refilled from the live lane's read-ahead in
-   * the same turn, synchronously, so the publishes answering one burst of PUBACKs go out in one
-   * socket write (an async round per burst made it two writes, and writev was a fifth of a QoS 1
-   * drain's CPU). True when the window is full again (nothing else to do); false when the full
-   * round (fillWindow) has to run: a read, batches, the backlog lane, refusals held.
+   * The hot path of a drain: slots freed by acks are refilled from a live lane's queued readings
+   * (its read-ahead) in the same turn, synchronously, so the publishes answering one burst of
+   * PUBACKs go out in one socket write (an async round per burst made it two writes, and writev
+   * was a fifth of a QoS 1 drain's CPU). True when the window is full again (nothing else to do);
+   * false when the full round (fillWindow) has to run: a read, batches, a backlog lane, refusals
+   * held, or a lane before the queued one that may hold readings.
    */
   private refillFromQueue(): boolean {
     const session = this.session!;
-    const live = session.live;
-    if (session.backlog !== null || live.batches !== null || live.ready.length > 0 || live.head >= live.queued.length) return false;
+    // Batching: open batches, their timers and ready batches are the full round's.
+    if (this.parts.batch !== undefined || this.refillLane(session) === null) return false;
     this.pumping = true;
     try {
       do {
@@ -145,8 +167,9 @@ export class Drain {
         if (this.parts.refusals().holding) return false;
         const room = session.window - session.inflight;
         if (room <= 0) return true;
-        if (live.head >= live.queued.length) return false;
-        this.takeQueued(session, live, room);
+        const lane = this.refillLane(session);
+        if (lane === null) return false;
+        this.takeQueued(session, lane, room);
       } while (session === this.session && !this.stopping);
       return true;
     } catch (error) {
@@ -155,6 +178,19 @@ export class Drain {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * The lane the hot path may refill from: the first lane in drain order with queued readings, if
+   * it is a live one and every lane before it is known to hold nothing waiting (so high goes before
+   * normal, live before backlog, exactly as fillWindow would read them). Null: the full round.
+   */
+  private refillLane(session: Session): Lane | null {
+    for (const lane of session.lanes) {
+      if (lane.head < lane.queued.length) return lane.live ? lane : null;
+      if (lane.ready.length > 0 || lane.ahead !== null || !lane.live || lane.readToEndAt !== this.appends) return null;
+    }
+    return null;
   }
 
   private async pumpRounds(): Promise<void> {
@@ -181,8 +217,8 @@ export class Drain {
     if (session && session.sizes.size > 0) this.parts.fit.learn(session.limits, Math.max(...session.sizes.values()));
   }
 
-  private lane(live: boolean, afterSeq: number, upToSeq: number): Lane {
-    return newLane(live, afterSeq, upToSeq, this.parts.batch, (lane, readings) => this.batchClosed(lane, readings));
+  private lane(live: boolean, high: boolean, afterSeq: number, upToSeq: number): Lane {
+    return newLane(live, high, afterSeq, upToSeq, this.parts.batch, (lane, readings) => this.batchClosed(lane, readings));
   }
 
   private async fillWindow(): Promise<void> {
@@ -196,27 +232,40 @@ export class Drain {
         for (const item of refusals.take(session.window - session.inflight)) this.send(session, null, item.readings, item.batch, true);
         return;
       }
-      this.sendReady(session, session.live);
-      if (session.backlog) this.sendReady(session, session.backlog);
+      for (const lane of session.lanes) this.sendReady(session, lane);
       const room = session.window - session.inflight;
       if (room <= 0 || refusals.holding) return;
       const readLimit = Math.min(READ_MAX, room * (this.parts.batch?.maxReadings ?? 1));
-      // Live first: whatever is newer than the split goes before any backlog.
-      if ((await this.readLane(session, session.live, readLimit)) > 0) continue;
-      if (session !== this.session) return;
-      const backlog = session.backlog;
-      if (backlog === null || backlog.done) return;
-      const allowed = this.budget === null ? readLimit : this.budget.take(Math.min(readLimit, this.backlogChunk), this.backlogChunk);
-      if (allowed === 0) return this.waitForBudget();
-      const read = await this.readLane(session, backlog, allowed);
-      if (read < allowed) {
-        // Read to the split: what remains of the backlog goes out now, not after maxDelay.
-        this.budget?.refund(allowed - read);
-        backlog.done = true;
-        backlog.batches?.closeAll();
-      }
-      if (session !== this.session) return;
+      const read = await this.readNext(session, readLimit);
+      if (read === 'wait') return this.waitForBudget();
+      if (read === 0 || session !== this.session) return;
     }
+  }
+
+  /**
+   * Reads from the first lane, in drain order, that has readings: high before normal, live (newer
+   * than the split) before any backlog. A backlog lane reads what the rate budget allows.
+   */
+  private async readNext(session: Session, readLimit: number): Promise<number | 'wait'> {
+    for (const lane of session.lanes) {
+      if (lane.done) continue;
+      if (lane.live) {
+        const read = await this.readLane(session, lane, readLimit);
+        if (read > 0 || session !== this.session) return read;
+        continue;
+      }
+      const allowed = this.budget === null ? readLimit : this.budget.take(Math.min(readLimit, this.backlogChunk), this.backlogChunk);
+      if (allowed === 0) return 'wait';
+      const read = await this.readLane(session, lane, allowed);
+      if (read < allowed) {
+        // Read to the split: what remains of this backlog goes out now, not after maxDelay.
+        this.budget?.refund(allowed - read);
+        lane.done = true;
+        lane.batches?.closeAll();
+      }
+      if (read > 0 || session !== this.session) return read;
+    }
+    return 0;
   }
 
   /**
@@ -227,21 +276,33 @@ export class Drain {
   private async readLane(session: Session, lane: Lane, limit: number): Promise<number> {
     if (lane.head >= lane.queued.length) {
       const want = lane.live ? Math.max(limit, READ_AHEAD) : limit;
-      const ahead = this.ahead?.lane === lane ? this.ahead : null;
-      this.ahead = null;
+      const ahead = lane.ahead;
+      lane.ahead = null;
       // A failed read ahead is read again here: its error, if it lasts, is this read's.
-      const readings = (ahead !== null ? await ahead.readings : null) ?? (await session.reader.readRaw(lane.cursor, want, lane.upToSeq));
+      const readings = (ahead !== null ? await ahead : null) ?? (await this.read(session, lane, want));
       if (session !== this.session || readings.length === 0) return 0;
       lane.cursor = readings[readings.length - 1]!.seq;
       lane.queued = readings;
       lane.head = 0;
-      // A full read means a backlog: the next read starts now, while these go out, so the window
-      // does not run dry waiting for LevelDB. Its readings are handed out (in flight) as any read's.
-      if (lane.live && readings.length >= READ_AHEAD) {
-        this.ahead = { lane, readings: session.reader.readRaw(lane.cursor, READ_AHEAD, lane.upToSeq).catch(() => null) };
-      }
+      // A full read means a backlog: the next read of this lane starts now, while these go out, so
+      // the window does not run dry waiting for LevelDB. It is a read like any other (the reader's,
+      // this lane's priority, through the buffer's read gate, so never across a summary's merge);
+      // its readings are handed out (in flight) as any read's.
+      if (lane.live && readings.length >= READ_AHEAD) lane.ahead = this.read(session, lane, READ_AHEAD).catch(() => null);
     }
     return this.takeQueued(session, lane, limit);
+  }
+
+  /**
+   * One read of a lane from its cursor. A read that returns less than it asked for read the lane
+   * to its end: until the next append, the lane holds nothing more (refillLane).
+   */
+  private read(session: Session, lane: Lane, want: number): Promise<RawReading[]> {
+    const appends = this.appends;
+    return session.reader.readRaw(lane.cursor, want, lane.upToSeq, lane.high).then((readings) => {
+      if (readings.length < want) lane.readToEndAt = appends;
+      return readings;
+    });
   }
 
   /** Sends up to `limit` of a lane's queued readings (or adds them to its open batches). */
@@ -287,7 +348,7 @@ export class Drain {
 
   private batchClosed(lane: Lane, readings: RawReading[]): void {
     const session = this.session;
-    if (!session || (session.live !== lane && session.backlog !== lane)) return;
+    if (!session || !session.lanes.includes(lane)) return;
     lane.ready.push(readings);
     this.sendReady(session, lane);
   }
@@ -309,8 +370,4 @@ export class Drain {
       }
     }
   }
-}
-
-function lanes(session: Session): Lane[] {
-  return session.backlog ? [session.live, session.backlog] : [session.live];
 }

@@ -1,7 +1,8 @@
 // mqtt.batch: readings of one sensor collected into one message until the batch is full or its
 // first reading has waited maxDelay. A batch is acked, and deleted from the buffer, as a unit.
 // A batch never mixes epochs (its payload has one `epoch`), nor time qualities (one `clock`): a
-// reading of another epoch or quality closes it.
+// reading of another epoch or quality closes it. Nor summaries and readings (store.overflow:
+// downsample): they have different forms (summary-payloads.ts).
 import type { RawReading } from '../buffer/index.js';
 
 export interface BatchOptions {
@@ -31,7 +32,7 @@ export class OpenBatches {
   add(reading: RawReading): void {
     let batch = this.open.get(reading.sensor);
     const first = batch?.readings[0];
-    if (batch !== undefined && ((first!.epoch ?? 0) !== (reading.epoch ?? 0) || first!.time !== reading.time)) {
+    if (batch !== undefined && ((first!.epoch ?? 0) !== (reading.epoch ?? 0) || first!.time !== reading.time || (first!.summary === undefined) !== (reading.summary === undefined))) {
       this.close(batch);
       batch = undefined;
     }

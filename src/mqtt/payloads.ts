@@ -6,8 +6,10 @@
 // A reading taken while the system clock was not synchronized ends with `"clock":"unsynced"`, or
 // `"clock":"corrected"` once its ts was recomputed after the clock was (README, "Time quality");
 // a synchronized one carries nothing. A batch never mixes these either.
+// A summary (store.overflow: downsample) has its own form, summary-payloads.ts.
 // Payloads are spliced from the stored JSON texts: nothing is decoded and encoded again.
 import type { RawReading, StoredReading, TimeQuality } from '../buffer/index.js';
+import { encodeSummaryBatchPayload, encodeSummaryPayload } from './summary-payloads.js';
 
 /** `{"epoch":N,` from epoch 1 on, `{` for epoch 0 (absent). */
 function opening(epoch: number | undefined): string {
@@ -25,6 +27,7 @@ export function encodePayload(reading: StoredReading): string {
 
 /** The default payload, spliced from the stored texts: `{"seq":N,"ts":MS,"v":{...}}` (after a power cut `{"epoch":N,"seq":...}`). */
 export function encodeRawPayload(reading: RawReading): string {
+  if (reading.summary) return encodeSummaryPayload(opening(reading.epoch), reading);
   return opening(reading.epoch) + '"seq":' + reading.seq + ',"ts":' + reading.tsJson + ',"v":' + reading.valuesJson + closing(reading.time);
 }
 
@@ -37,6 +40,7 @@ export function encodeRawPayload(reading: RawReading): string {
  */
 export function encodeBatchPayload(readings: readonly RawReading[]): string {
   const first = readings[0]!;
+  if (first.summary) return encodeSummaryBatchPayload(opening(first.epoch), readings);
   let seqs = '';
   let times = '';
   let values = first.valuesJson;

@@ -9,9 +9,12 @@ import { OpenBatches, type BatchOptions } from './open-batches.js';
 import type { RefusalInfo } from './refusals.js';
 import type { Routes } from './topics.js';
 
-/** What one connection reads of the buffer: stored JSON texts between two seqs, in flight until acked or closed. */
+/**
+ * What one connection reads of the buffer: stored JSON texts of one lane (`high`: the
+ * high-priority readings, else the normal ones) between two seqs, in flight until acked or closed.
+ */
 export interface PublishReader {
-  readRaw(afterSeq: number, limit: number, upToSeq?: number): Promise<RawReading[]>;
+  readRaw(afterSeq: number, limit: number, upToSeq?: number, high?: boolean): Promise<RawReading[]>;
   /** Deletes acknowledged readings; still works after close (acks that arrived before the link went down). */
   ack(seqs: readonly number[]): Promise<void>;
   /** The link is down: nothing this reader handed out is in flight any more. */
@@ -25,8 +28,8 @@ export interface PublishSource {
   ack(seqs: readonly number[]): Promise<void>;
   on(event: 'appended', listener: () => void): unknown;
   off(event: 'appended', listener: () => void): unknown;
-  /** lastSeq: the highest seq written (the live/backlog split); epoch: the current one (birth message). */
-  stats(): { dropped: number; lastSeq: number; epoch?: number };
+  /** lastSeq: the highest seq written (the live/backlog split); epoch, droppedHigh: for the birth message. */
+  stats(): { dropped: number; droppedHigh?: number; lastSeq: number; epoch?: number };
 }
 
 export interface PublisherEvents {
@@ -65,7 +68,10 @@ export interface PublisherOptions {
 }
 
 export interface Lane {
+  /** Read first and never held back by the rate budget (no split, or newer than the split). */
   live: boolean;
+  /** Reads the buffer's high-priority readings (issue 21), else the normal ones. */
+  high: boolean;
   /** Last seq read from the buffer (readings up to it are queued or handed out). */
   cursor: number;
   upToSeq: number;
@@ -77,12 +83,16 @@ export interface Lane {
   batches: OpenBatches | null;
   /** The backlog lane was read to its end. */
   done: boolean;
+  /** The live lane's next read, started while its last full read goes out (drain.ts readLane). */
+  ahead: Promise<RawReading[] | null> | null;
+  /** The drain's count of appends when a read of this lane that came back short (read to its end) began; -1: none yet. */
+  readToEndAt: number;
 }
 
 export const NOTHING: RawReading[] = [];
 
-export function newLane(live: boolean, afterSeq: number, upToSeq: number, batch: BatchOptions | undefined, closed: (lane: Lane, readings: RawReading[]) => void): Lane {
-  const lane: Lane = { live, cursor: afterSeq, upToSeq, queued: NOTHING, head: 0, ready: [], batches: null, done: false };
+export function newLane(live: boolean, high: boolean, afterSeq: number, upToSeq: number, batch: BatchOptions | undefined, closed: (lane: Lane, readings: RawReading[]) => void): Lane {
+  const lane: Lane = { live, high, cursor: afterSeq, upToSeq, queued: NOTHING, head: 0, ready: [], batches: null, done: false, ahead: null, readToEndAt: -1 };
   if (batch) lane.batches = new OpenBatches(batch, (readings) => closed(lane, readings));
   return lane;
 }

@@ -23,8 +23,8 @@ export interface Session {
   routeOptions: RouteOptions;
   window: number;
   inflight: number;
-  live: Lane;
-  backlog: Lane | null;
+  /** Its lanes in drain order (drain.ts): high before normal, live before backlog. */
+  lanes: Lane[];
 }
 
 export type SendResult = 'sent' | 'too large' | 'unsendable';

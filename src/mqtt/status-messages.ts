@@ -17,6 +17,8 @@ export const SHORT_BIRTH = '{"state":"online"}';
 export interface BirthFacts {
   version: string;
   dropped: number;
+  /** Of `dropped`, the high-priority readings. */
+  droppedHigh: number;
   epoch: number;
   lastSeq: number;
   /** Readings taken out as unsendable this run (too large for the broker). */
@@ -32,7 +34,7 @@ export function statusPublishOptions(limits: LinkLimits): { qos: QoS; retain: bo
 /** The birth payload that fits this connection, or null when not even the short one does. */
 export function birthPayload(facts: BirthFacts, topic: string, limits: LinkLimits, now = Date.now()): string | null {
   const { qos } = statusPublishOptions(limits);
-  const full = JSON.stringify({ state: 'online', version: facts.version, dropped: facts.dropped, epoch: facts.epoch, lastSeq: facts.lastSeq, unsendable: facts.unsendable, ts: now, ...(facts.clock === undefined ? {} : { clock: facts.clock }) });
+  const full = JSON.stringify({ state: 'online', version: facts.version, dropped: facts.dropped, droppedHigh: facts.droppedHigh, epoch: facts.epoch, lastSeq: facts.lastSeq, unsendable: facts.unsendable, ts: now, ...(facts.clock === undefined ? {} : { clock: facts.clock }) });
   for (const payload of [full, SHORT_BIRTH]) {
     if (publishPacketSize(topic, payload, qos, limits.protocolVersion) <= limits.maxPacketSize) return payload;
   }

@@ -1,5 +1,7 @@
 // Where a reading goes: topic `<topicPrefix>/<sensor id>` (or the sensor's own `topic`), with
-// per-sensor QoS and retain. What it looks like on the wire is payloads.ts.
+// per-sensor QoS and retain; on Azure IoT Hub the layout of topic-layout.ts. What it looks like on
+// the wire is payloads.ts.
+import { deviceTopic, sensorTopic, type TopicLayout } from './topic-layout.js';
 
 export type QoS = 0 | 1 | 2;
 
@@ -15,6 +17,8 @@ export interface RouteDefaults {
   topicPrefix: string;
   qos: QoS;
   retain: boolean;
+  /** 'paths' when absent. */
+  layout?: TopicLayout;
 }
 
 export interface SensorRouteConfig {
@@ -32,7 +36,7 @@ export class Routes {
     sensors: readonly SensorRouteConfig[],
   ) {
     for (const sensor of sensors) {
-      this.routes.set(sensor.id, makeRoute(sensor.topic ?? `${defaults.topicPrefix}/${sensor.id}`, sensor.qos ?? defaults.qos, sensor.retain ?? defaults.retain));
+      this.routes.set(sensor.id, makeRoute(sensor.topic ?? sensorTopic(defaults.layout ?? 'paths', defaults.topicPrefix, sensor.id), sensor.qos ?? defaults.qos, sensor.retain ?? defaults.retain));
     }
   }
 
@@ -40,7 +44,7 @@ export class Routes {
   for(sensorId: string): Route {
     let route = this.routes.get(sensorId);
     if (!route) {
-      route = makeRoute(`${this.defaults.topicPrefix}/${sensorId}`, this.defaults.qos, this.defaults.retain);
+      route = makeRoute(sensorTopic(this.defaults.layout ?? 'paths', this.defaults.topicPrefix, sensorId), this.defaults.qos, this.defaults.retain);
       this.routes.set(sensorId, route);
     }
     return route;
@@ -56,7 +60,7 @@ export class Routes {
   }
 
   get statusTopic(): string {
-    return `${this.defaults.topicPrefix}/status`;
+    return deviceTopic(this.defaults.layout ?? 'paths', this.defaults.topicPrefix, 'status');
   }
 }
 

@@ -2,7 +2,8 @@
 // and only what passed is handed to the buffer, so a value filtered out takes no seq and no buffer
 // space; the status hub hears of the raw sample and the reported reading either way. A reading a
 // `clamp` failed is counted as a failure of the sensor, never stored clipped. A reading taken while
-// the system clock cannot be trusted is stored with its clock mark (src/buffer/clock-mark.ts).
+// the system clock cannot be trusted is stored with its clock mark (src/buffer/clock-mark.ts). A
+// sensor with `priority: high` has its readings stored in the buffer's high lane (issue 21).
 import type { Logger } from 'pino';
 import type { ClockMark, Reading, StoredReading } from '../buffer/index.js';
 import type { SensorConfig } from '../config/sensor-schema.js';
@@ -37,6 +38,7 @@ export function filtersFor(sensor: SensorConfig, driver: DriverDefinition | unde
 
 export class ReadingIntake {
   private readonly filters = new Map<string, SensorFilters>();
+  private readonly high = new Set<string>();
   private readonly monoNow: () => number;
   private readonly now: () => number;
 
@@ -45,9 +47,11 @@ export class ReadingIntake {
     this.now = options.now ?? Date.now;
   }
 
-  addSensor(sensorId: string, filters: SensorFilters | null): void {
+  addSensor(sensorId: string, filters: SensorFilters | null, high = false): void {
     if (filters) this.filters.set(sensorId, filters);
     else this.filters.delete(sensorId);
+    if (high) this.high.add(sensorId);
+    else this.high.delete(sensorId);
   }
 
   /** Filters `samples` taken at `ts`, appends what passed (in one turn: one batch), tells the hub. */
@@ -83,7 +87,14 @@ export class ReadingIntake {
       return;
     }
     if (held > 0) hub.sensorFiltered(sensorId, ts, null, held);
-    const stored = await Promise.all(reported.map((values) => this.options.append(clock ? { sensor: sensorId, ts, values, clock } : { sensor: sensorId, ts, values })));
+    const high = this.high.has(sensorId);
+    const stored = await Promise.all(
+      reported.map((values) => {
+        const reading: Reading = clock ? { sensor: sensorId, ts, values, clock } : { sensor: sensorId, ts, values };
+        if (high) reading.high = true;
+        return this.options.append(reading);
+      }),
+    );
     const accepted = stored.filter((reading) => reading !== null);
     hub.readingsStored(sensorId, accepted.length, stored.length - accepted.length);
     const last = accepted.at(-1);

@@ -92,7 +92,9 @@ function register(prom: typeof import('prom-client'), hub: StatusHub, snapshot: 
   gauge('buffer_oldest_age_seconds', 'Age of the oldest waiting reading; 0 when nothing waits.', (status) =>
     status.buffer.oldestTs === null ? 0 : Math.max(0, (status.time - status.buffer.oldestTs) / 1000),
   );
+  gauge('buffer_high_backlog_readings', 'Of the backlog, the high-priority readings (sensors and outputs with priority: high).', (status) => status.buffer.highBacklog);
   counter('buffer_dropped_total', 'Readings dropped by the overflow policy or a failing store, ever (persisted across restarts).', (status) => status.buffer.dropped);
+  counter('buffer_dropped_high_total', 'Of buffer_dropped_total, the high-priority readings: dropped only when no normal reading could be instead (persisted).', (status) => status.buffer.droppedHigh);
   gauge('buffer_write_failing', '1 while the store refuses writes (disk full, I/O error).', (status) => Number(status.buffer.writeFailing));
   gauge('mqtt_connected', '1 while connected to the broker.', (status) => Number(status.mqtt.connected));
   counter('mqtt_reconnects_total', 'Connections to the broker after the first one.', (status) => status.mqtt.reconnects);

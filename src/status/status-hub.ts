@@ -351,7 +351,7 @@ function outputsSection(section: { outputs: OutputStatus[]; refusals: Record<str
 }
 
 function emptyBufferStats(): BufferStats {
-  return { backlog: 0, bytes: 0, lastSeq: 0, epoch: 0, dropped: 0, oldestTs: null, maxBytes: 0, writeFailing: false, recoveredFrom: null, syncs: 0 };
+  return { backlog: 0, bytes: 0, lastSeq: 0, epoch: 0, dropped: 0, droppedHigh: 0, highBacklog: 0, oldestTs: null, maxBytes: 0, writeFailing: false, recoveredFrom: null, syncs: 0 };
 }
 
 function newSensor(id: string, driver: string, now: number): SensorStatus {

@@ -34,6 +34,7 @@ export function stallWindowMs(sensorIntervalsMs: number[]): number {
   return 2 * Math.max(0, ...sensorIntervalsMs) + 10_000;
 }
 
+// agent.hub is read at each probe: a remote config change starts new parts with a new hub.
 export async function startSystemdIntegration(agent: Pick<RunningAgent, 'hub'>, options: SystemdOptions): Promise<SystemdIntegration | null> {
   const env = options.env ?? process.env;
   const notifier = notifierFromEnv(env, options.log, options.command);
@@ -43,7 +44,7 @@ export async function startSystemdIntegration(agent: Pick<RunningAgent, 'hub'>, 
   const watchdog =
     intervalMs === null
       ? null
-      : new Watchdog({ intervalMs, stallAfterMs: stallWindowMs(options.sensorIntervalsMs), probe: hubProbe(agent.hub), sink: notifier });
+      : new Watchdog({ intervalMs, stallAfterMs: stallWindowMs(options.sensorIntervalsMs), probe: () => hubProbe(agent.hub)(), sink: notifier });
   watchdog?.start();
   return {
     stopping: async () => {

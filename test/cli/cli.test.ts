@@ -47,7 +47,7 @@ describe('sensor-agent --version and --help', () => {
   // Usage mistakes are one line each, naming what is wrong and where help is (test/cli/usage.test.ts has more).
   it.concurrent('exits 1 with one line when no command is given', async ({ expect }) => {
     const result = await runCli([]);
-    expect(result).toMatchObject({ code: 1, stdout: '', stderr: "sensor-agent: no command given (one of: run, check-config, doctor, scan-i2c); see 'sensor-agent --help'\n" });
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: "sensor-agent: no command given (one of: run, check-config, doctor, scan-i2c, sign-config, fleet); see 'sensor-agent --help'\n" });
   });
 
   it.concurrent('exits 1 for an unknown command, naming it in one line', async ({ expect }) => {

@@ -35,7 +35,7 @@ describe('usage mistakes', () => {
     [['rnu'], `unknown command rnu (did you mean run?); ${HELP}`],
     [['check-confg'], `unknown command check-confg (did you mean check-config?); ${HELP}`],
     [['run', 'config.yaml'], `unexpected argument config.yaml after run (a config file goes after --config); ${HELP}`],
-    [[], `no command given (one of: run, check-config, doctor, scan-i2c); ${HELP}`],
+    [[], `no command given (one of: run, check-config, doctor, scan-i2c, sign-config, fleet); ${HELP}`],
   ] as Array<[string[], string]>)('%j → one line, exit 1', async ([args, line], { expect }) => {
     const result = await runCli(args);
     expect(result).toMatchObject({ code: 1, stdout: '', stderr: `sensor-agent: ${line}\n` });

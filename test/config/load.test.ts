@@ -30,6 +30,7 @@ describe('loadConfig', () => {
         maxPacketSize: undefined,
         brokerProfile: undefined,
         reconnect: { min: 1000, max: 60_000 },
+        healthInterval: 60_000,
       },
       store: { path: '/var/lib/sensor-agent/buffer', maxBytes: 256_000_000, keepFree: { percent: 5 }, overflow: 'drop-oldest', commitInterval: 5000 },
       status: { listen: '0.0.0.0:8080', maxClients: 16, token: undefined, tokenFile: undefined },
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
       hardware: { gpio: 'auto', gpioRoot: '/sys/class/gpio', oneWireRoot: '/sys/bus/w1/devices', iioRoot: '/sys/bus/iio/devices', hwmonRoot: '/sys/class/hwmon', i2cDevicesRoot: '/sys/bus/i2c/devices' },
       simulate: { i2c: {}, gpio: {} },
       homeassistant: { enabled: false, discoveryPrefix: 'homeassistant', retain: true, statusTopic: 'homeassistant/status', discovery: 'device', announceDelay: 5000 },
+      remote: { config: false, locked: ['mqtt.url', 'mqtt.username', 'mqtt.password', 'mqtt.passwordFile', 'mqtt.tls'], healthTimeout: 60_000 },
       sensors: [
         {
           id: 'greenhouse',

@@ -50,4 +50,12 @@ describe('figures in the docs', () => {
     expect(figure(readme, /\(([\d.]+) MB without them/)).toBe(benchmark(table, 'RSS during drain 200000 QoS 1, node without the unit flags'));
     expect(figure(readme, /MB without them, ([\d.]+) MB with,/)).toBe(benchmark(table, 'RSS during drain 200000 QoS 1'));
   });
+
+  it("README's health message sizes are BENCHMARKS.md's (bench/health-size.ts)", async () => {
+    const readme = await doc('README.md');
+    const table = await doc('BENCHMARKS.md');
+    expect(figure(readme, /Sizes \(`npm run bench`, BENCHMARKS\.md\): (\d+) bytes with one sensor/)).toBe(benchmark(table, 'health message, 1 sensor ok: payload bytes'));
+    expect(figure(readme, /bytes with one sensor,\s+(\d+) with 20,/)).toBe(benchmark(table, 'health message, 20 sensors ok: payload bytes'));
+    expect(figure(readme, /with 20, (\d+) with 20 failed sensors/)).toBe(benchmark(table, 'health message, 20 sensors all failed (ids + codes): payload bytes'));
+  });
 });

@@ -103,7 +103,7 @@ async function startLimitSubscriber(url: string): Promise<{ client: MqttClient; 
   const client = await mqtt.connectAsync(url, { clientId: `limits-sub-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 200 });
   const state = { client, seqs: new Map<number, string>(), retained: 0, qos: new Set<number>() };
   client.on('message', (topic, payload, packet) => {
-    if (topic.endsWith('/status')) return;
+    if (topic.endsWith('/status') || topic.endsWith('/health')) return;
     if (packet.retain) state.retained += 1;
     state.qos.add(packet.qos);
     for (const seq of payloadSeqs(payload.toString())) state.seqs.set(seq, topic);

@@ -23,7 +23,7 @@ export interface FaultConfigOptions {
   keepalive?: string;
   maxInflight?: number;
   maxBytes?: string;
-  overflow?: 'drop-oldest' | 'drop-newest';
+  overflow?: 'drop-oldest' | 'drop-newest' | 'downsample';
   commitInterval?: string;
   reconnect?: { min: string; max: string };
 }

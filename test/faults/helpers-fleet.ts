@@ -29,8 +29,8 @@ export function firstReconnects(agents: number, brokerDownMs: number, options: B
   return times;
 }
 
-/** The largest share of `times` inside any one window of `windowMs` (sliding, not fixed bins). */
-export function busiestWindowShare(times: readonly number[], windowMs = 1000): number {
+/** The most of `times` inside any one window of `windowMs` (sliding, not fixed bins). */
+export function busiestWindowCount(times: readonly number[], windowMs = 1000): number {
   const sorted = [...times].sort((a, b) => a - b);
   let best = 0;
   let start = 0;
@@ -38,5 +38,10 @@ export function busiestWindowShare(times: readonly number[], windowMs = 1000): n
     while (sorted[end]! - sorted[start]! >= windowMs) start += 1;
     best = Math.max(best, end - start + 1);
   }
-  return sorted.length === 0 ? 0 : best / sorted.length;
+  return best;
+}
+
+/** The largest share of `times` inside any one window of `windowMs` (sliding, not fixed bins). */
+export function busiestWindowShare(times: readonly number[], windowMs = 1000): number {
+  return times.length === 0 ? 0 : busiestWindowCount(times, windowMs) / times.length;
 }

@@ -1,5 +1,5 @@
 // A small in-memory queue with the buffer's publish-side contract (PublishSource: a reader per
-// link with read/ack/close, `appended`, stats), for publisher tests that need no LevelDB. Not
+// link with read/ack/close per lane (normal, high), `appended`, stats), for publisher tests that need no LevelDB. Not
 // durable and unbounded: the durable promises are the LevelDB buffer's own (test/buffer/). The
 // contract both keep is test/buffer/queue-contract.ts.
 import { EventEmitter } from 'node:events';
@@ -15,7 +15,9 @@ export class MemoryQueue extends EventEmitter<{ appended: [reading: { seq: numbe
 
   async append(reading: Reading): Promise<{ seq: number }> {
     const seq = ++this.lastSeq;
-    this.waiting.push({ seq, sensor: reading.sensor, tsJson: String(reading.ts), valuesJson: JSON.stringify(reading.values) });
+    const raw: RawReading = { seq, sensor: reading.sensor, tsJson: String(reading.ts), valuesJson: JSON.stringify(reading.values) };
+    if (reading.high === true) raw.high = true;
+    this.waiting.push(raw);
     await Promise.resolve();
     this.emit('appended', { seq });
     return { seq };
@@ -25,8 +27,8 @@ export class MemoryQueue extends EventEmitter<{ appended: [reading: { seq: numbe
     const inFlight = new Set<number>();
     this.open.add(inFlight);
     return {
-      readRaw: async (afterSeq, limit, upToSeq = Number.POSITIVE_INFINITY) => {
-        const out = this.waiting.filter((r) => r.seq > afterSeq && r.seq <= upToSeq).slice(0, Math.max(0, limit));
+      readRaw: async (afterSeq, limit, upToSeq = Number.POSITIVE_INFINITY, high = false) => {
+        const out = this.waiting.filter((r) => r.seq > afterSeq && r.seq <= upToSeq && (r.high === true) === high).slice(0, Math.max(0, limit));
         if (this.open.has(inFlight)) for (const r of out) inFlight.add(r.seq);
         return out;
       },

@@ -2,6 +2,7 @@
 // through the TCP fault proxy: what the agent does, without sensors, so tests drive the load.
 import { pino, type Logger } from 'pino';
 import { ReadingBuffer } from '../../src/buffer/reading-buffer.js';
+import type { BufferOptions } from '../../src/buffer/types.js';
 import { MqttConnection } from '../../src/mqtt/connection.js';
 import { Publisher } from '../../src/mqtt/publisher.js';
 import { Routes, type QoS } from '../../src/mqtt/topics.js';
@@ -26,14 +27,17 @@ export interface RigOptions {
   maxPacketSize?: number;
   /** Where the publisher and connection log (default: silent). */
   log?: Logger;
+  /** store.maxBytes and store.overflow, parsed (default 64 MB, drop-oldest). */
+  maxBytes?: number;
+  overflow?: BufferOptions['overflow'];
 }
 
 export interface PublisherRig {
   buffer: ReadingBuffer;
   connection: MqttConnection;
   publisher: Publisher;
-  /** Appends `count` readings of sensor `sensor` in one turn; resolves with the last seq. */
-  appendBurst(count: number, sensor?: string): Promise<number>;
+  /** Appends `count` readings of sensor `sensor` (`high`: in the high-priority lane) in one turn; resolves with the last seq. */
+  appendBurst(count: number, sensor?: string, high?: boolean): Promise<number>;
   waitConnected(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -52,8 +56,8 @@ export async function startPublisherRig(options: RigOptions): Promise<PublisherR
   const buffer = new ReadingBuffer(
     {
       path: options.storePath ?? `${dir.path}/buffer`,
-      maxBytes: 64 * 1024 * 1024,
-      overflow: 'drop-oldest',
+      maxBytes: options.maxBytes ?? 64 * 1024 * 1024,
+      overflow: options.overflow ?? 'drop-oldest',
       commitIntervalMs: 1000,
       ...(options.bootIdPath === undefined ? {} : { bootIdPath: options.bootIdPath }),
     },
@@ -81,8 +85,8 @@ export async function startPublisherRig(options: RigOptions): Promise<PublisherR
     buffer,
     connection,
     publisher,
-    appendBurst: async (count, sensor = 'probe') => {
-      const stored = await Promise.all(Array.from({ length: count }, (_, i) => buffer.append({ sensor, ts: Date.now(), values: { value: i } })));
+    appendBurst: async (count, sensor = 'probe', high = false) => {
+      const stored = await Promise.all(Array.from({ length: count }, (_, i) => buffer.append({ sensor, ts: Date.now(), values: { value: i }, ...(high ? { high } : {}) })));
       return Math.max(...stored.map((reading) => reading?.seq ?? 0));
     },
     waitConnected: () =>

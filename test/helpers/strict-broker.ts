@@ -6,7 +6,8 @@
 // one that hangs up on MQTT 5 CONNECTs (RabbitMQ 3.10), one that refuses publishes with a reason
 // code, one that sends DISCONNECT. Loopback only, ephemeral port.
 import { createServer, type Server, type Socket } from 'node:net';
-import mqttPacket, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import mqttPacket, { type IConnectPacket, type IPublishPacket, type ISubscribePacket, type Packet } from 'mqtt-packet';
 import { decodeBatchPayload, type BatchPayload } from '../../src/mqtt/payloads.js';
 import type { TestBroker } from './broker.js';
 
@@ -27,6 +28,19 @@ export interface StrictBrokerOptions extends StrictLimits {
   refuse?: (publish: IPublishPacket) => number;
   /** Acks are held this long, so that a window fills up before the first one returns. */
   ackDelayMs?: number;
+  /** TLS (mqtts://) with this key and certificate; with `ca` and `requestCert`, client certificates too. */
+  tls?: { key: string; cert: string; ca?: string; requestCert?: boolean };
+  /** A broker's own rules for one connection (cloud-broker.ts): asked at CONNECT, then per packet. */
+  rules?: (connect: IConnectPacket, socket: Socket) => ConnectionRules;
+}
+
+/** What a broker's own rules say about one connection; a string is the rule broken (null: fine). */
+export interface ConnectionRules {
+  /** A refused CONNECT: CONNACK with "not authorized" (3.1.1 return code 5, MQTT 5 0x87), then close. */
+  refuse?: string | null;
+  /** A publish that breaks a rule: the broker disconnects (a violation). */
+  publish?(packet: IPublishPacket, topic: string): string | null;
+  subscribe?(packet: ISubscribePacket): string | null;
 }
 
 export interface Delivered {
@@ -64,6 +78,7 @@ interface ClientState {
   lastPacketAt: number;
   keepaliveS: number;
   closed: boolean;
+  rules: ConnectionRules;
 }
 
 export async function startStrictBroker(options: StrictBrokerOptions = {}): Promise<StrictBroker> {
@@ -77,7 +92,9 @@ export async function startStrictBroker(options: StrictBrokerOptions = {}): Prom
     maxInflightSeen: 0,
     refused: 0,
   };
-  const server: Server = createServer((socket) => serve(socket));
+  const server: Server = options.tls
+    ? createTlsServer({ ...options.tls, rejectUnauthorized: options.tls.requestCert === true }, (socket: TLSSocket) => serve(socket))
+    : createServer((socket) => serve(socket));
   const keepaliveTimer = setInterval(() => {
     for (const client of clients) {
       if (client.keepaliveS > 0 && Date.now() - client.lastPacketAt > client.keepaliveS * 1500) {
@@ -100,7 +117,7 @@ export async function startStrictBroker(options: StrictBrokerOptions = {}): Prom
 
   function serve(socket: Socket): void {
     const parser = mqttPacket.parser({ protocolVersion: 5 });
-    const client: ClientState = { socket, version: 4, aliases: new Map(), inflight: new Set(), lastPacketAt: Date.now(), keepaliveS: 0, closed: false };
+    const client: ClientState = { socket, version: 4, aliases: new Map(), inflight: new Set(), lastPacketAt: Date.now(), keepaliveS: 0, closed: false, rules: {} };
     let connected = false;
     socket.on('data', (chunk) => parser.parse(chunk));
     socket.on('error', () => undefined);
@@ -129,6 +146,11 @@ export async function startStrictBroker(options: StrictBrokerOptions = {}): Prom
         case 'pubrel':
           // Counted against Receive Maximum until the PUBCOMP leaves (MQTT 5, 4.9).
           return reply(client, { cmd: 'pubcomp', messageId: packet.messageId! }, () => client.inflight.delete(packet.messageId!));
+        case 'subscribe': {
+          const broken = client.rules.subscribe?.(packet) ?? null;
+          if (broken !== null) return violate(client, 0x87, broken);
+          return send(client, { cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((subscription) => subscription.qos) });
+        }
         case 'pingreq':
           broker.pings += 1;
           return send(client, { cmd: 'pingresp' });
@@ -150,6 +172,8 @@ export async function startStrictBroker(options: StrictBrokerOptions = {}): Prom
       client.closed = true;
       return void client.socket.destroy();
     }
+    client.rules = options.rules?.(packet, client.socket) ?? {};
+    if (client.rules.refuse) return refuseConnect(client, version === 5 ? 0x87 : 5, client.rules.refuse);
     const will = packet.will;
     if (will?.retain && options.retainAvailable === false) return refuseConnect(client, 0x9a, 'retained last will, retain not available');
     if (will && (will.qos ?? 0) > (options.maximumQoS ?? 2)) return refuseConnect(client, 0x9b, `QoS ${will.qos} last will above Maximum QoS ${options.maximumQoS}`);
@@ -170,6 +194,7 @@ export async function startStrictBroker(options: StrictBrokerOptions = {}): Prom
   function refuseConnect(client: ClientState, reasonCode: number, what: string): void {
     broker.refusedConnects.push(what);
     if (client.version === 5) send(client, { cmd: 'connack', reasonCode, sessionPresent: false });
+    else if (reasonCode < 0x80) send(client, { cmd: 'connack', returnCode: reasonCode, sessionPresent: false });
     client.closed = true;
     client.socket.end();
   }
@@ -187,6 +212,8 @@ export async function startStrictBroker(options: StrictBrokerOptions = {}): Prom
     }
     if (packet.qos > (options.maximumQoS ?? 2)) return violate(client, 0x9b, `QoS ${packet.qos} publish above Maximum QoS ${options.maximumQoS}`);
     if (packet.retain && options.retainAvailable === false) return violate(client, 0x9a, 'retained publish, retain not available');
+    const broken = client.rules.publish?.(packet, topic) ?? null;
+    if (broken !== null) return violate(client, 0x83, broken);
     if (packet.qos > 0) {
       client.inflight.add(packet.messageId!);
       broker.maxInflightSeen = Math.max(broker.maxInflightSeen, client.inflight.size);
@@ -240,7 +267,7 @@ export async function startStrictBroker(options: StrictBrokerOptions = {}): Prom
       return broker.refused;
     },
     port: address.port,
-    url: `mqtt://127.0.0.1:${address.port}`,
+    url: `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${address.port}`,
     seqs: (prefix = 'sensors/test/') => broker.delivered.filter((message) => message.topic.startsWith(prefix) && !message.topic.endsWith('/status')).flatMap((message) => payloadSeqs(message.payload)),
     disconnectAll: (reasonCode, reasonString) => {
       for (const client of clients) {

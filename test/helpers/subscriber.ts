@@ -1,4 +1,4 @@
-// A test subscriber: collects the readings (by seq) and status messages a broker delivers.
+// A test subscriber: collects the readings (by seq), status and health messages a broker delivers.
 import mqtt, { type MqttClient } from 'mqtt';
 
 export interface ReceivedReading {
@@ -17,6 +17,8 @@ export interface Subscriber {
   client: MqttClient;
   readings: ReceivedReading[];
   statuses: Array<Record<string, unknown>>;
+  /** The health messages (`<prefix>/health`, issue 22), kept apart from the readings. */
+  healths: Array<Record<string, unknown>>;
   seqs(): Set<number>;
   /** Resolves once every seq in 1..lastSeq was received at least once. */
   waitForAll(lastSeq: number, timeoutMs?: number): Promise<void>;
@@ -30,10 +32,12 @@ export async function startSubscriber(url: string, topic = 'sensors/#'): Promise
   /** Every seq received, kept as they arrive: rebuilding it per check costs O(readings) each time. */
   const received = new Set<number>();
   const statuses: Array<Record<string, unknown>> = [];
+  const healths: Array<Record<string, unknown>> = [];
   const listeners = new Set<() => void>();
   client.on('message', (messageTopic, payload, packet) => {
     const body = JSON.parse(payload.toString()) as Record<string, unknown>;
     if (messageTopic.endsWith('/status')) statuses.push(body);
+    else if (messageTopic.endsWith('/health')) healths.push(body);
     else {
       const reading: ReceivedReading = { topic: messageTopic, epoch: (body.epoch as number | undefined) ?? 0, seq: body.seq as number, ts: body.ts as number, v: body.v as Record<string, number>, retain: packet.retain };
       if (typeof body.clock === 'string') reading.clock = body.clock;
@@ -77,6 +81,7 @@ export async function startSubscriber(url: string, topic = 'sensors/#'): Promise
     client,
     readings,
     statuses,
+    healths,
     seqs,
     waitFor,
     waitForAll: (lastSeq, timeoutMs = 30_000) =>

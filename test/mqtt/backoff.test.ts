@@ -30,6 +30,13 @@ describe('ReconnectBackoff', () => {
     expect(capped.next()).toBe(300);
   });
 
+  it('never waits less than floorMs (a broker taking one CONNECT a second per client id), even with a small maxMs', () => {
+    const lowest = new ReconnectBackoff({ minMs: 100, maxMs: 300, floorMs: 1250 }, () => 0);
+    expect([1, 2, 3].map(() => lowest.next())).toEqual([1250, 1250, 1250]);
+    const highest = new ReconnectBackoff({ minMs: 1000, maxMs: 60_000, floorMs: 1250 }, () => 1);
+    expect([1, 2, 3].map(() => highest.next())).toEqual([15_000, 30_000, 60_000]);
+  });
+
   it.each([0, 5_000, 30_000])('spreads 100 agents whose broker was down %i ms: no one-second window holds more than 20% of the first reconnects', (brokerDownMs) => {
     for (let seed = 1; seed <= 20; seed += 1) {
       const times = firstReconnects(100, brokerDownMs, DEFAULTS, seededRandom(seed));

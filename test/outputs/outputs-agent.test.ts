@@ -60,7 +60,7 @@ describe('outputs through the agent', () => {
     states.clear();
     client = await mqtt.connectAsync(broker.url, { clean: true, reconnectPeriod: 0, clientId: `test-${Math.random().toString(16).slice(2)}` });
     client.on('message', (topic, payload, packet) => {
-      if (topic.endsWith('/status') || topic.endsWith('/set')) return;
+      if (topic.endsWith('/status') || topic.endsWith('/set') || topic.endsWith('/health')) return;
       const list = states.get(topic) ?? [];
       list.push({ payload: payload.toString(), retain: packet.retain });
       states.set(topic, list);

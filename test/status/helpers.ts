@@ -12,7 +12,7 @@ import type { ServerMessage } from '../../src/status/ws-protocol.js';
 const waitLimitMs = 5_000;
 
 export function bufferStats(overrides: Partial<BufferStats> = {}): BufferStats {
-  return { backlog: 0, bytes: 0, lastSeq: 0, epoch: 0, dropped: 0, oldestTs: null, maxBytes: 64 * 1024 * 1024, writeFailing: false, recoveredFrom: null, syncs: 0, ...overrides };
+  return { backlog: 0, bytes: 0, lastSeq: 0, epoch: 0, dropped: 0, droppedHigh: 0, highBacklog: 0, oldestTs: null, maxBytes: 64 * 1024 * 1024, writeFailing: false, recoveredFrom: null, syncs: 0, ...overrides };
 }
 
 /** A pino logger whose lines the test can inspect and wait for. */

@@ -26,7 +26,7 @@ describe('GET /metrics', () => {
     hub.sensorPublished('greenhouse', 35);
     hub.readingsStored('door', 3, 0);
     hub.sensorFailed('door', 'GPIO_UNAVAILABLE: line 17 busy');
-    Object.assign(buffer, { backlog: 7, bytes: 560, dropped: 2, maxBytes: 1024, oldestTs: Date.now() - 4_000 });
+    Object.assign(buffer, { backlog: 7, bytes: 560, dropped: 2, droppedHigh: 1, highBacklog: 3, maxBytes: 1024, oldestTs: Date.now() - 4_000 });
 
     const response = await fetch(`${harness.http}/metrics`);
     expect(response.status).toBe(200);
@@ -43,6 +43,8 @@ describe('GET /metrics', () => {
     expect(sample(text, 'sensor_agent_buffer_bytes')).toBe(560);
     expect(sample(text, 'sensor_agent_buffer_max_bytes')).toBe(1024);
     expect(sample(text, 'sensor_agent_buffer_dropped_total')).toBe(2);
+    expect(sample(text, 'sensor_agent_buffer_dropped_high_total')).toBe(1);
+    expect(sample(text, 'sensor_agent_buffer_high_backlog_readings')).toBe(3);
     expect(sample(text, 'sensor_agent_buffer_oldest_age_seconds')).toBeGreaterThanOrEqual(4);
     expect(sample(text, 'sensor_agent_info{device="greenhouse-pi",version="1.2.3"}')).toBe(1);
     // Process memory and the rest of prom-client's default set.

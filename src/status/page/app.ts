@@ -8,7 +8,7 @@ import { byId, fill, h } from './dom.js';
 import { connectLive, socketUrl, type LinkState } from './live-socket.js';
 import { bufferCard, deviceCard, mqttCard } from './render-overview.js';
 import { gpioLines, sensorCard } from './render-sensors.js';
-import { problems } from './verdict.js';
+import { problems, verdictHeadline } from './verdict.js';
 import { outputLines, type SendCommand } from './render-outputs.js';
 
 const history = new History();
@@ -62,8 +62,8 @@ function render(): void {
   const found = problems(status, now);
   const verdict = byId('verdict');
   verdict.className = `verdict ${found.length ? 'bad' : 'ok'}`;
-  if (found.length === 0) fill(verdict, 'All good: readings are taken, stored and published.');
-  else fill(verdict, `Needs attention (${found.length}):`, h('ul', {}, ...found.map((problem) => h('li', {}, problem))));
+  if (found.length === 0) fill(verdict, verdictHeadline(found));
+  else fill(verdict, verdictHeadline(found), h('ul', {}, ...found.map((problem) => h('li', {}, problem))));
   fill(byId('overview'), mqttCard(status, now), bufferCard(status, now), deviceCard(status, now));
   fill(byId('gpio'), gpioLines(status.sensors, now));
   fill(byId('outputs'), outputLines(status.outputs ?? [], now, sendCommand, answers));

@@ -81,6 +81,15 @@ function lastError(message: string): HTMLElement {
   return h('p', { class: 'err' }, 'Last error: ', breakable(words), words === message ? null : h('span', { class: 'raw' }, breakable(message)));
 }
 
+/** `4,128 readings in 258 summaries (16–32 each), sampled 3 d ago to 2 h ago` (store.overflow: downsample). */
+export function summarizedText(buffer: StatusSnapshot['buffer'], now: number): string {
+  const window = buffer.summaryWindow;
+  const each = window ? (window.min === window.max ? ` (${count(window.min)} each)` : ` (${count(window.min)}–${count(window.max)} each)`) : '';
+  const range = buffer.summarizedRange;
+  const span = range ? `, sampled ${ago(now - range.ts[0])} to ${ago(now - range.ts[1])}` : '';
+  return `${counted(buffer.summarized ?? 0, 'reading')} in ${counted(buffer.summaries ?? 0, 'summary', 'summaries')}${each}${span}`;
+}
+
 export function bufferCard(status: StatusSnapshot, now: number): HTMLElement {
   const { buffer } = status;
   const used = buffer.maxBytes > 0 ? Math.min(1, buffer.bytes / buffer.maxBytes) : 0;
@@ -94,10 +103,12 @@ export function bufferCard(status: StatusSnapshot, now: number): HTMLElement {
     { class: `card${trouble ? ' bad' : ''}`, id: 'buffer-card' },
     h('h3', {}, 'Buffer ', buffer.writeFailing ? chip(false, 'write failing') : chip(true, 'OK')),
     facts([
-      ['Waiting', counted(buffer.backlog, 'reading')],
+      ['Waiting', buffer.highBacklog > 0 ? `${counted(buffer.backlog, 'reading')} (${count(buffer.highBacklog)} high priority)` : counted(buffer.backlog, 'reading')],
       ['Oldest waiting', buffer.oldestTs === null ? 'none' : ago(now - buffer.oldestTs)],
       ['Size', h('span', {}, `${bytes(buffer.bytes)} of ${bytes(buffer.maxBytes)}`, bar)],
-      ['Dropped', count(buffer.dropped)],
+      ['Dropped', buffer.droppedHigh > 0 ? `${count(buffer.dropped)} (${count(buffer.droppedHigh)} high priority)` : count(buffer.dropped)],
+      // store.overflow downsample: how much of the waiting history is summaries, and over what span.
+      ...(buffer.summaries ? [['Summarized', summarizedText(buffer, now)] as [string, string]] : []),
       // Epoch 1+ only after a power cut took back published seqs (README, payloads).
       ['Last seq', buffer.epoch > 0 ? `${count(buffer.lastSeq)} (epoch ${buffer.epoch})` : count(buffer.lastSeq)],
     ]),

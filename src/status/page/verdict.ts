@@ -1,7 +1,11 @@
 // The first thing on the page: healthy or not, and why not, in a technician's words. Derived from
 // the snapshot alone, so the page and /status.json never disagree. `now` is the device's time at
 // render, the same the cards use, so the verdict and the MQTT card count one outage alike.
-import type { StatusSnapshot } from '../status-types.js';
+// The fleet view (src/cli/fleet.ts) words each device's health message with the same functions:
+// they read only the facts in VerdictFacts, which a snapshot and a health message both give.
+import type { BufferStats } from '../../buffer/index.js';
+import type { ClockStatus } from '../host-info.js';
+import type { MqttStatus, SensorStatus, StatusSnapshot } from '../status-types.js';
 import { counted, duration } from './format.js';
 import { explain } from './plain-words.js';
 import { errorHelp } from './error-help.js';
@@ -9,14 +13,33 @@ import { errorHelp } from './error-help.js';
 /** A backlog this old means readings are not leaving the device. */
 const staleBacklogMs = 5 * 60_000;
 
+/** What the verdict reads of a device's state: a StatusSnapshot is one. */
+export interface VerdictFacts {
+  time: number;
+  mqtt: Pick<MqttStatus, 'connected' | 'since' | 'failedAttempts' | 'nextAttemptAt' | 'lastError' | 'unsendable'> & {
+    lastRefusal: Pick<NonNullable<MqttStatus['lastRefusal']>, 'persistent' | 'reason' | 'inARow' | 'topic'> | null;
+    takeover?: Pick<NonNullable<MqttStatus['takeover']>, 'clientId' | 'reason' | 'advice'> | null | undefined;
+  };
+  buffer: Pick<BufferStats, 'problem' | 'writeFailing' | 'recoveredFrom' | 'dropped' | 'oldestTs'>;
+  sensors: ReadonlyArray<Pick<SensorStatus, 'id' | 'state' | 'lastError'>>;
+  clock: Pick<ClockStatus, 'plausible' | 'synchronized'>;
+}
+
+export const ALL_GOOD = 'All good: readings are taken, stored and published.';
+
+/** The verdict's first line: all good, or how many problems need attention (listed after it). */
+export function verdictHeadline(found: readonly string[]): string {
+  return found.length === 0 ? ALL_GOOD : `Needs attention (${found.length}):`;
+}
+
 /** "tried 12 times, next try in 8 s" while the agent waits to reconnect; "trying now" while it tries. */
-export function retrying(mqtt: StatusSnapshot['mqtt'], now: number): string {
+export function retrying(mqtt: Pick<StatusSnapshot['mqtt'], 'failedAttempts' | 'nextAttemptAt'>, now: number): string {
   const tried = mqtt.failedAttempts > 0 ? `tried ${counted(mqtt.failedAttempts, 'time')}, ` : '';
   if (mqtt.nextAttemptAt === null || mqtt.nextAttemptAt <= now) return `${tried}trying now`;
   return `${tried}next try in ${duration(mqtt.nextAttemptAt - now + 999)}`;
 }
 
-export function problems(status: StatusSnapshot, now: number = status.time): string[] {
+export function problems(status: VerdictFacts, now: number = status.time): string[] {
   const found: string[] = [];
   const { mqtt, buffer } = status;
   if (!mqtt.connected) {

@@ -33,7 +33,7 @@ export async function startCapturingBroker(): Promise<CapturingBroker> {
   const readings: PublishedReading[] = [];
   const listeners = new Set<() => void>();
   broker.aedes.on('publish', (packet, client) => {
-    if (!client || packet.topic.endsWith('/status')) return;
+    if (!client || packet.topic.endsWith('/status') || packet.topic.endsWith('/health')) return;
     const receivedAt = Date.now();
     const body = JSON.parse(packet.payload.toString()) as { seq: number; ts: number; v: Record<string, number> };
     readings.push({ sensor: packet.topic.split('/').pop() ?? '', seq: body.seq, ts: body.ts, receivedAt, v: body.v });
