@@ -27,6 +27,38 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * MQTT.js and mqtt-packet call `debug` about ten times per publish. Disabled, each call still
+ * gathers its arguments into an array before it returns: a fifth of all the bytes a drain
+ * allocated (BENCHMARKS.md, "Performance round 2"). Unless $DEBUG is set when the agent starts,
+ * `require('debug')` gives loggers that do nothing; with DEBUG=mqttjs* the real module is used.
+ */
+const debugOnlyWhenAsked = {
+  name: 'debug-only-when-asked',
+  setup(build) {
+    build.onResolve({ filter: /^debug$/ }, (args) =>
+      args.namespace === 'debug-only-when-asked' ? undefined : { path: `debug:${args.resolveDir}`, namespace: 'debug-only-when-asked', pluginData: args.resolveDir },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'debug-only-when-asked' }, (args) => ({
+      resolveDir: args.pluginData,
+      loader: 'js',
+      contents: `
+        const real = require('debug');
+        function off(namespace) {
+          const logger = function debug() {};
+          logger.enabled = false;
+          logger.namespace = namespace;
+          logger.log = function log() {};
+          logger.extend = (sub, delimiter = ':') => off(namespace + delimiter + sub);
+          logger.destroy = function destroy() {};
+          return logger;
+        }
+        module.exports = process.env.DEBUG ? real : Object.assign(off, real, { enabled: () => false });
+      `,
+    }));
+  },
+};
+
 // CommonJS, not ESM: vm.Script can run it with a V8 code cache (Node 20 has no code cache for ES
 // modules), which saves most of compiling 1.4 MB at every start (bench/start.ts).
 await build({
@@ -46,7 +78,7 @@ await build({
   // their function names without keepNames (whose __name() calls showed up in the drain profile).
   minifyWhitespace: true,
   minifySyntax: true,
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, debugOnlyWhenAsked],
   define: { SENSOR_AGENT_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__bundleUrl' },
   banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',

@@ -36,9 +36,13 @@ export interface Figure {
   goal?: string | undefined;
 }
 
-/** Prints the benchmark's one JSON line. */
+/** The machine's load when this benchmark started: every JSON line carries it and the load at its end. */
+const loadAtStart = readFileSync('/proc/loadavg', 'utf8').trim();
+
+/** Prints the benchmark's one JSON line, with /proc/loadavg at its start and at its end. */
 export function report(bench: string, params: Record<string, unknown>, figures: Figure[]): void {
-  process.stdout.write(`${JSON.stringify({ bench, ...params, figures })}\n`);
+  const loadavg = { start: loadAtStart, end: readFileSync('/proc/loadavg', 'utf8').trim() };
+  process.stdout.write(`${JSON.stringify({ bench, ...params, loadavg, figures })}\n`);
 }
 
 export function arg(name: string, fallback: number): number;

@@ -12,12 +12,20 @@ export type Drop = (seq: number, size: number, high: boolean) => boolean;
 
 /** Most readings one trim step reads to learn their sizes. */
 const TRIM_READ_MAX = 1024;
+/**
+ * The oldest waiting reading's ts is read again at most this often. Read after every written batch
+ * it was one LevelDB get per ack flush of a drain (hundreds a second) for a figure the status page
+ * shows in seconds (bench/drain.ts profile, BENCHMARKS.md "Performance round 2").
+ */
+const OLDEST_REFRESH_MS = 250;
 
 export class Housekeeping {
   /** Sampling time of the reading at `oldestSeq`. */
   oldestTs: number | null = null;
   private oldestSeq = 0;
   private refreshing = false;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private lastRefreshAt = Number.NEGATIVE_INFINITY;
   private deletesSinceCompaction = 0;
   /** Per lane (normal, high): the deleted range below this was compacted. */
   private readonly compactedBelow: [number, number] = [0, 0];
@@ -77,6 +85,8 @@ export class Housekeeping {
 
   /** Waits for background work (before the store closes). */
   async settle(): Promise<void> {
+    if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
     await this.trimming?.catch(() => undefined);
     await this.compaction;
   }
@@ -126,20 +136,30 @@ export class Housekeeping {
       return;
     }
     // A reading still in its first batch is set by append; others are read once their batch is written.
-    if (this.refreshing || this.oldestSeq === seq || seq > this.state.durableSeq) return;
+    if (this.refreshing || this.refreshTimer !== null || this.oldestSeq === seq || seq > this.state.durableSeq) return;
+    const wait = this.lastRefreshAt + OLDEST_REFRESH_MS - Date.now();
+    if (wait > 0) {
+      this.refreshTimer = setTimeout(() => {
+        this.refreshTimer = null;
+        this.refreshOldestTs();
+      }, wait);
+      this.refreshTimer.unref();
+      return;
+    }
+    this.lastRefreshAt = Date.now();
     this.refreshing = true;
     this.oldestSeq = seq;
     // A seek in each lane, not a get: the lowest waiting seq is in one lane or the other, and under
     // store.overflow downsample the seqs a summary replaced have no key in the normal lane at all.
+    // Async, so that a store closed meanwhile (this may run from the throttle's timer) rejects
+    // instead of throwing out of the timer: LevelDB's iterator() throws at once on a closed store.
     const state = this.state;
-    const firstKey = (high: boolean): Promise<[string, string] | undefined> => {
-      if ((high ? state.highCount : state.normalCount) === 0) return Promise.resolve(undefined);
+    const firstKey = async (high: boolean): Promise<[string, string] | undefined> => {
+      if ((high ? state.highCount : state.normalCount) === 0) return undefined;
       const from = Math.max(seq, state.floor(high));
-      if (from > state.durableSeq) return Promise.resolve(undefined);
-      return this.db
-        .iterator({ gte: readingKey(from, high), lte: readingKey(state.durableSeq, high), limit: 1 })
-        .all()
-        .then(([entry]) => entry);
+      if (from > state.durableSeq) return undefined;
+      const [entry] = await this.db.iterator({ gte: readingKey(from, high), lte: readingKey(state.durableSeq, high), limit: 1 }).all();
+      return entry;
     };
     Promise.all([firstKey(false), firstKey(true)])
       .then(([normal, high]) => {

@@ -83,12 +83,16 @@ export interface Lane {
   batches: OpenBatches | null;
   /** The backlog lane was read to its end. */
   done: boolean;
+  /** The live lane's next read, started while its last full read goes out (drain.ts readLane). */
+  ahead: Promise<RawReading[] | null> | null;
+  /** The drain's count of appends when a read of this lane that came back short (read to its end) began; -1: none yet. */
+  readToEndAt: number;
 }
 
 export const NOTHING: RawReading[] = [];
 
 export function newLane(live: boolean, high: boolean, afterSeq: number, upToSeq: number, batch: BatchOptions | undefined, closed: (lane: Lane, readings: RawReading[]) => void): Lane {
-  const lane: Lane = { live, high, cursor: afterSeq, upToSeq, queued: NOTHING, head: 0, ready: [], batches: null, done: false };
+  const lane: Lane = { live, high, cursor: afterSeq, upToSeq, queued: NOTHING, head: 0, ready: [], batches: null, done: false, ahead: null, readToEndAt: -1 };
   if (batch) lane.batches = new OpenBatches(batch, (readings) => closed(lane, readings));
   return lane;
 }

@@ -34,6 +34,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   published = 0;
 
   private readonly wake = (): void => void this.drain.pump();
+  private readonly onAppended = (): void => this.drain.appended();
 
   constructor(private readonly options: PublisherOptions) {
     super();
@@ -82,7 +83,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       this.endSession();
       this.emit('disconnected', reason);
     });
-    source.on('appended', this.wake);
+    source.on('appended', this.onAppended);
     connection.start();
   }
 
@@ -91,7 +92,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const session = this.drain.session;
     this.drain.closeBatches();
     this.drain.stopping = true;
-    this.options.source.off('appended', this.wake);
+    this.options.source.off('appended', this.onAppended);
     const deadline = Date.now() + timeoutMs;
     while (this.drain.session && this.drain.session.inflight > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));

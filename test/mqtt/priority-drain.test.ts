@@ -87,6 +87,51 @@ describe('priority draining with aedes', () => {
     expect(new Set(order).size).toBe(liveLast);
   });
 
+  it('a high reading appended mid-drain goes out before every normal reading not yet sent, but for one window', async () => {
+    // The drain refills freed slots from the normal lane's queued readings without a read (issue 23);
+    // a high reading written meanwhile must still go next. Counted on the publishing client's own
+    // packet order: at most the one read (one window) under way when it was written goes before it.
+    const BACKLOG = 30_000;
+    proxy.cut();
+    rig = await startPublisherRig({ brokerUrl: proxy.url, qos: 1, sensors: SENSORS, maxInflight: 16 });
+    await rig.appendBurst(BACKLOG, 'probe');
+    let window = 0;
+    rig.publisher.on('limits', (limits) => (window = limits.window));
+    /** Publishes in send order: true for a high (alarm) reading. */
+    const sent: boolean[] = [];
+    let normalsSent = 0;
+    const marks: Array<{ seq: number; at: number }> = [];
+    rig.buffer.on('appended', (reading) => {
+      if (reading.high === true) marks.push({ seq: reading.seq, at: sent.length });
+    });
+    const appending: Array<Promise<number>> = [];
+    const highsAt = [2000, 6000, 10_000, 14_000, 18_000];
+    rig.connection.on('up', (client) => {
+      client.on('packetsend', (packet) => {
+        if (packet.cmd !== 'publish' || (packet.topic !== 'sensors/test/alarm' && packet.topic !== 'sensors/test/probe')) return;
+        const high = packet.topic === 'sensors/test/alarm';
+        sent.push(high);
+        if (high) return;
+        normalsSent++;
+        if (highsAt.includes(normalsSent)) appending.push(rig!.appendBurst(1, 'alarm', true));
+      });
+    });
+    proxy.restore();
+    await until(() => appending.length === highsAt.length && rig!.buffer.stats().backlog === 0, 60_000, 'the whole drain');
+    expect(window).toBeGreaterThan(0);
+    expect(marks).toHaveLength(highsAt.length);
+    let checked = 0;
+    for (const mark of marks) {
+      const highAt = sent.indexOf(true, mark.at);
+      expect(highAt).toBeGreaterThanOrEqual(0);
+      const normalsBefore = sent.slice(mark.at, highAt).filter((high) => !high).length;
+      expect(normalsBefore).toBeLessThanOrEqual(window);
+      // Normal readings still went out after it: the drain was under way, this one was tested.
+      if (sent.slice(highAt).some((high) => !high)) checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(3);
+  });
+
   it('batches each lane apart: valid batch payloads, the high ones first', async () => {
     proxy.cut();
     rig = await startPublisherRig({ brokerUrl: proxy.url, qos: 1, sensors: SENSORS, batch: { maxReadings: 25, maxDelayMs: 200 } });
