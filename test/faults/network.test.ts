@@ -91,6 +91,8 @@ describe('fault scenario 2: network faults', () => {
     recordResult({ scenario: 'network-resets', promise: 'A connection reset in the middle of a packet loses no accepted reading.', ok: figures.lost === 0, ...figures, resets: 20, resetsMidPacket: split });
     expect(figures.missingSample).toEqual([]);
     expect(split).toBeGreaterThan(10);
+    // Resets are the network's: they never read as a cloned client id (some resets end the stream cleanly).
+    expect((await agent.status()).mqtt.takeover).toBeNull();
   });
 
   it(`loses nothing over a bandwidth-limited link (${LINK_MS / 1000} s)`, async () => {
