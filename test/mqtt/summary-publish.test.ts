@@ -5,6 +5,7 @@ import { afterEach, describe, expect } from 'vitest';
 import { mqttTest } from '../helpers/mqtt-fixtures.js';
 import type { TcpProxy } from '../helpers/tcp-proxy.js';
 import { startPublisherRig, until, type PublisherRig } from '../helpers/publisher-rig.js';
+import { untilValue } from '../helpers/poll.js';
 import type { RawSubscriber } from '../helpers/raw-subscriber.js';
 
 describe('summaries on the wire', () => {
@@ -17,6 +18,17 @@ describe('summaries on the wire', () => {
     proxy = linked;
     subscriber = rawSubscriber;
   });
+
+  /** Seqs 1..lastSeq that arrived neither as a reading nor inside a summary's range. */
+  const uncoveredSeqs = (lastSeq: number): number[] => {
+    const readings = new Set(subscriber.seqs());
+    const ranges = subscriber.messages.flatMap((message) => message.summaries);
+    return Array.from({ length: lastSeq }, (_, i) => i + 1).filter((seq) => !readings.has(seq) && !ranges.some(([first, last]) => seq >= first && seq <= last));
+  };
+
+  /** An empty backlog means acknowledged (or written, QoS 0): the broker may still be delivering the last ones. */
+  const allArrived = (lastSeq: number): Promise<unknown> =>
+    untilValue(() => uncoveredSeqs(lastSeq), (uncovered) => uncovered.length === 0, 5_000, 'every seq at the subscriber').catch(() => undefined);
 
   afterEach(async () => {
     await rig?.stop();
@@ -41,10 +53,8 @@ describe('summaries on the wire', () => {
     expect(offline.bytes).toBeLessThanOrEqual(16_000);
     proxy.restore();
     await until(() => rig!.buffer.stats().backlog === 0, 20_000, 'an empty backlog');
-    const readings = new Set(subscriber.seqs());
-    const ranges = subscriber.messages.flatMap((message) => message.summaries);
-    const uncovered = Array.from({ length: lastSeq }, (_, i) => i + 1).filter((seq) => !readings.has(seq) && !ranges.some(([first, last]) => seq >= first && seq <= last));
-    expect(uncovered).toEqual([]);
+    await allArrived(lastSeq);
+    expect(uncoveredSeqs(lastSeq)).toEqual([]);
     const summaryMessages = subscriber.messages.filter((message) => message.summaries.length > 0);
     expect(summaryMessages.length).toBeGreaterThan(0);
     if (batch) expect(summaryMessages.some((message) => message.summaries.length > 1 && 'seq0' in message.body)).toBe(true);
@@ -73,6 +83,7 @@ describe('summaries on the wire', () => {
     expect(offline.bytes).toBeLessThanOrEqual(16_000);
     proxy.restore();
     await until(() => rig!.buffer.stats().backlog === 0, 20_000, 'an empty backlog');
+    await allArrived(lastSeq);
     const messages = subscriber.messages;
     const highSet = new Set(highs);
     const isHigh = (message: (typeof messages)[number]): boolean => message.seqs.length > 0 && message.seqs.every((seq) => highSet.has(seq));
@@ -81,10 +92,7 @@ describe('summaries on the wire', () => {
     expect(messages.findIndex((message) => !isHigh(message))).toBe(highs.length);
     // High readings are never summarized.
     expect(messages.filter((message) => message.summaries.length > 0).every((message) => message.topic === 'sensors/test/a')).toBe(true);
-    const readings = new Set(subscriber.seqs());
-    const ranges = messages.flatMap((message) => message.summaries);
-    const uncovered = Array.from({ length: lastSeq }, (_, i) => i + 1).filter((seq) => !readings.has(seq) && !ranges.some(([first, last]) => seq >= first && seq <= last));
-    expect(uncovered).toEqual([]);
+    expect(uncoveredSeqs(lastSeq)).toEqual([]);
     expect(rig.buffer.stats()).toMatchObject({ highBacklog: 0, droppedHigh: 0, summaries: 0 });
   });
 });
