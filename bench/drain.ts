@@ -5,7 +5,7 @@
 // the same LevelDB store, with the agent's batch sizes), under the unit's flags like the agent.
 // --one-core: the agent and both bare loops each pinned to core 0 (`taskset`), the broker to core 1:
 // about what a Pi Zero 2 W or a busy Pi 3 gives the agent.
-// Usage: node --import tsx bench/drain.ts --readings 200000 --qos 1 [--one-core]
+// Usage: node --import tsx bench/drain.ts --readings 200000 --qos 1 [--one-core] [--cpu-prof DIR | --heap-prof DIR]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -17,6 +17,7 @@ const readings = arg('readings', 200_000);
 const qos = arg('qos', 1) as 0 | 1 | 2;
 const window = arg('window', 64);
 const profile = arg('cpu-prof', '');
+const heapProfile = arg('heap-prof', '');
 const oneCore = process.argv.includes('--one-core');
 /** The command prefix that pins a bare loop to core 0 under --one-core. */
 const pinned = (args: string[]): [string, string[]] => (oneCore ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]);
@@ -42,7 +43,11 @@ const config = await writeConfig(dir, {
   log: { level: 'info' },
   sensors: [{ id: 'greenhouse', driver: 'simulated', interval: '1h' }],
 });
-const env = profile ? { NODE_OPTIONS: `--import ${join(process.cwd(), 'bench/cpu-prof-preload.mjs')}`, CPU_PROF_DIR: profile } : {};
+const env = profile
+  ? { NODE_OPTIONS: `--import ${join(process.cwd(), 'bench/cpu-prof-preload.mjs')}`, CPU_PROF_DIR: profile }
+  : heapProfile
+    ? { NODE_OPTIONS: `--import ${join(process.cwd(), 'bench/heap-prof-preload.mjs')}`, HEAP_PROF_DIR: heapProfile }
+    : {};
 const agent = await startChildAgent(config, { env, startTimeoutMs: 60_000, nodeArgs: PRODUCT_NODE_ARGS });
 if (oneCore) pin(agent.child.pid!, 0);
 const rss = sampleRss(agent.child.pid!);

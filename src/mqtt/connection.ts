@@ -10,6 +10,7 @@ import { clientOptions, displayUrl, type MqttLinkOptions } from './client-option
 import { TakeoverGuard, type Takeover } from './takeover-guard.js';
 import type { ConnackProperties } from './broker-limits.js';
 import { ProtocolFallback } from './protocol-fallback.js';
+import { loadMqtt } from './mqtt-library.js';
 import { hex } from './refusals.js';
 import { reasonText } from './reason-codes.js';
 
@@ -103,7 +104,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     this.stopped = false;
     if (this.connect !== null) return this.attempt();
     // MQTT.js is loaded after the agent is ready (status port listening), not while it starts.
-    void import('mqtt').then(
+    void loadMqtt().then(
       (mqtt) => {
         this.connect ??= mqtt.connect;
         this.attempt();
