@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { rm } from 'node:fs/promises';
+import { rm, statfs } from 'node:fs/promises';
 import { freePort, startAedes, type TestBroker } from '../helpers/broker.js';
 import { untilValue } from '../helpers/poll.js';
 import { startSubscriber, type Subscriber } from '../helpers/subscriber.js';
@@ -38,7 +38,7 @@ describe.skipIf(skip !== null)(`a full disk on a real kernel${skip ? ` (skipped:
   });
 
   it('drains a backlog on an ext4 disk another writer filled, gives the space back and takes new readings, no restart', async () => {
-    await makeExt4Image(disk, 32);
+    await makeExt4Image(disk, 32, { allocated: true });
     broker = await startAedes();
     subscriber = await startSubscriber(broker.url);
     proxy = await startTcpProxy(broker.port);
@@ -71,17 +71,33 @@ describe.skipIf(skip !== null)(`a full disk on a real kernel${skip ? ` (skipped:
     guest = await startGuest({ disk, forwards: [{ hostPort, guestPort: GUEST_STATUS_PORT }], files: { 'agent.json': config }, script, timeoutMs: 840_000 });
     const status = async (): Promise<StatusSnapshot | null> => {
       try {
-        return (await (await fetch(`http://127.0.0.1:${hostPort}/status.json`)).json()) as StatusSnapshot;
+        // Bounded: a guest too busy to answer would otherwise hold the connection (hostfwd accepts it)
+        // until undici's 300 s header timeout, and the phase bounds below would mean nothing.
+        return (await (await fetch(`http://127.0.0.1:${hostPort}/status.json`, { signal: AbortSignal.timeout(5000) })).json()) as StatusSnapshot;
       } catch {
         return null;
       }
     };
+    const consoleTail = (): string => guest!.lines.slice(-30).join('\n');
+    /** The host's free space beside the image (a guest's disk lives there), MB. */
+    const hostFreeMb = async (): Promise<number> => {
+      const fs = await statfs(tmpdir());
+      return Math.round((fs.bavail * fs.bsize) / 1e6);
+    };
     const waitForStatus = async (predicate: (s: StatusSnapshot) => boolean, timeoutMs: number, what: string): Promise<StatusSnapshot> =>
       (await untilValue(status, (s) => s !== null && predicate(s), timeoutMs, what, 250))!;
+    // Each phase is logged as it is reached, so a slow run says which phase was slow.
+    const phaseAt = Date.now();
+    const reached = (phase: string): void => console.log(`hil-disk-full: ${phase} after ${Date.now() - phaseAt} ms`);
     const freeAtStartKb = Number((await guest.waitForLine(/^hil-free /, 180_000)).trim().split(/\s+/)[1]);
+    reached(`the agent started (${freeAtStartKb} KiB free)`);
     const startedAt = Date.now();
-    await waitForStatus((s) => s.buffer.capSetBy === 'disk full', 240_000, 'the disk to fill');
+    await waitForStatus((s) => s.buffer.capSetBy === 'disk full', 240_000, 'the disk to fill').catch(async (error: unknown) => {
+      console.log(`hil-disk-full: the disk did not fill (host ${await hostFreeMb()} MB free); last console lines:\n${consoleTail()}`);
+      throw error;
+    });
     const fullAfterMs = Date.now() - startedAt;
+    reached('the disk full');
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const atWindow = (await status())!;
     const window = atWindow.buffer.lastSeq;
@@ -99,11 +115,14 @@ describe.skipIf(skip !== null)(`a full disk on a real kernel${skip ? ` (skipped:
     const noteStuck = async (phase: string): Promise<void> => {
       const now = await status();
       stuck.push({ phase, afterMs: Date.now() - brokerAt, status: now === null ? null : { mqtt: { connected: now.mqtt.connected, lastError: now.mqtt.lastError, reconnects: now.mqtt.reconnects }, buffer: now.buffer } });
-      console.log(`hil-disk-full: ${phase} not reached; agent status: ${JSON.stringify(stuck.at(-1)?.status)}`);
+      console.log(`hil-disk-full: ${phase} not reached (host ${await hostFreeMb()} MB free); agent status: ${JSON.stringify(stuck.at(-1)?.status)}; last console lines:\n${consoleTail()}`);
     };
     await subscriber
       .waitFor(() => upTo() >= kept, 180_000, `${kept} kept readings`)
-      .then(() => (deliveredMs = Date.now() - brokerAt))
+      .then(() => {
+        deliveredMs = Date.now() - brokerAt;
+        reached('the kept readings delivered');
+      })
       .catch(() => noteStuck(`${kept} kept readings delivered (${upTo()} so far)`));
     const resumed = await waitForStatus((s) => s.buffer.capSetBy !== 'disk full' && !s.buffer.writeFailing, 120_000, 'writes accepted again').catch(async () => {
       await noteStuck('writes accepted again');
@@ -113,7 +132,10 @@ describe.skipIf(skip !== null)(`a full disk on a real kernel${skip ? ` (skipped:
     let newFlowMs: number | null = null;
     await subscriber
       .waitFor(() => [...subscriber!.seqs()].some((seq) => seq > window), 60_000, 'a reading accepted after the disk was full')
-      .then(() => (newFlowMs = Date.now() - brokerAt))
+      .then(() => {
+        newFlowMs = Date.now() - brokerAt;
+        reached('new readings flowing');
+      })
       .catch(() => noteStuck('a reading accepted after the disk was full'));
     const after = await status();
     await guest.powerCut();
@@ -134,6 +156,7 @@ describe.skipIf(skip !== null)(`a full disk on a real kernel${skip ? ` (skipped:
       newReadingsFlowMs: newFlowMs,
       freeBytesAfter: after?.buffer.freeBytes ?? null,
       reserveHeldAfter: after?.buffer.reserveHeld ?? null,
+      hostFreeMb: await hostFreeMb(),
       ...(stuck.length > 0 ? { stuck } : {}),
     });
     expect(kept).toBeGreaterThan(1000);

@@ -25,7 +25,8 @@
 //     guest.done: Promise<GuestResult>  { exitCode (of the script; null if cut or crashed),
 //                                       console, bootMs (qemu start → init ready), totalMs }
 //   runGuest(options): GuestResult      startGuest + await done; throws on timeout.
-//   makeExt4Image(path, sizeMb)         a fresh raw ext4 image (mkfs.ext4 on the host).
+//   makeExt4Image(path, sizeMb, {allocated}) a fresh raw ext4 image (mkfs.ext4 on the host); sparse
+//                                       unless allocated (for a guest that fills it).
 //   stopAllGuests()                     SIGKILLs every guest still running (afterAll).
 // Every results folder is removed by guest.cleanup() (runGuest keeps it until you call it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -119,9 +120,12 @@ export function prepareHil(): HilAssets {
   return assets;
 }
 
-export async function makeExt4Image(path: string, sizeMb: number): Promise<void> {
+export async function makeExt4Image(path: string, sizeMb: number, options: { allocated?: boolean } = {}): Promise<void> {
   await rm(path, { force: true });
-  const made = spawnSync('sh', ['-c', `truncate -s ${sizeMb}M "$1" && mkfs.ext4 -q -F "$1"`, 'sh', path], { encoding: 'utf8' });
+  // allocated: every block taken up front (and mkfs told not to punch them out again), for a guest
+  // that fills its disk: it must not need the host's free space, which a CI machine may not have.
+  const make = options.allocated ? `fallocate -l ${sizeMb}M "$1" && mkfs.ext4 -q -F -E nodiscard "$1"` : `truncate -s ${sizeMb}M "$1" && mkfs.ext4 -q -F "$1"`;
+  const made = spawnSync('sh', ['-c', make, 'sh', path], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`mkfs.ext4 failed: ${made.stderr}`);
 }
 
@@ -163,7 +167,9 @@ export async function startGuest(options: GuestOptions): Promise<Guest> {
     '-netdev', `user,id=n0${forwards}`, '-device', 'virtio-net-pci,netdev=n0,romfile=',
   ];
   if (options.rtcBase) args.push('-rtc', `base=${options.rtcBase}`);
-  if (options.disk) args.push('-drive', `file=${options.disk},format=raw,if=virtio,cache=writeback${options.hold ? ',file.locking=off' : ''}`);
+  // werror/rerror=report: a host-side I/O error reaches the guest as one, where qemu's default
+  // (enospc) would pause the whole guest without a word.
+  if (options.disk) args.push('-drive', `file=${options.disk},format=raw,if=virtio,cache=writeback,werror=report,rerror=report${options.hold ? ',file.locking=off' : ''}`);
 
   const started = Date.now();
   const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
