@@ -234,6 +234,7 @@ export async function startParts(config: Config, shared: SharedParts, log: Logge
 
     const intake = new ReadingIntake({
       append: (reading) => buffer.append(reading),
+      appendAll: (readings) => buffer.appendAll(readings),
       hub,
       log: log.child({ part: 'sampling' }),
       monoNow: () => clock.mono(),

@@ -138,6 +138,27 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
 
   /** Resolves with the stored reading once it is written (durable against kill -9), or null when dropped. */
   async append(reading: Reading): Promise<StoredReading | null> {
+    const staged = this.stage(reading);
+    if (staged === null) return null;
+    return (await staged.batch.done) ? staged.stored : null;
+  }
+
+  /**
+   * As append for readings taken together (a sensor's burst), in order: one promise for all of
+   * them instead of one each. Resolves once every batch they went into is written.
+   */
+  async appendAll(readings: readonly Reading[]): Promise<Array<StoredReading | null>> {
+    const staged = readings.map((reading) => this.stage(reading));
+    // Staged in one turn, they share one batch, unless the writer was excluded or reopening meanwhile.
+    const written = new Map<PendingBatch, boolean>();
+    for (const entry of staged) {
+      if (entry !== null && !written.has(entry.batch)) written.set(entry.batch, await entry.batch.done);
+    }
+    return staged.map((entry) => (entry !== null && written.get(entry.batch) === true ? entry.stored : null));
+  }
+
+  /** Takes a seq for the reading and queues it in the collecting batch; null when it is dropped or refused at once. */
+  private stage(reading: Reading): { stored: StoredReading; batch: PendingBatch } | null {
     if (this.waitingForRoom) return this.fullDisk.refuseBeforeOpen();
     const { state, writer, housekeeping } = this.require();
     const value = encodeReading(reading);
@@ -162,8 +183,7 @@ export class ReadingBuffer extends EventEmitter<BufferEvents> {
     const stored: StoredReading = { sensor: reading.sensor, ts: reading.ts, values: reading.values, seq };
     if (reading.clock) stored.clock = reading.clock;
     if (high) stored.high = true;
-    const batch = writer.put(readingKey(seq, high), value, stored, size);
-    return (await batch.done) ? stored : null;
+    return { stored, batch: writer.put(readingKey(seq, high), value, stored, size) };
   }
 
   /**

@@ -14,6 +14,8 @@ import type { DriverDefinition, Values } from '../sensors/types.js';
 
 export interface IntakeOptions {
   append(reading: Reading): Promise<StoredReading | null>;
+  /** Appends a burst with one promise for all of it (ReadingBuffer.appendAll); else `append` each. */
+  appendAll?(readings: Reading[]): Promise<Array<StoredReading | null>>;
   hub: StatusHub;
   log: Logger;
   /** A monotonic clock in ms (throttle and heartbeat periods must not follow a clock step). */
@@ -88,13 +90,13 @@ export class ReadingIntake {
     }
     if (held > 0) hub.sensorFiltered(sensorId, ts, null, held);
     const high = this.high.has(sensorId);
-    const stored = await Promise.all(
-      reported.map((values) => {
-        const reading: Reading = clock ? { sensor: sensorId, ts, values, clock } : { sensor: sensorId, ts, values };
-        if (high) reading.high = true;
-        return this.options.append(reading);
-      }),
-    );
+    const readings = reported.map((values) => {
+      const reading: Reading = clock ? { sensor: sensorId, ts, values, clock } : { sensor: sensorId, ts, values };
+      if (high) reading.high = true;
+      return reading;
+    });
+    const { append, appendAll } = this.options;
+    const stored = await (appendAll ? appendAll(readings) : Promise.all(readings.map((reading) => append(reading))));
     const accepted = stored.filter((reading) => reading !== null);
     hub.readingsStored(sensorId, accepted.length, stored.length - accepted.length);
     const last = accepted.at(-1);

@@ -26,7 +26,7 @@ async function rig(sensor: SensorConfig) {
   const clock = { wall: 1_764_000_000_000, mono: 5_000 };
   const hub = new StatusHub({ device: 'pi', version: '0', mqttUrl: 'mqtt://localhost', bufferStats: () => buffer.stats(), now: () => clock.wall, hostInfo: () => ({ addresses: [], clock: { plausible: true, synchronized: true } }) });
   hub.registerSensor(sensor.id, sensor.driver);
-  const intake = new ReadingIntake({ append: (reading) => buffer.append(reading), hub, log: silentLog, now: () => clock.wall, monoNow: () => clock.mono });
+  const intake = new ReadingIntake({ append: (reading) => buffer.append(reading), appendAll: (readings) => buffer.appendAll(readings), hub, log: silentLog, now: () => clock.wall, monoNow: () => clock.mono });
   intake.addSensor(sensor.id, filtersFor(sensor, findDriver(sensor.driver)));
   const tick = async (values: Record<string, number>) => {
     await intake.accept(sensor.id, clock.wall, [values]);
