@@ -2,6 +2,7 @@
 //   node bench/round2.mjs                      base = the commit before round 2 (22b14ea)
 //   node bench/round2.mjs --base REV --runs 3 --only drain,start
 //   node bench/round2.mjs --quick               50k drains, 15 s steady: a check, not the table
+//                                               (bench/round-2-quick.{json,md}; BENCHMARKS.md untouched)
 // The base commit is unpacked beside (git archive, no worktree), gets THIS checkout's bench/ (the
 // same benchmark code measures both; only the agent differs) and node_modules, and is built. Then
 // every benchmark runs on both sides, taking turns (base, this, base, this, ...), so load on the
@@ -149,9 +150,11 @@ Every figure, before → after (1-min load before→after each run: before-side 
 | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 `;
-writeFileSync('bench/round-2.json', `${JSON.stringify({ command, when, base, runs, results }, null, 1)}\n`);
-writeFileSync('bench/round-2.md', md);
-if (existsSync('BENCHMARKS.md')) {
+// A --quick check writes beside the table (git-ignored), never over it.
+const out = quick ? 'bench/round-2-quick' : 'bench/round-2';
+writeFileSync(`${out}.json`, `${JSON.stringify({ command, when, base, runs, results }, null, 1)}\n`);
+writeFileSync(`${out}.md`, md);
+if (!quick && existsSync('BENCHMARKS.md')) {
   const text = readFileSync('BENCHMARKS.md', 'utf8');
   const start = text.indexOf('<!-- round-2 table -->');
   const end = text.indexOf('<!-- /round-2 table -->');
