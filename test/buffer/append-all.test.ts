@@ -3,11 +3,7 @@
 // refused, null for every reading of a write that failed.
 import { ClassicLevel } from 'classic-level';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { appendMany, bufferFixture, readAll, reading, type BufferFixture } from './buffer-fixture.js';
-
-function diskFull(): Error {
-  return Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR' });
-}
+import { appendMany, bufferFixture, diskFull, readAll, reading, type BufferFixture } from './buffer-fixture.js';
 
 describe('ReadingBuffer.appendAll', () => {
   let fx: BufferFixture;

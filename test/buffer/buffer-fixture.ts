@@ -37,6 +37,11 @@ export async function bufferFixture(overrides: Partial<BufferOptions> = {}): Pro
   };
 }
 
+/** The error classic-level gives for a write on a full disk. */
+export function diskFull(): Error {
+  return Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR' });
+}
+
 export function reading(i: number, sensor = 'greenhouse'): Reading {
   return { sensor, ts: 1_764_000_000_000 + i, values: { temperature: 20 + (i % 10) / 10 } };
 }

@@ -2,11 +2,7 @@
 // A full disk refuses (and counts) new readings until the file system has room again (space-guard.ts).
 import { ClassicLevel } from 'classic-level';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { appendMany, bufferFixture, readAll, reading, type BufferFixture } from './buffer-fixture.js';
-
-function diskFull(): Error {
-  return Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR' });
-}
+import { appendMany, bufferFixture, diskFull, readAll, reading, type BufferFixture } from './buffer-fixture.js';
 
 describe('ReadingBuffer: write failures', () => {
   let fx: BufferFixture;
