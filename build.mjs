@@ -10,6 +10,7 @@ const { build } = esbuild;
 
 const pkg = JSON.parse(await readFile(new URL('./package.json', import.meta.url), 'utf8'));
 
+/** The packages with a native addon: scripts/package.sh ships them (built for the target) in node_modules. */
 export const nativeAddons = ['classic-level', 'i2c-bus', 'onoff', 'epoll', 'gpio-cdev'];
 
 /**
@@ -59,6 +60,21 @@ const debugOnlyWhenAsked = {
   },
 };
 
+/**
+ * classic-level's JavaScript (and abstract-level's under it) goes into the bundle, so it is read
+ * through the code cache; only its `./binding` (node-gyp-build finding the .node for this
+ * architecture beside it) stays in node_modules. Loaded from there uncompiled it was ~13 ms of a
+ * 200 ms start (bench/start.ts).
+ */
+const classicLevelBindingOnly = {
+  name: 'classic-level-binding-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/binding$/ }, (args) =>
+      /[\\/]classic-level[\\/]/.test(args.importer) ? { path: 'classic-level/binding.js', external: true } : undefined,
+    );
+  },
+};
+
 // CommonJS, not ESM: vm.Script can run it with a V8 code cache (Node 20 has no code cache for ES
 // modules), which saves most of compiling 1.4 MB at every start (bench/start.ts).
 await build({
@@ -69,7 +85,7 @@ await build({
   target: 'node20',
   format: 'cjs',
   // esbuild: only imported (dynamically) when running from sources without dist/status-page/.
-  external: [...nativeAddons, 'esbuild'],
+  external: [...nativeAddons.filter((name) => name !== 'classic-level'), 'esbuild'],
   // import() of the external addons becomes require(): a vm.Script has no module loader of its own.
   supported: { 'dynamic-import': false },
   sourcemap: 'linked',
@@ -78,21 +94,27 @@ await build({
   // their function names without keepNames (whose __name() calls showed up in the drain profile).
   minifyWhitespace: true,
   minifySyntax: true,
-  plugins: [zodEnglishOnly, debugOnlyWhenAsked],
+  plugins: [zodEnglishOnly, debugOnlyWhenAsked, classicLevelBindingOnly],
   define: { SENSOR_AGENT_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__bundleUrl' },
   banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
+// The launcher is CommonJS too: an ES module entry point starts node's ES module loader before
+// anything else (~15 ms of the start). dist/package.json tells node so (the repository's own says
+// "type": "module"); the release carries the same file (scripts/package.sh).
 await build({
   entryPoints: ['src/launcher/main.ts'],
   outfile: 'dist/sensor-agent.js',
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
+  format: 'cjs',
+  define: { 'import.meta.url': '__launcherUrl' },
+  banner: { js: "var __launcherUrl = require('node:url').pathToFileURL(__filename).href;" },
   legalComments: 'none',
   logLevel: 'warning',
 });
+await writeFile('dist/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
 await chmod('dist/sensor-agent.js', 0o755);
 console.log(`built dist/sensor-agent.js and dist/sensor-agent.cjs (${pkg.version})`);
 

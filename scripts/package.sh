@@ -39,8 +39,8 @@ mkdir -p "$LIB/status-page" "$OUT"
 # run writes on the device (the unit's StateDirectory): V8 code is only valid for its own CPU and Node.
 cp dist/sensor-agent.js dist/sensor-agent.cjs "$LIB/"
 cp dist/status-page/index.html "$LIB/status-page/"
-# The launcher (sensor-agent.js) is ESM: Node needs "type": "module" beside it.
-printf '{ "name": "sensor-agent", "version": "%s", "private": true, "type": "module" }\n' "$VERSION" > "$LIB/package.json"
+# The launcher (sensor-agent.js) is CommonJS, like the bundle: "type": "commonjs" beside it.
+printf '{ "name": "sensor-agent", "version": "%s", "private": true, "type": "commonjs" }\n' "$VERSION" > "$LIB/package.json"
 
 # 2. Node for ARCH, from the npm registry, cached.
 NODE_DIR=$CACHE/$NODE_PKG-$NODE_VERSION
@@ -78,7 +78,8 @@ const visit = (name, from) => {
     if (dirname(dir) === dir) throw new Error(`${name} (needed by ${from}) is not installed: run npm ci`);
   }
 };
-// build.mjs's nativeAddons: what the bundle leaves external.
+// build.mjs's nativeAddons: what the bundle loads from node_modules (all of classic-level is copied;
+// the bundle itself requires only its binding.js).
 for (const name of ['classic-level', 'i2c-bus', 'onoff', 'epoll', 'gpio-cdev']) visit(name, process.cwd());
 void roots;
 for (const dir of seen) cpSync(dir, join(target, relative(join(process.cwd(), 'node_modules'), dir)), { recursive: true, dereference: true });

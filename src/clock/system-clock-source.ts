@@ -12,10 +12,9 @@
 // The flag's folder is watched, so timesyncd's first synchronization is seen at once.
 // When none answers (a container without systemd), the state is unknown (null): the agent then
 // marks readings only when the year is not plausible (a Pi without RTC booting at 1970).
-import { execFile } from 'node:child_process';
-import { watch } from 'node:fs';
+import { accessSync, constants, existsSync, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ClockReading, ClockSource } from './clock-source.js';
 
 export const TIMESYNC_FLAG = '/run/systemd/timesync/synchronized';
@@ -38,7 +37,30 @@ export function helperEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
   return { ...rest, LC_ALL: 'C' };
 }
 
-function runCommand(file: string, args: string[]): Promise<string> {
+/** Whether a folder of $PATH has `file` as an executable: what execFile would find. */
+export function onPath(file: string, path = process.env.PATH ?? ''): boolean {
+  return path.split(':').some((dir) => {
+    try {
+      accessSync(join(dir || '.', file), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** systemd's sd_booted(): timedatectl can only answer (over D-Bus, from timedated) where it runs. */
+function systemdBooted(): boolean {
+  return existsSync('/run/systemd/system');
+}
+
+/**
+ * A helper that cannot answer is not started: each start is a fork of the whole agent on the main
+ * thread (~4 ms at start, bench/start.ts), and child_process is only loaded when one is.
+ */
+async function runCommand(file: string, args: string[]): Promise<string> {
+  if (!onPath(file) || (file === 'timedatectl' && !systemdBooted())) throw Object.assign(new Error(`${file}: not available here`), { code: 'ENOENT' });
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     execFile(file, args, { timeout: COMMAND_TIMEOUT_MS, encoding: 'utf8', env: helperEnv() }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
   });

@@ -105,7 +105,9 @@ type Validated = { config: Config; problems: []; warnings: string[] } | { proble
 
 /** The schema, then mqtt.profile's cloud limits over the resolved config (cloud-profile.ts). */
 function validate(raw: unknown, context: ConfigContext): Validated {
-  const result = configSchema(context).safeParse(raw, { error: errorMap });
+  // jitless: zod compiles a fast path per object schema at its first parse (new Function); a config
+  // is parsed once, and compiling cost more than it saved (~8 ms of the start, bench/start.ts).
+  const result = configSchema(context).safeParse(raw, { error: errorMap, jitless: true });
   if (!result.success) return { problems: describeIssues(result.error.issues, raw) };
   const profiled = applyProfile(result.data, isRecord(raw) ? raw : {});
   return profiled.problems.length > 0 ? { problems: profiled.problems } : { config: profiled.config, problems: [], warnings: profiled.warnings };

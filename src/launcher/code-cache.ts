@@ -3,15 +3,16 @@
 // Node 20 has no module.enableCompileCache(); this is the same idea with vm.Script's cachedData.
 //
 // A cache is only ever a shortcut, never a source of truth:
-//   - its name carries a hash of the bundle's bytes, Node's version, the architecture and node's
-//     flags, so a new build, another Node or other V8 flags never find an old cache;
+//   - its name carries the bundle's size and modification time (a new build is a new file), Node's
+//     version, the architecture and node's flags, so a new build, another Node or other V8 flags
+//     never find an old cache. Not a hash of the bytes: node:crypto alone cost ~10 ms of a 230 ms
+//     start (bench/start.ts), and V8 checks the source's length and its own flags again;
 //   - V8 checks it again (version, flags, source) and rejects what does not fit: the bundle is
 //     then compiled from source as without a cache, and a fresh cache replaces the rejected one;
 //   - a cache that cannot be read or written (read-only folder, full disk) costs nothing but speed.
 // It is written once per build and flags, a moment after start (so the functions that start and
 // the first publish ran are in it) or at exit, whichever comes first; atomically (temp + rename).
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -39,15 +40,22 @@ export interface LaunchedBundle {
 const PREFIX = 'sensor-agent-';
 const SUFFIX = '.v8cache';
 
-/** The bundle's part of the cache name: a new build never reads an old build's cache. */
-function bundleKey(source: Buffer): string {
-  return createHash('sha256').update(source).digest('hex').slice(0, 16);
+/** 32-bit FNV-1a of a short string, as 8 hex digits: a name, not a defence against anyone. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The bundle's part of the cache name: a new build (a new file) never reads an old build's cache. */
+function bundleKey(file: string, length: number): string {
+  const { mtimeNs } = statSync(file, { bigint: true });
+  return `${length.toString(36)}${mtimeNs.toString(36)}`;
 }
 
 /** Node, architecture and V8 flags: a cache made under other flags is kept apart, not fought over. */
 function runtimeKey(): string {
-  const runtime = [process.version, process.arch, process.execArgv.join(' '), process.env.NODE_OPTIONS ?? ''].join('\n');
-  return createHash('sha256').update(runtime).digest('hex').slice(0, 8);
+  return fnv1a([process.version, process.arch, process.execArgv.join(' '), process.env.NODE_OPTIONS ?? ''].join('\n'));
 }
 
 function readOrNull(file: string): Buffer | null {
@@ -74,7 +82,7 @@ function removeStale(cacheDir: string, key: string): void {
 
 export function runWithCodeCache(options: CodeCacheOptions): LaunchedBundle {
   const bytes = readFileSync(options.file);
-  const key = options.cacheDir === null ? null : bundleKey(bytes);
+  const key = options.cacheDir === null ? null : bundleKey(options.file, bytes.length);
   const cacheFile = options.cacheDir === null || key === null ? null : join(options.cacheDir, `${PREFIX}${key}-${runtimeKey()}${SUFFIX}`);
   const cachedData = cacheFile === null ? null : readOrNull(cacheFile);
 

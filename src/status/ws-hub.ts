@@ -3,7 +3,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import type { StatusHub } from './status-hub.js';
 import type { StatusReading } from './status-types.js';
 import { parseClientMessage, type ClientCommand, type PageOutputCommands, type ServerMessage } from './ws-protocol.js';
@@ -25,6 +25,9 @@ const minBufferedBytesPerClient = 32 * 1024;
 const loggedBadMessages = 5;
 /** How long stop() waits for clients to answer the close before cutting them. */
 const closeGraceMs = 1_000;
+/** WebSocket readyState values (RFC 6455 states, as ws and browsers number them). */
+const OPEN = 1;
+const CLOSED = 3;
 
 export interface WsHubOptions {
   hub: StatusHub;
@@ -54,8 +57,17 @@ interface Client {
   held: boolean;
 }
 
+/**
+ * ws is loaded at the first upgrade, not at start: with the https, tls and zlib modules it pulls in
+ * it was ~8 ms and ~1 MB of every start, for a page a technician opens now and then.
+ */
+function loadWebSocketServer(): Promise<WebSocketServer> {
+  return import('ws').then(({ WebSocketServer: Server }) => new Server({ noServer: true, maxPayload: maxPayloadBytes, clientTracking: false }));
+}
+
 export class WsHub {
-  private readonly server = new WebSocketServer({ noServer: true, maxPayload: maxPayloadBytes, clientTracking: false });
+  private server: WebSocketServer | null = null;
+  private loading: Promise<WebSocketServer> | null = null;
   private readonly clients = new Set<Client>();
   private readonly pingTimer: NodeJS.Timeout;
   private pushTimer: NodeJS.Timeout | null = null;
@@ -78,6 +90,18 @@ export class WsHub {
   /** Completes an upgrade the server already vetted (path, token, Origin); enforces the client cap. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.closed) return rejectUpgrade(socket, 503, 'status server is stopping');
+    if (this.server === null) {
+      // Checked again once ws is loaded, synchronously with the handshake, so the cap still holds.
+      this.loading ??= loadWebSocketServer().then((server) => (this.server = server));
+      this.loading.then(
+        () => this.handleUpgrade(request, socket, head),
+        (error: unknown) => {
+          this.options.log.error({ err: (error as Error).message }, 'status WebSocket server could not be loaded');
+          rejectUpgrade(socket, 500, 'WebSocket server unavailable');
+        },
+      );
+      return;
+    }
     if (this.clients.size >= this.options.maxClients) {
       this.options.log.warn({ remote: request.socket.remoteAddress, maxClients: this.options.maxClients }, 'status client refused: too many clients');
       return rejectUpgrade(socket, 503, 'too many status clients');
@@ -95,7 +119,7 @@ export class WsHub {
     clearInterval(this.pingTimer);
     if (this.pushTimer !== null) clearTimeout(this.pushTimer);
     await Promise.all([...this.clients].map((client) => closeClient(client.socket)));
-    this.server.close();
+    this.server?.close();
   }
 
   private add(socket: WebSocket, request: IncomingMessage, raw: Duplex): void {
@@ -193,7 +217,7 @@ export class WsHub {
 
   private send(client: Client, text: string | Buffer): void {
     const { socket } = client;
-    if (socket.readyState !== WebSocket.OPEN) return;
+    if (socket.readyState !== OPEN) return;
     const limit = Math.max(minBufferedBytesPerClient, Math.min(maxBufferedBytes, maxBufferedBytesTotal / this.clients.size));
     if (socket.bufferedAmount > limit) {
       this.options.log.warn({ client: client.id, remote: client.remote, bufferedBytes: socket.bufferedAmount }, 'status client is not reading; disconnected');
@@ -241,7 +265,7 @@ function rawText(data: RawData): string {
 
 function closeClient(socket: WebSocket): Promise<void> {
   return new Promise((resolve) => {
-    if (socket.readyState === WebSocket.CLOSED) return resolve();
+    if (socket.readyState === CLOSED) return resolve();
     const cut = setTimeout(() => socket.terminate(), closeGraceMs).unref();
     socket.once('close', () => {
       clearTimeout(cut);

@@ -4,7 +4,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { helperEnv, parseAdjtimexStatus, parseTimedatectl, systemClockSource } from '../../src/clock/system-clock-source.js';
+import { helperEnv, onPath, parseAdjtimexStatus, parseTimedatectl, systemClockSource } from '../../src/clock/system-clock-source.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 let temp: { path: string; cleanup(): Promise<void> } | undefined;
@@ -105,5 +105,17 @@ describe('system clock source', () => {
     await writeFile(flag, '');
     await seen;
     expect((await source.read()).synchronized).toBe(true);
+  });
+});
+
+describe('onPath', () => {
+  it('finds an executable in a folder of $PATH, as execFile would, and nothing else', async () => {
+    temp = await makeTempDir('on-path-');
+    const tool = join(temp.path, 'tool');
+    await writeFile(tool, '#!/bin/sh\n', { mode: 0o755 });
+    await writeFile(join(temp.path, 'plain'), '', { mode: 0o644 });
+    expect(onPath('tool', `/nonexistent:${temp.path}`)).toBe(true);
+    expect(onPath('plain', temp.path)).toBe(false);
+    expect(onPath('tool', '/nonexistent')).toBe(false);
   });
 });
