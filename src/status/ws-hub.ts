@@ -25,9 +25,6 @@ const minBufferedBytesPerClient = 32 * 1024;
 const loggedBadMessages = 5;
 /** How long stop() waits for clients to answer the close before cutting them. */
 const closeGraceMs = 1_000;
-/** WebSocket readyState values (RFC 6455 states, as ws and browsers number them). */
-const OPEN = 1;
-const CLOSED = 3;
 
 export interface WsHubOptions {
   hub: StatusHub;
@@ -217,7 +214,7 @@ export class WsHub {
 
   private send(client: Client, text: string | Buffer): void {
     const { socket } = client;
-    if (socket.readyState !== OPEN) return;
+    if (socket.readyState !== socket.OPEN) return;
     const limit = Math.max(minBufferedBytesPerClient, Math.min(maxBufferedBytes, maxBufferedBytesTotal / this.clients.size));
     if (socket.bufferedAmount > limit) {
       this.options.log.warn({ client: client.id, remote: client.remote, bufferedBytes: socket.bufferedAmount }, 'status client is not reading; disconnected');
@@ -265,7 +262,7 @@ function rawText(data: RawData): string {
 
 function closeClient(socket: WebSocket): Promise<void> {
   return new Promise((resolve) => {
-    if (socket.readyState === CLOSED) return resolve();
+    if (socket.readyState === socket.CLOSED) return resolve();
     const cut = setTimeout(() => socket.terminate(), closeGraceMs).unref();
     socket.once('close', () => {
       clearTimeout(cut);
